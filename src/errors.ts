@@ -1,0 +1,161 @@
+/**
+ * One error hierarchy for everything a user of Sluice can see.
+ *
+ * Every error names where it happened (step, key, partition) and keeps the
+ * original error as `cause`.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every error Sluice throws on purpose.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * try {
+ *   await runMain(flow);
+ * } catch (err) {
+ *   if (err instanceof DataflowError) console.error(err.message);
+ * }
+ * ```
+ */
+export class DataflowError extends Error {
+  /**
+   * @param message - What went wrong and where.
+   * @param options - `cause`: the original error, if any.
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A dataflow was defined or built wrongly: a bad step id, a duplicate id, an
+ * argument that is not a stream, a flow without input or output. Thrown
+ * synchronously where the mistake is made, or by `runMain` before any item is
+ * read for mistakes only visible once the whole flow is known.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * const flow = new Dataflow("f");
+ * const s = flow.input("in", new TestingSource([1]));
+ * s.map("in", (x) => x); // BuildError: step 'f.in' already exists
+ * ```
+ */
+export class BuildError extends DataflowError {}
+
+/** Where a {@link StepError} happened. @category Errors */
+export interface StepErrorContext {
+  /** Full id of the step, like `"orders.parse"`. */
+  stepId: string;
+  /** The key being processed, for keyed steps. */
+  key?: string | undefined;
+  /** The source or sink partition, for input and output steps. */
+  partition?: string | undefined;
+  /** The epoch of the batch being processed. */
+  epoch?: number | undefined;
+  /** The original error. */
+  cause?: unknown;
+}
+
+/**
+ * User code (a mapper, a predicate, a source or sink partition, a stateful
+ * logic) failed while the dataflow ran. The run stops; `runMain` rejects with
+ * this error.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * const flow = new Dataflow("orders");
+ * flow
+ *   .input("in", new TestingSource(["1", "x"]))
+ *   .map("parse", (s) => { if (s === "x") throw new Error("bad"); return Number(s); })
+ *   .output("out", new TestingSink([]));
+ * await runMain(flow);
+ * // rejects: StepError: error calling `mapper` in step 'orders.parse': bad
+ * ```
+ */
+export class StepError extends DataflowError {
+  /** Full id of the step that failed. */
+  readonly stepId: string;
+  /** The key being processed, if the step is keyed. */
+  readonly key: string | undefined;
+  /** The partition being read or written, for input and output steps. */
+  readonly partition: string | undefined;
+  /** The epoch being processed, when known. */
+  readonly epoch: number | undefined;
+
+  /**
+   * @param message - What was called and where.
+   * @param context - Step, key, partition, epoch and the original error.
+   */
+  constructor(message: string, context: StepErrorContext) {
+    super(message, { cause: context.cause });
+    this.stepId = context.stepId;
+    this.key = context.key;
+    this.partition = context.partition;
+    this.epoch = context.epoch;
+  }
+}
+
+/**
+ * A connector failed to reach or use an external system.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * throw new ConnectorError("broker 127.0.0.1:9092 refused the connection", { retriable: true });
+ * ```
+ */
+export class ConnectorError extends DataflowError {
+  /** Whether trying again later may succeed. */
+  readonly retriable: boolean;
+
+  /**
+   * @param message - What failed.
+   * @param options - `retriable` (default `false`) and the original `cause`.
+   */
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/**
+ * Thrown by a source partition's `nextBatch` to stop the run. `runMain`
+ * resolves normally; the epoch in progress is not snapshotted, so a resumed
+ * run replays it (this is how tests simulate a crash).
+ *
+ * @category Inputs
+ * @example
+ * ```ts
+ * class Once implements StatelessSourcePartition<number> {
+ *   nextBatch(): number[] { throw new AbortExecution(); }
+ * }
+ * ```
+ */
+export class AbortExecution extends DataflowError {
+  /** @param message - Why the run is aborted. */
+  constructor(message = "execution aborted") {
+    super(message);
+  }
+}
+
+/** @internal Short, safe description of a value's type for error messages. */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `array of length ${value.length}`;
+  const t = typeof value;
+  if (t !== "object") return t;
+  const ctor = (value as object).constructor;
+  return ctor && ctor !== Object ? `${ctor.name} instance` : "object";
+}
+
+/** @internal A message fragment naming the original error. */
+export function causeText(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name === "Error" ? "" : cause.name + ": "}${cause.message}`;
+  return String(cause);
+}

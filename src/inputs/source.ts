@@ -1,0 +1,156 @@
+/**
+ * Source contracts: what a connector implements so the executor can read it.
+ *
+ * @module
+ */
+
+/**
+ * One partition of a {@link FixedPartitionedSource}: an ordered, resumable
+ * stream of items, such as one file or one Kafka topic-partition.
+ *
+ * Contract:
+ * - `nextBatch()` must never block. Return what is ready now (possibly `[]`),
+ *   or `null` when the input has ended. It may return a Promise, which the
+ *   executor awaits, so keep that Promise short-lived too.
+ * - `nextAwake()` says when to poll next. `undefined` (or no method) means at
+ *   once if the last batch was non-empty, else after about 1 ms.
+ * - `snapshot()` returns the position after the last item returned by
+ *   `nextBatch()`, as plain data; `buildPart` gets it back on resume.
+ * - `close()` is called on a clean end of input only. It is not guaranteed.
+ *
+ * @typeParam X - Item type.
+ * @typeParam S - Resume state type.
+ * @category Inputs
+ * @example
+ * ```ts
+ * class CountPartition extends StatefulSourcePartition<number, number> {
+ *   constructor(private next: number, private readonly end: number) { super(); }
+ *   nextBatch(): number[] | null {
+ *     if (this.next >= this.end) return null;
+ *     return [this.next++];
+ *   }
+ *   snapshot(): number { return this.next; }
+ * }
+ * ```
+ */
+export abstract class StatefulSourcePartition<X, S> {
+  /** Items ready now; `[]` for none yet; `null` at end of input. Never blocks. */
+  abstract nextBatch(): Iterable<X> | null | Promise<Iterable<X> | null>;
+  /** When to call `nextBatch` next; `undefined` for the default cadence. */
+  nextAwake?(): Date | undefined;
+  /** The position after the last returned item. */
+  abstract snapshot(): S;
+  /** Release resources at a clean end of input. Not guaranteed to be called. */
+  close?(): void | Promise<void>;
+}
+
+/**
+ * A source made of a fixed set of named partitions, each read by exactly one
+ * worker and resumable from a snapshot.
+ *
+ * @typeParam X - Item type.
+ * @typeParam S - Resume state type of each partition.
+ * @category Inputs
+ * @example
+ * ```ts
+ * class RangeSource extends FixedPartitionedSource<number, number> {
+ *   listParts(): string[] { return ["only"]; }
+ *   buildPart(_stepId: string, _part: string, resume: number | undefined) {
+ *     return new CountPartition(resume ?? 0, 10);
+ *   }
+ * }
+ * ```
+ */
+export abstract class FixedPartitionedSource<X, S> {
+  /** Names of the partitions reachable from this worker. */
+  abstract listParts(): string[];
+  /**
+   * Build the partition `forPart`, positioned at `resumeState` (or at the
+   * start when `undefined`).
+   *
+   * @param stepId - Full id of the input step, for error messages.
+   * @param forPart - One of the names from `listParts()`.
+   * @param resumeState - What the partition's `snapshot()` returned, or `undefined`.
+   */
+  abstract buildPart(
+    stepId: string,
+    forPart: string,
+    resumeState: S | undefined,
+  ): StatefulSourcePartition<X, S> | Promise<StatefulSourcePartition<X, S>>;
+}
+
+/**
+ * One worker's share of a {@link DynamicSource}. Same contract as
+ * {@link StatefulSourcePartition} without snapshots: such sources are not
+ * resumable, so processing them is at most once across a crash.
+ *
+ * @typeParam X - Item type.
+ * @category Inputs
+ * @example
+ * ```ts
+ * class Ticks extends StatelessSourcePartition<number> {
+ *   private n = 0;
+ *   nextBatch(): number[] { return [this.n++]; }
+ *   nextAwake(): Date { return new Date(Date.now() + 1000); }
+ * }
+ * ```
+ */
+export abstract class StatelessSourcePartition<X> {
+  /** Items ready now; `[]` for none yet; `null` at end of input. Never blocks. */
+  abstract nextBatch(): Iterable<X> | null | Promise<Iterable<X> | null>;
+  /** When to call `nextBatch` next; `undefined` for the default cadence. */
+  nextAwake?(): Date | undefined;
+  /** Release resources at a clean end of input. Not guaranteed to be called. */
+  close?(): void | Promise<void>;
+}
+
+/**
+ * A source that every worker reads a share of, with no resume state (random
+ * data, a socket, a live feed).
+ *
+ * @typeParam X - Item type.
+ * @category Inputs
+ * @example
+ * ```ts
+ * class TickSource extends DynamicSource<number> {
+ *   build(_stepId: string, _worker: number, _count: number) { return new Ticks(); }
+ * }
+ * ```
+ */
+export abstract class DynamicSource<X> {
+  /**
+   * Build this worker's partition.
+   *
+   * @param stepId - Full id of the input step.
+   * @param workerIndex - This worker's index, `0 <= workerIndex < workerCount`.
+   * @param workerCount - How many workers run the flow.
+   */
+  abstract build(
+    stepId: string,
+    workerIndex: number,
+    workerCount: number,
+  ): StatelessSourcePartition<X> | Promise<StatelessSourcePartition<X>>;
+}
+
+/**
+ * Anything `op.input` accepts: a fixed-partitioned or a dynamic source.
+ *
+ * @typeParam X - Item type.
+ * @category Inputs
+ */
+export type Source<X> = FixedPartitionedSource<X, any> | DynamicSource<X>;
+
+/** @internal Whether `source` follows the fixed-partitioned contract. */
+export function isFixedPartitionedSource(source: unknown): source is FixedPartitionedSource<unknown, unknown> {
+  return (
+    typeof source === "object" &&
+    source !== null &&
+    typeof (source as FixedPartitionedSource<unknown, unknown>).listParts === "function" &&
+    typeof (source as FixedPartitionedSource<unknown, unknown>).buildPart === "function"
+  );
+}
+
+/** @internal Whether `source` follows the dynamic contract. */
+export function isDynamicSource(source: unknown): source is DynamicSource<unknown> {
+  return typeof source === "object" && source !== null && typeof (source as DynamicSource<unknown>).build === "function";
+}

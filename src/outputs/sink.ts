@@ -1,0 +1,150 @@
+/**
+ * Sink contracts: what a connector implements so the executor can write to it.
+ *
+ * @module
+ */
+import { stableHash } from "../internal/hash.js";
+
+/**
+ * One partition of a {@link FixedPartitionedSink}, such as one file.
+ *
+ * Contract: `writeBatch` may return a Promise; the executor awaits it before
+ * reading the next source batch (backpressure). `snapshot()` returns what is
+ * needed to resume writing right after the last written value (a file sink
+ * returns its byte offset and truncates to it on resume, so output is exactly
+ * once). `close()` is called at a clean end of the run only.
+ *
+ * @typeParam X - Value type written.
+ * @typeParam S - Resume state type.
+ * @category Outputs
+ * @example
+ * ```ts
+ * class ArrayPartition extends StatefulSinkPartition<string, number> {
+ *   constructor(private readonly out: string[]) { super(); }
+ *   writeBatch(values: string[]): void { this.out.push(...values); }
+ *   snapshot(): number { return this.out.length; }
+ * }
+ * ```
+ */
+export abstract class StatefulSinkPartition<X, S> {
+  /** Write values, in order. */
+  abstract writeBatch(values: X[]): void | Promise<void>;
+  /** The position after the last written value. */
+  abstract snapshot(): S;
+  /** Flush and release resources at a clean end of the run. Not guaranteed. */
+  close?(): void | Promise<void>;
+}
+
+/**
+ * A sink made of a fixed set of named partitions. It takes `[key, value]`
+ * items: the key picks the partition (`partFn`), only the value is written.
+ *
+ * @typeParam X - Value type written.
+ * @typeParam S - Resume state type of each partition.
+ * @category Outputs
+ * @example
+ * ```ts
+ * class ArraySink extends FixedPartitionedSink<string, number> {
+ *   readonly parts = new Map<string, string[]>([["a", []], ["b", []]]);
+ *   listParts(): string[] { return [...this.parts.keys()]; }
+ *   buildPart(_stepId: string, part: string) { return new ArrayPartition(this.parts.get(part)!); }
+ * }
+ * ```
+ */
+export abstract class FixedPartitionedSink<X, S> {
+  /** Names of the partitions reachable from this worker. */
+  abstract listParts(): string[];
+  /**
+   * Which partition a key goes to: the partition is
+   * `sortedParts[partFn(key) % sortedParts.length]`. Must be stable across
+   * processes. Default: {@link stableHash} of the key.
+   *
+   * @param key - The item's key.
+   * @returns A non-negative integer.
+   */
+  partFn(key: string): number {
+    return stableHash(key);
+  }
+  /**
+   * Build the partition `forPart`, positioned at `resumeState`.
+   *
+   * @param stepId - Full id of the output step, for error messages.
+   * @param forPart - One of the names from `listParts()`.
+   * @param resumeState - What the partition's `snapshot()` returned, or `undefined`.
+   */
+  abstract buildPart(
+    stepId: string,
+    forPart: string,
+    resumeState: S | undefined,
+  ): StatefulSinkPartition<X, S> | Promise<StatefulSinkPartition<X, S>>;
+}
+
+/**
+ * One worker's share of a {@link DynamicSink}: no resume state, so output is
+ * at least once across a crash.
+ *
+ * @typeParam X - Item type written.
+ * @category Outputs
+ * @example
+ * ```ts
+ * class LogPartition extends StatelessSinkPartition<unknown> {
+ *   writeBatch(items: unknown[]): void { for (const x of items) console.log(x); }
+ * }
+ * ```
+ */
+export abstract class StatelessSinkPartition<X> {
+  /** Write items, in order. */
+  abstract writeBatch(items: X[]): void | Promise<void>;
+  /** Flush and release resources at a clean end of the run. Not guaranteed. */
+  close?(): void | Promise<void>;
+}
+
+/**
+ * A sink that every worker writes its own items to.
+ *
+ * @typeParam X - Item type written.
+ * @category Outputs
+ * @example
+ * ```ts
+ * class LogSink extends DynamicSink<unknown> {
+ *   build() { return new LogPartition(); }
+ * }
+ * ```
+ */
+export abstract class DynamicSink<X> {
+  /**
+   * Build this worker's partition.
+   *
+   * @param stepId - Full id of the output step.
+   * @param workerIndex - This worker's index.
+   * @param workerCount - How many workers run the flow.
+   */
+  abstract build(
+    stepId: string,
+    workerIndex: number,
+    workerCount: number,
+  ): StatelessSinkPartition<X> | Promise<StatelessSinkPartition<X>>;
+}
+
+/**
+ * Anything `op.output` accepts.
+ *
+ * @typeParam X - Item type (for a fixed-partitioned sink, the value type).
+ * @category Outputs
+ */
+export type Sink<X> = FixedPartitionedSink<X, any> | DynamicSink<X>;
+
+/** @internal Whether `sink` follows the fixed-partitioned contract. */
+export function isFixedPartitionedSink(sink: unknown): sink is FixedPartitionedSink<unknown, unknown> {
+  return (
+    typeof sink === "object" &&
+    sink !== null &&
+    typeof (sink as FixedPartitionedSink<unknown, unknown>).listParts === "function" &&
+    typeof (sink as FixedPartitionedSink<unknown, unknown>).buildPart === "function"
+  );
+}
+
+/** @internal Whether `sink` follows the dynamic contract. */
+export function isDynamicSink(sink: unknown): sink is DynamicSink<unknown> {
+  return typeof sink === "object" && sink !== null && typeof (sink as DynamicSink<unknown>).build === "function";
+}
