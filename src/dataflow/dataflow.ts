@@ -1,0 +1,70 @@
+/**
+ * `Dataflow`: the container of a flow's steps.
+ *
+ * @module
+ */
+import { BuildError, describeType } from "../errors.js";
+import type { Source } from "../inputs/source.js";
+import type { Scope, StepNode } from "./internal/steps.js";
+import type { Stream } from "./stream.js";
+import { input } from "./operators/input.js";
+
+const ROOTS = new WeakMap<Dataflow, Scope>();
+
+/**
+ * A dataflow definition: a tree of steps between inputs and outputs. Building
+ * a flow runs nothing; pass it to `runMain` or run its module with
+ * `sluice run`.
+ *
+ * @category Dataflow
+ * @example
+ * ```ts
+ * const flow = new Dataflow("wordcount");
+ * flow
+ *   .input("lines", new TestingSource(["a b", "b"]))
+ *   .flatMap("words", (line) => line.split(" "))
+ *   .output("out", new TestingSink(out));
+ * await runMain(flow);
+ * // out = ["a", "b", "b"]
+ * ```
+ */
+export class Dataflow {
+  /** The flow's id, the first part of every step id. */
+  readonly flowId: string;
+
+  /**
+   * @param flowId - Non-empty, without `.`.
+   * @throws {@link BuildError} for an invalid id.
+   */
+  constructor(flowId: string) {
+    if (typeof flowId !== "string" || flowId.length === 0 || flowId.includes(".")) {
+      throw new BuildError(
+        `dataflow id ${typeof flowId === "string" ? JSON.stringify(flowId) : `of type ${describeType(flowId)}`} is invalid: ` +
+          "it must be a non-empty string without '.'",
+      );
+    }
+    this.flowId = flowId;
+    ROOTS.set(this, { id: flowId, step: undefined, substeps: [], flow: this });
+  }
+
+  /** The top-level steps, in the order they were added. */
+  get substeps(): readonly StepNode[] {
+    return flowRoot(this).substeps;
+  }
+
+  /**
+   * Add an input step: `flow.input(id, source)` is `op.input(id, flow, source)`.
+   *
+   * @param stepId - The step's name.
+   * @param source - A fixed-partitioned or dynamic source.
+   * @returns The stream of the source's items.
+   */
+  input<X>(stepId: string, source: Source<X>): Stream<X> {
+    return input(stepId, this, source);
+  }
+}
+
+/** @internal The root scope of a flow. */
+export function flowRoot(flow: Dataflow): Scope {
+  return ROOTS.get(flow)!;
+}

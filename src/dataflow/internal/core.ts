@@ -1,0 +1,32 @@
+/**
+ * Builders of the core operators with the name of the user function they
+ * call, so errors say which function failed ("error calling `predicate`").
+ * Public core operators and derived operators both go through these.
+ *
+ * @module
+ * @internal
+ */
+import type { Stream } from "../stream.js";
+import { defineCore } from "./operator.js";
+
+/** @internal `flatMapBatch` calling `mapper`, reported as function `fn`. */
+export function coreFlatMapBatch<X, Y>(
+  stepId: string,
+  up: Stream<X>,
+  mapper: (xs: X[]) => Iterable<Y> | Promise<Iterable<Y>>,
+  fn: string,
+): Stream<Y> {
+  const spec = { kind: "flatMapBatch", mapper: mapper as (xs: unknown[]) => Iterable<unknown>, fn } as const;
+  return defineCore("flatMapBatch", stepId, { up }, spec, ["down"]).down;
+}
+
+/** @internal `inspectDebug` calling `inspector`, reported as function `fn`. */
+export function coreInspectDebug<X>(
+  stepId: string,
+  up: Stream<X>,
+  inspector: (stepId: string, item: X, epoch: number, worker: number) => void,
+  fn: string,
+): Stream<X> {
+  const spec = { kind: "inspectDebug", inspector: inspector as (s: string, x: unknown, e: number, w: number) => void, fn } as const;
+  return defineCore("inspectDebug", stepId, { up }, spec, ["down"]).down;
+}

@@ -1,0 +1,60 @@
+/**
+ * The plain-data step tree a `Dataflow` records. Nothing here runs: the
+ * executor compiles this tree into a graph of core operators.
+ *
+ * @module
+ * @internal
+ */
+import type { DynamicSink, FixedPartitionedSink } from "../../outputs/sink.js";
+import type { DynamicSource, FixedPartitionedSource } from "../../inputs/source.js";
+
+/** @internal What the executor needs to run one core operator. */
+export type CoreSpec =
+  | { readonly kind: "input"; readonly source: FixedPartitionedSource<unknown, unknown> | DynamicSource<unknown> }
+  | { readonly kind: "output"; readonly sink: FixedPartitionedSink<unknown, unknown> | DynamicSink<unknown> }
+  | { readonly kind: "flatMapBatch"; readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>; readonly fn: string }
+  | { readonly kind: "branch"; readonly predicate: (x: unknown) => unknown; readonly fn: string }
+  | { readonly kind: "merge" }
+  | { readonly kind: "redistribute" }
+  | {
+      readonly kind: "inspectDebug";
+      readonly inspector: (stepId: string, item: unknown, epoch: number, worker: number) => void;
+      readonly fn: string;
+    }
+  | { readonly kind: "statefulBatch"; readonly builder: (resume: unknown) => unknown; readonly fn: string };
+
+/**
+ * One step of a dataflow, as plain data.
+ *
+ * @category Dataflow
+ */
+export interface StepNode {
+  /** Full id: `"<flowId>.<name>"`, nested steps add `".<name>"` per level. */
+  readonly stepId: string;
+  /** The name given when the step was added (last part of `stepId`). */
+  readonly name: string;
+  /** The operator that made this step, like `"map"` or `"flatMapBatch"`. */
+  readonly opType: string;
+  /** Input ports: port name to the ids of the streams connected to it. */
+  readonly upPorts: Record<string, readonly string[]>;
+  /** Output ports: port name to the id of the stream it produces. */
+  readonly downPorts: Record<string, string>;
+  /** Steps this step is made of (empty for core operators). */
+  readonly substeps: StepNode[];
+  /** @internal Runtime config of a core operator. */
+  readonly core: CoreSpec | undefined;
+  /** @internal Whether a built-in operator made this step. */
+  readonly builtin: boolean;
+}
+
+/** @internal A place steps are added to: a flow's root or a step's inside. */
+export interface Scope {
+  /** `flowId` for the root, else the enclosing step's id. */
+  readonly id: string;
+  /** The enclosing step, `undefined` at the root. */
+  readonly step: StepNode | undefined;
+  /** Where new steps are recorded. */
+  readonly substeps: StepNode[];
+  /** The dataflow this scope belongs to. */
+  readonly flow: object;
+}

@@ -1,0 +1,39 @@
+import { describeType } from "../../errors.js";
+import type { Stream } from "../stream.js";
+import { defineOperator, builtin } from "../internal/operator.js";
+import { coreFlatMapBatch } from "../internal/core.js";
+
+/**
+ * Keep the items for which `predicate` returns `true`. The predicate must
+ * return a boolean: anything else is a `StepError` (cause `TypeError`). With a
+ * type-guard predicate the output type is narrowed.
+ *
+ * @param stepId - The step's name.
+ * @param up - Stream to filter.
+ * @param predicate - `true` keeps the item.
+ * @returns The stream of kept items.
+ * @category Stateless
+ * @example
+ * ```ts
+ * flow.input("in", new TestingSource([1, 2, 3, 4])).filter("even", (x) => x % 2 === 0).output("out", new TestingSink(out));
+ * // out = [2, 4]
+ * ```
+ */
+export function filter<X, Y extends X>(stepId: string, up: Stream<X>, predicate: (x: X) => x is Y): Stream<Y>;
+export function filter<X>(stepId: string, up: Stream<X>, predicate: (x: X) => boolean): Stream<X>;
+export function filter<X>(stepId: string, up: Stream<X>, predicate: (x: X) => boolean): Stream<X> {
+  return defineOperator("filter", stepId, { up }, ({ up }) => {
+    const shim = (xs: X[]): X[] => {
+      const out: X[] = [];
+      for (let i = 0; i < xs.length; i++) {
+        const keep = predicate(xs[i]);
+        if (keep === true) out.push(xs[i]);
+        else if (keep !== false) {
+          throw new TypeError(`\`filter\` predicate must return a boolean; got ${describeType(keep)}`);
+        }
+      }
+      return out;
+    };
+    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "predicate") };
+  }, builtin).down;
+}

@@ -1,0 +1,38 @@
+import { describeType } from "../../errors.js";
+import type { KeyedStream, Stream } from "../stream.js";
+import { defineOperator, builtin } from "../internal/operator.js";
+import { coreFlatMapBatch } from "../internal/core.js";
+
+/**
+ * Key every item: emit `[key(x), x]`. Keys must be strings: anything else is
+ * a `StepError` (cause `TypeError`). Stateful operators need keyed streams.
+ *
+ * @param stepId - The step's name.
+ * @param up - Stream to key.
+ * @param key - Returns the item's key.
+ * @returns A keyed stream.
+ * @category Stateless
+ * @example
+ * ```ts
+ * flow
+ *   .input("in", new TestingSource([{ user: "a", n: 1 }]))
+ *   .keyOn("by_user", (e) => e.user)
+ *   .output("out", new TestingSink(out));
+ * // out = [["a", { user: "a", n: 1 }]]
+ * ```
+ */
+export function keyOn<X>(stepId: string, up: Stream<X>, key: (x: X) => string): KeyedStream<X> {
+  return defineOperator("keyOn", stepId, { up }, ({ up }) => {
+    const shim = (xs: X[]): (readonly [string, X])[] => {
+      const n = xs.length;
+      const out = new Array<readonly [string, X]>(n);
+      for (let i = 0; i < n; i++) {
+        const k = key(xs[i]);
+        if (typeof k !== "string") throw new TypeError(`\`keyOn\` key function must return a string; got ${describeType(k)}`);
+        out[i] = [k, xs[i]];
+      }
+      return out;
+    };
+    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "key") };
+  }, builtin).down;
+}

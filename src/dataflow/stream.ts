@@ -1,0 +1,201 @@
+/**
+ * `Stream<T>` and `KeyedStream<V>`: handles to the output of a step, with one
+ * fluent method per built-in operator.
+ *
+ * @module
+ */
+import type { Scope } from "./internal/steps.js";
+import type { DynamicSink, FixedPartitionedSink } from "../outputs/sink.js";
+import { branch, type BranchOut } from "./operators/branch.js";
+import { filter } from "./operators/filter.js";
+import { filterMap } from "./operators/filterMap.js";
+import { filterMapValue } from "./operators/filterMapValue.js";
+import { filterValue } from "./operators/filterValue.js";
+import { flatMap } from "./operators/flatMap.js";
+import { flatMapBatch } from "./operators/flatMapBatch.js";
+import { flatMapValue } from "./operators/flatMapValue.js";
+import { flatten } from "./operators/flatten.js";
+import { inspect } from "./operators/inspect.js";
+import { inspectDebug } from "./operators/inspectDebug.js";
+import { keyOn } from "./operators/keyOn.js";
+import { keyRm } from "./operators/keyRm.js";
+import { map } from "./operators/map.js";
+import { mapAsync, type MapAsyncOptions } from "./operators/mapAsync.js";
+import { mapValue } from "./operators/mapValue.js";
+import { merge } from "./operators/merge.js";
+import { output } from "./operators/output.js";
+import { raises } from "./operators/raises.js";
+import { redistribute } from "./operators/redistribute.js";
+
+/**
+ * A keyed stream: items are `[key, value]` pairs with a string key. Stateful
+ * operators take keyed streams; make one with `keyOn`.
+ *
+ * @typeParam V - Value type.
+ * @category Dataflow
+ */
+export type KeyedStream<V> = Stream<readonly [string, V]>;
+
+/**
+ * The output of a step: a typed handle used to add downstream steps. Every
+ * built-in operator is a method here with the same arguments minus `up`:
+ * `stream.map("m", f)` is `op.map("m", stream, f)`. A stream may feed several
+ * steps; each gets every item.
+ *
+ * @typeParam T - Item type.
+ * @category Dataflow
+ * @example
+ * ```ts
+ * flow
+ *   .input("in", new TestingSource(["a", "bb"]))
+ *   .map("len", (s) => s.length)
+ *   .filter("long", (n) => n > 1)
+ *   .output("out", new TestingSink(out));
+ * // out = [2]
+ * ```
+ */
+export class Stream<out T> {
+  /** Id of the port producing this stream, like `"f.add.flat_map_batch.down"`. */
+  readonly streamId: string;
+  /** @internal Where steps taking this stream are added. */
+  readonly _scope: Scope;
+  /** @internal Phantom field carrying the item type. */
+  declare readonly _item?: T;
+
+  /** @internal Streams are made by operators, never by users. */
+  constructor(streamId: string, scope: Scope) {
+    this.streamId = streamId;
+    this._scope = scope;
+  }
+
+  /**
+   * The dataflow this stream belongs to.
+   *
+   * @returns The `Dataflow`.
+   */
+  flow(): import("./dataflow.js").Dataflow {
+    return this._scope.flow as import("./dataflow.js").Dataflow;
+  }
+
+  /**
+   * Apply a function to this stream: for custom operators in a fluent chain.
+   *
+   * @param f - Called with this stream.
+   * @returns What `f` returns.
+   * @example
+   * ```ts
+   * const doubled = stream.pipe((s) => double("d", s));
+   * ```
+   */
+  pipe<R>(f: (stream: this) => R): R {
+    return f(this);
+  }
+
+  /** {@inheritDoc operators/flatMapBatch!flatMapBatch} */
+  flatMapBatch<Y>(stepId: string, mapper: (xs: T[]) => Iterable<Y> | Promise<Iterable<Y>>): Stream<Y> {
+    return flatMapBatch(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/map!map} */
+  map<Y>(stepId: string, mapper: (x: T) => Y): Stream<Y> {
+    return map(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/mapAsync!mapAsync} */
+  mapAsync<Y>(stepId: string, mapper: (x: T) => Promise<Y>, options?: MapAsyncOptions): Stream<Y> {
+    return mapAsync(stepId, this, mapper, options);
+  }
+
+  /** {@inheritDoc operators/flatMap!flatMap} */
+  flatMap<Y>(stepId: string, mapper: (x: T) => Iterable<Y>): Stream<Y> {
+    return flatMap(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/filter!filter} */
+  filter<Y extends T>(stepId: string, predicate: (x: T) => x is Y): Stream<Y>;
+  filter(stepId: string, predicate: (x: T) => boolean): Stream<T>;
+  filter(stepId: string, predicate: (x: T) => boolean): Stream<T> {
+    return filter(stepId, this, predicate);
+  }
+
+  /** {@inheritDoc operators/filterMap!filterMap} */
+  filterMap<Y>(stepId: string, mapper: (x: T) => Y | undefined): Stream<Y> {
+    return filterMap(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/flatten!flatten} */
+  flatten<X>(this: Stream<Iterable<X>>, stepId: string): Stream<X> {
+    return flatten(stepId, this);
+  }
+
+  /** {@inheritDoc operators/keyOn!keyOn} */
+  keyOn(stepId: string, key: (x: T) => string): KeyedStream<T> {
+    return keyOn(stepId, this, key);
+  }
+
+  /** {@inheritDoc operators/keyRm!keyRm} */
+  keyRm<V>(this: KeyedStream<V>, stepId: string): Stream<V> {
+    return keyRm(stepId, this);
+  }
+
+  /** {@inheritDoc operators/mapValue!mapValue} */
+  mapValue<V, W>(this: KeyedStream<V>, stepId: string, mapper: (v: V) => W): KeyedStream<W> {
+    return mapValue(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/flatMapValue!flatMapValue} */
+  flatMapValue<V, W>(this: KeyedStream<V>, stepId: string, mapper: (v: V) => Iterable<W>): KeyedStream<W> {
+    return flatMapValue(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/filterValue!filterValue} */
+  filterValue<V, W extends V>(this: KeyedStream<V>, stepId: string, predicate: (v: V) => v is W): KeyedStream<W>;
+  filterValue<V>(this: KeyedStream<V>, stepId: string, predicate: (v: V) => boolean): KeyedStream<V>;
+  filterValue<V>(this: KeyedStream<V>, stepId: string, predicate: (v: V) => boolean): KeyedStream<V> {
+    return filterValue(stepId, this, predicate);
+  }
+
+  /** {@inheritDoc operators/filterMapValue!filterMapValue} */
+  filterMapValue<V, W>(this: KeyedStream<V>, stepId: string, mapper: (v: V) => W | undefined): KeyedStream<W> {
+    return filterMapValue(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/inspect!inspect} */
+  inspect(stepId: string, inspector?: (stepId: string, item: T) => void): Stream<T> {
+    return inspect(stepId, this, inspector);
+  }
+
+  /** {@inheritDoc operators/inspectDebug!inspectDebug} */
+  inspectDebug(stepId: string, inspector?: (stepId: string, item: T, epoch: number, worker: number) => void): Stream<T> {
+    return inspectDebug(stepId, this, inspector);
+  }
+
+  /** {@inheritDoc operators/merge!merge} */
+  merge<U>(stepId: string, ...others: Stream<U>[]): Stream<T | U> {
+    return merge<T | U>(stepId, this, ...others);
+  }
+
+  /** {@inheritDoc operators/branch!branch} */
+  branch<Y extends T>(stepId: string, predicate: (x: T) => x is Y): BranchOut<Y, Exclude<T, Y>>;
+  branch(stepId: string, predicate: (x: T) => boolean): BranchOut<T, T>;
+  branch(stepId: string, predicate: (x: T) => boolean): BranchOut<T, T> {
+    return branch(stepId, this, predicate);
+  }
+
+  /** {@inheritDoc operators/redistribute!redistribute} */
+  redistribute(stepId: string): Stream<T> {
+    return redistribute(stepId, this);
+  }
+
+  /** {@inheritDoc operators/raises!raises} */
+  raises(stepId: string): void {
+    raises(stepId, this);
+  }
+
+  /** {@inheritDoc operators/output!output} */
+  output<V>(this: KeyedStream<V>, stepId: string, sink: FixedPartitionedSink<V, any>): void;
+  output(stepId: string, sink: DynamicSink<T>): void;
+  output(stepId: string, sink: FixedPartitionedSink<any, any> | DynamicSink<T>): void {
+    output(stepId, this as Stream<any>, sink as DynamicSink<unknown>);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Sluice: stateful stream processing for TypeScript.
+ *
+ * Build a {@link Dataflow} of steps between sources and sinks, then run it
+ * with {@link runMain} or `sluice run flow.ts`.
+ *
+ * @module sluice
+ */
+export { Dataflow } from "./dataflow/dataflow.js";
+export { Stream, type KeyedStream } from "./dataflow/stream.js";
+export {
+  defineOperator,
+  type OperatorInputs,
+  type OperatorOutputs,
+  type StepContext,
+} from "./dataflow/internal/operator.js";
+export type { StepNode } from "./dataflow/internal/steps.js";
+export * as op from "./dataflow/operators/index.js";
+export { runMain, type RunOptions } from "./run/runMain.js";
+export {
+  AbortExecution,
+  BuildError,
+  ConnectorError,
+  DataflowError,
+  StepError,
+  type StepErrorContext,
+} from "./errors.js";
+export { seconds, minutes, hours } from "./time.js";
+export * from "./inputs/index.js";
+export * from "./outputs/index.js";

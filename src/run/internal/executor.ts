@@ -1,0 +1,238 @@
+/**
+ * The single-worker executor: polls source partitions cooperatively, pushes
+ * each batch through the compiled graph, closes epochs and fires EOF.
+ *
+ * @module
+ * @internal
+ */
+import { AbortExecution } from "../../errors.js";
+import type { CompiledFlow, CoreNode } from "./graph.js";
+import { RuntimeNode, type RunContext, type SnapshotEntry } from "./node.js";
+import { BranchNode, FlatMapBatchNode, ForwardNode, InspectNode, toArray } from "./stateless.js";
+import { DynamicSinkNode, FixedSinkNode, type ResumeStates } from "./sinks.js";
+import { InputNode, type PartitionReader } from "./sources.js";
+import { isThenable, stepFailure } from "./failure.js";
+import { isFixedPartitionedSink } from "../../outputs/sink.js";
+
+/** @internal How a run ended. */
+export type RunOutcome = "eof" | "aborted" | "stopped";
+
+/** @internal Options of one worker's executor. */
+export interface ExecutorOptions {
+  /** Epoch length in ms; 0 makes every source batch its own epoch. */
+  readonly epochInterval: number;
+  readonly worker: number;
+  readonly workerCount: number;
+  /** Resume states of a step's partitions or keys. */
+  readonly resumeStates?: (stepId: string) => ResumeStates;
+  /** Receives the changed states of each closed epoch; awaited before the next batch. */
+  readonly onEpochClose?: (epoch: number, entries: SnapshotEntry[]) => void | Promise<void>;
+  /** Stops the run at the next batch boundary, without closing the epoch. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+const NO_RESUME: ResumeStates = new Map();
+const YIELD_EVERY_MS = 4;
+
+function makeNode(n: CoreNode): RuntimeNode {
+  const s = n.spec;
+  switch (s.kind) {
+    case "input":
+      return new InputNode(n.stepId, n.userStepId, s.source);
+    case "output":
+      return isFixedPartitionedSink(s.sink)
+        ? new FixedSinkNode(n.stepId, n.userStepId, s.sink)
+        : new DynamicSinkNode(n.stepId, n.userStepId, s.sink);
+    case "flatMapBatch":
+      return new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn);
+    case "branch":
+      return new BranchNode(n.stepId, n.userStepId, s.predicate, s.fn);
+    case "merge":
+    case "redistribute":
+      return new ForwardNode(n.stepId, n.userStepId);
+    case "inspectDebug":
+      return new InspectNode(n.stepId, n.userStepId, s.inspector, s.fn);
+    case "statefulBatch":
+      throw new Error(`core operator '${s.kind}' of step '${n.stepId}' is not available in this build`);
+  }
+}
+
+/** @internal One worker running one compiled flow. */
+export class Executor {
+  private readonly nodes: RuntimeNode[];
+  private readonly inputs: InputNode[];
+  private readers: PartitionReader[] = [];
+  /** Per node: the inputs upstream of it; its EOF fires when all have ended. */
+  private readonly upstreamInputs: InputNode[][];
+  private readonly eofDone: boolean[];
+  private readonly ctx: RunContext;
+
+  constructor(
+    private readonly flow: CompiledFlow,
+    private readonly options: ExecutorOptions,
+  ) {
+    this.nodes = flow.nodes.map(makeNode);
+    this.inputs = this.nodes.filter((n): n is InputNode => n instanceof InputNode);
+    const producer = new Map<string, { node: number; port: number }>();
+    flow.nodes.forEach((n, i) => n.downs.forEach((s, port) => producer.set(s, { node: i, port })));
+    this.upstreamInputs = [];
+    flow.nodes.forEach((n, i) => {
+      const ups = new Set<InputNode>();
+      if (this.nodes[i] instanceof InputNode) ups.add(this.nodes[i] as InputNode);
+      for (const s of n.ups) {
+        const p = producer.get(s)!;
+        this.nodes[p.node].downs[p.port].push(this.nodes[i]);
+        for (const inp of this.upstreamInputs[p.node]) ups.add(inp);
+      }
+      this.upstreamInputs.push([...ups]);
+    });
+    this.eofDone = this.nodes.map(() => false);
+    this.ctx = { epoch: 1, worker: options.worker, workerCount: options.workerCount };
+  }
+
+  /** Build every source and sink partition. */
+  async open(): Promise<void> {
+    const resume = this.options.resumeStates ?? (() => NO_RESUME);
+    const { worker, workerCount } = this.options;
+    for (const node of this.nodes) {
+      if (node instanceof InputNode) await node.open(resume(node.stepId), worker, workerCount);
+      else if (node instanceof FixedSinkNode) await node.open(resume(node.stepId));
+      else if (node instanceof DynamicSinkNode) await node.open(worker, workerCount);
+    }
+    this.readers = this.inputs.flatMap((i) => i.readers);
+  }
+
+  /** Run until every input ends, a source aborts, or the signal stops it. */
+  async run(): Promise<RunOutcome> {
+    const { epochInterval, signal } = this.options;
+    try {
+      await this.fireEofs();
+      let deadline = epochInterval > 0 ? Date.now() + epochInterval : Infinity;
+      let lastYield = Date.now();
+      while (true) {
+        if (signal?.aborted) return "stopped";
+        let now = Date.now();
+        for (const r of this.readers) {
+          if (r.done || r.awake > now) continue;
+          const batch = await this.poll(r);
+          r.touched = true;
+          if (batch === null) {
+            await this.endPartition(r);
+          } else {
+            r.schedule(batch.length, now);
+            if (batch.length > 0) {
+              r.input.emit(0, batch);
+              const pushed = this.drain(0);
+              if (pushed !== undefined) await pushed;
+              if (epochInterval === 0) await this.closeEpoch();
+            }
+          }
+          now = Date.now();
+          if (signal?.aborted) return "stopped";
+        }
+        if (now >= deadline) {
+          await this.closeEpoch();
+          deadline = now + epochInterval;
+        }
+        let next = deadline;
+        let live = false;
+        for (const r of this.readers) {
+          if (r.done) continue;
+          live = true;
+          if (r.awake < next) next = r.awake;
+        }
+        if (!live) break;
+        if (next > now) {
+          await this.sleep(next === Infinity ? 1 : next - now);
+          lastYield = Date.now();
+        } else if (now - lastYield >= YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = Date.now();
+        }
+      }
+      await this.closeEpoch();
+      for (const node of this.nodes) await node.close();
+      return "eof";
+    } catch (err) {
+      if (err instanceof AbortExecution) return "aborted";
+      throw err;
+    }
+  }
+
+  private poll(r: PartitionReader): unknown[] | null | Promise<unknown[] | null> {
+    const fail = (err: unknown): never => {
+      if (err instanceof AbortExecution) throw err;
+      throw stepFailure(err, "nextBatch", r.input.userStepId, { partition: r.name, epoch: this.ctx.epoch });
+    };
+    const check = (res: unknown): unknown[] | null => {
+      if (res === null) return null;
+      try {
+        return toArray(res, "nextBatch", `partition '${r.name}'`);
+      } catch (err) {
+        return fail(err);
+      }
+    };
+    let res: unknown;
+    try {
+      res = r.part.nextBatch();
+    } catch (err) {
+      fail(err);
+    }
+    return isThenable(res) ? Promise.resolve(res).then(check, fail) : check(res);
+  }
+
+  private async endPartition(r: PartitionReader): Promise<void> {
+    r.done = true;
+    try {
+      await r.part.close?.();
+    } catch (err) {
+      throw stepFailure(err, "close", r.input.userStepId, { partition: r.name });
+    }
+    if (r.input.readers.every((x) => x.done)) await this.fireEofs();
+  }
+
+  /** Process pending batches of nodes `from..end` in topological order. */
+  private drain(from: number): void | Promise<void> {
+    const nodes = this.nodes;
+    for (let i = from; i < nodes.length; i++) {
+      const node = nodes[i];
+      const pending = node.pending;
+      if (pending.length === 0) continue;
+      const batch = pending.length === 1 ? pending[0] : pending.flat();
+      node.pending = [];
+      const r = node.process(batch, this.ctx);
+      if (r !== undefined) return r.then(() => this.drain(i + 1));
+    }
+  }
+
+  /** Fire `onEof` of every node whose upstream inputs have all ended, in order. */
+  private async fireEofs(): Promise<void> {
+    for (let i = 0; i < this.nodes.length; i++) {
+      if (this.eofDone[i] || !this.upstreamInputs[i].every((inp) => inp.readers.every((r) => r.done))) continue;
+      this.eofDone[i] = true;
+      await this.nodes[i].onEof(this.ctx);
+      const r = this.drain(i + 1);
+      if (r !== undefined) await r;
+    }
+  }
+
+  private async closeEpoch(): Promise<void> {
+    const entries: SnapshotEntry[] = [];
+    for (const node of this.nodes) node.snapshot(entries);
+    if (this.options.onEpochClose !== undefined) await this.options.onEpochClose(this.ctx.epoch, entries);
+    this.ctx.epoch++;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    const signal = this.options.signal;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, Math.ceil(ms)));
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Compiling a flow's step tree into a flat, topologically sorted list of core
+ * operator nodes.
+ *
+ * @module
+ * @internal
+ */
+import { BuildError } from "../../errors.js";
+import type { Dataflow } from "../../dataflow/dataflow.js";
+import type { CoreSpec, StepNode } from "../../dataflow/internal/steps.js";
+
+/** @internal One core operator of the compiled graph. */
+export interface CoreNode {
+  /** Full id of the core step. */
+  readonly stepId: string;
+  /** The step errors are reported against: the user's step, not a built-in substep. */
+  readonly userStepId: string;
+  readonly spec: CoreSpec;
+  /** Ids of the streams this node reads (all ports). */
+  readonly ups: readonly string[];
+  /** Output stream ids by port, in the node's port order. */
+  readonly downs: readonly string[];
+}
+
+/** @internal A compiled flow: nodes sorted so every node comes after its inputs. */
+export interface CompiledFlow {
+  readonly flowId: string;
+  readonly nodes: readonly CoreNode[];
+}
+
+function collect(steps: readonly StepNode[], userStepId: string | undefined, parentBuiltin: boolean, out: CoreNode[]): void {
+  for (const step of steps) {
+    // Errors name the innermost step that user code created: a built-in
+    // operator's substeps report against that operator's step.
+    const attributed = userStepId !== undefined && parentBuiltin ? userStepId : step.stepId;
+    if (step.core !== undefined) {
+      out.push({
+        stepId: step.stepId,
+        userStepId: attributed,
+        spec: step.core,
+        ups: Object.values(step.upPorts).flat(),
+        downs: Object.values(step.downPorts),
+      });
+    } else {
+      collect(step.substeps, attributed, step.builtin, out);
+    }
+  }
+}
+
+/**
+ * @internal Flatten and sort the flow's core operators.
+ * @throws BuildError when the flow has no input, or no output or inspect step.
+ */
+export function compileFlow(flow: Dataflow): CompiledFlow {
+  const all: CoreNode[] = [];
+  collect(flow.substeps, undefined, false, all);
+  if (!all.some((n) => n.spec.kind === "input")) {
+    throw new BuildError(`dataflow '${flow.flowId}' has no input step: add one with \`flow.input(...)\``);
+  }
+  if (!all.some((n) => n.spec.kind === "output" || n.spec.kind === "inspectDebug")) {
+    throw new BuildError(
+      `dataflow '${flow.flowId}' has no output or inspect step: add one with \`output(...)\` or \`inspect(...)\``,
+    );
+  }
+  const producer = new Map<string, CoreNode>();
+  for (const n of all) for (const s of n.downs) producer.set(s, n);
+  const sorted: CoreNode[] = [];
+  const state = new Map<CoreNode, 1 | 2>();
+  const visit = (n: CoreNode): void => {
+    const st = state.get(n);
+    if (st === 2) return;
+    if (st === 1) throw new BuildError(`dataflow '${flow.flowId}' has a cycle through step '${n.stepId}'`);
+    state.set(n, 1);
+    for (const s of n.ups) {
+      const p = producer.get(s);
+      if (p === undefined) throw new BuildError(`step '${n.stepId}' reads stream '${s}' that no step produces`);
+      visit(p);
+    }
+    state.set(n, 2);
+    sorted.push(n);
+  };
+  // Inputs first in definition order, so polling order is the definition order.
+  for (const n of all) if (n.spec.kind === "input") visit(n);
+  for (const n of all) visit(n);
+  return { flowId: flow.flowId, nodes: sorted };
+}

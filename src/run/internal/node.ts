@@ -1,0 +1,60 @@
+/**
+ * Runtime nodes: one per core operator of the compiled graph. Data moves
+ * between them in batches (arrays), never item by item.
+ *
+ * @module
+ * @internal
+ */
+
+/** @internal What a node can learn about the run while it processes a batch. */
+export interface RunContext {
+  /** Epoch of the batch being processed. */
+  epoch: number;
+  /** This worker's index. */
+  readonly worker: number;
+  /** Number of workers. */
+  readonly workerCount: number;
+}
+
+/** @internal A state to snapshot at epoch close: `(stepId, stateKey) -> state`. */
+export interface SnapshotEntry {
+  readonly stepId: string;
+  readonly stateKey: string;
+  /** The snapshot, or `undefined` for a discarded key. */
+  readonly state: unknown;
+}
+
+/** @internal Base of every runtime node. */
+export abstract class RuntimeNode {
+  /** Batches waiting to be processed, appended by upstream nodes. */
+  pending: unknown[][] = [];
+  /** Consumers of each output port. */
+  readonly downs: RuntimeNode[][];
+
+  constructor(
+    readonly stepId: string,
+    readonly userStepId: string,
+    outPorts: number,
+  ) {
+    this.downs = Array.from({ length: outPorts }, () => []);
+  }
+
+  /** Process one batch; may return a Promise (awaited once per batch). */
+  abstract process(items: unknown[], ctx: RunContext): void | Promise<void>;
+
+  /** Called once when every input upstream of this node has ended. */
+  onEof(_ctx: RunContext): void | Promise<void> {}
+
+  /** Add the states changed since the last call to `out`. */
+  snapshot(_out: SnapshotEntry[]): void {}
+
+  /** Release resources at a clean end of the run. */
+  close(): void | Promise<void> {}
+
+  /** Hand `items` to every consumer of output `port`. */
+  emit(port: number, items: unknown[]): void {
+    if (items.length === 0) return;
+    const targets = this.downs[port];
+    for (let i = 0; i < targets.length; i++) targets[i].pending.push(items);
+  }
+}

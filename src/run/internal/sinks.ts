@@ -1,0 +1,145 @@
+/**
+ * Runtime nodes of the `output` core operator.
+ *
+ * @module
+ * @internal
+ */
+import { describeType } from "../../errors.js";
+import type { DynamicSink, FixedPartitionedSink, StatefulSinkPartition, StatelessSinkPartition } from "../../outputs/sink.js";
+import { stableHash } from "../../internal/hash.js";
+import { RuntimeNode, type RunContext, type SnapshotEntry } from "./node.js";
+import { isThenable, stepFailure } from "./failure.js";
+
+interface OpenSinkPart {
+  readonly name: string;
+  readonly part: StatefulSinkPartition<unknown, unknown>;
+  written: boolean;
+}
+
+/** @internal Resume states of one step, by partition or key. */
+export type ResumeStates = ReadonlyMap<string, unknown>;
+
+/** @internal `output` to a fixed-partitioned sink: route by key, write values. */
+export class FixedSinkNode extends RuntimeNode {
+  private parts: OpenSinkPart[] = [];
+  private partFn: (key: string) => number = stableHash;
+
+  constructor(stepId: string, userStepId: string, private readonly sink: FixedPartitionedSink<unknown, unknown>) {
+    super(stepId, userStepId, 0);
+  }
+
+  async open(resume: ResumeStates): Promise<void> {
+    let names: string[];
+    try {
+      names = [...this.sink.listParts()].sort();
+    } catch (err) {
+      throw stepFailure(err, "listParts", this.userStepId);
+    }
+    if (names.length === 0) throw stepFailure(new Error("the sink lists no partitions"), "listParts", this.userStepId);
+    if (typeof this.sink.partFn === "function") this.partFn = (key) => this.sink.partFn(key);
+    for (const name of names) {
+      try {
+        this.parts.push({ name, part: await this.sink.buildPart(this.stepId, name, resume.get(name)), written: false });
+      } catch (err) {
+        throw stepFailure(err, "buildPart", this.userStepId, { partition: name });
+      }
+    }
+  }
+
+  process(items: unknown[], ctx: RunContext): void | Promise<void> {
+    const n = this.parts.length;
+    const buckets: unknown[][] = Array.from({ length: n }, () => []);
+    let key = "";
+    try {
+      for (let i = 0; i < items.length; i++) {
+        const kv = items[i] as readonly [string, unknown];
+        if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") {
+          throw new TypeError(`items written to a FixedPartitionedSink must be [key, value] pairs with a string key; got ${describeType(kv)}`);
+        }
+        key = kv[0];
+        const p = n === 1 ? 0 : this.partFn(key);
+        if (!Number.isInteger(p) || p < 0) throw new TypeError(`\`partFn\` must return a non-negative integer; got ${String(p)}`);
+        buckets[p % n].push(kv[1]);
+      }
+    } catch (err) {
+      throw stepFailure(err, "partFn", this.userStepId, { key, epoch: ctx.epoch });
+    }
+    let waits: Promise<unknown>[] | undefined;
+    for (let p = 0; p < n; p++) {
+      if (buckets[p].length === 0) continue;
+      const open = this.parts[p];
+      open.written = true;
+      const fail = (err: unknown): never => {
+        throw stepFailure(err, "writeBatch", this.userStepId, { partition: open.name, epoch: ctx.epoch });
+      };
+      let r: unknown;
+      try {
+        r = open.part.writeBatch(buckets[p]);
+      } catch (err) {
+        fail(err);
+      }
+      if (isThenable(r)) (waits ??= []).push(Promise.resolve(r).catch(fail));
+    }
+    if (waits !== undefined) return Promise.all(waits).then(() => undefined);
+  }
+
+  override snapshot(out: SnapshotEntry[]): void {
+    for (const open of this.parts) {
+      if (!open.written) continue;
+      open.written = false;
+      try {
+        out.push({ stepId: this.stepId, stateKey: open.name, state: open.part.snapshot() });
+      } catch (err) {
+        throw stepFailure(err, "snapshot", this.userStepId, { partition: open.name });
+      }
+    }
+  }
+
+  override async close(): Promise<void> {
+    for (const open of this.parts) {
+      try {
+        await open.part.close?.();
+      } catch (err) {
+        throw stepFailure(err, "close", this.userStepId, { partition: open.name });
+      }
+    }
+  }
+}
+
+/** @internal `output` to a dynamic sink: this worker's partition gets every item. */
+export class DynamicSinkNode extends RuntimeNode {
+  private part: StatelessSinkPartition<unknown> | undefined;
+
+  constructor(stepId: string, userStepId: string, private readonly sink: DynamicSink<unknown>) {
+    super(stepId, userStepId, 0);
+  }
+
+  async open(worker: number, workerCount: number): Promise<void> {
+    try {
+      this.part = await this.sink.build(this.stepId, worker, workerCount);
+    } catch (err) {
+      throw stepFailure(err, "build", this.userStepId);
+    }
+  }
+
+  process(items: unknown[], ctx: RunContext): void | Promise<void> {
+    const fail = (err: unknown): never => {
+      throw stepFailure(err, "writeBatch", this.userStepId, { epoch: ctx.epoch });
+    };
+    let r: unknown;
+    try {
+      r = this.part!.writeBatch(items);
+    } catch (err) {
+      fail(err);
+    }
+    if (isThenable(r)) return Promise.resolve(r).then(() => undefined, fail);
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await this.part?.close?.();
+    } catch (err) {
+      throw stepFailure(err, "close", this.userStepId);
+    }
+  }
+}

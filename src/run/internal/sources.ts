@@ -1,0 +1,104 @@
+/**
+ * Runtime node of the `input` core operator: the partitions this worker reads.
+ *
+ * @module
+ * @internal
+ */
+import { describeType } from "../../errors.js";
+import {
+  isFixedPartitionedSource,
+  type DynamicSource,
+  type FixedPartitionedSource,
+  type StatefulSourcePartition,
+  type StatelessSourcePartition,
+} from "../../inputs/source.js";
+import { RuntimeNode, type SnapshotEntry } from "./node.js";
+import { stepFailure } from "./failure.js";
+import type { ResumeStates } from "./sinks.js";
+
+/** @internal One source partition being read, with its polling schedule. */
+export class PartitionReader {
+  /** When to poll next, in ms since the epoch. */
+  awake = 0;
+  /** Whether the partition returned `null`. */
+  done = false;
+  /** Whether it was polled since the last snapshot. */
+  touched = false;
+
+  constructor(
+    readonly input: InputNode,
+    readonly name: string,
+    readonly part: StatefulSourcePartition<unknown, unknown> | StatelessSourcePartition<unknown>,
+    readonly resumable: boolean,
+  ) {}
+
+  /** Work out `awake` after a poll that returned `count` items at `now`. */
+  schedule(count: number, now: number): void {
+    let next: unknown;
+    try {
+      next = this.part.nextAwake?.();
+      if (next !== undefined && !(next instanceof Date && !Number.isNaN(next.getTime()))) {
+        throw new TypeError(`\`nextAwake\` must return a valid Date or undefined; got ${describeType(next)}`);
+      }
+    } catch (err) {
+      throw stepFailure(err, "nextAwake", this.input.userStepId, { partition: this.name });
+    }
+    this.awake = next !== undefined ? (next as Date).getTime() : count > 0 ? now : now + 1;
+  }
+}
+
+/** @internal `input`: owns this worker's partitions of a source. */
+export class InputNode extends RuntimeNode {
+  readonly readers: PartitionReader[] = [];
+
+  constructor(
+    stepId: string,
+    userStepId: string,
+    private readonly source: FixedPartitionedSource<unknown, unknown> | DynamicSource<unknown>,
+  ) {
+    super(stepId, userStepId, 1);
+  }
+
+  async open(resume: ResumeStates, worker: number, workerCount: number): Promise<void> {
+    const source = this.source;
+    if (!isFixedPartitionedSource(source)) {
+      try {
+        const part = await source.build(this.stepId, worker, workerCount);
+        this.readers.push(new PartitionReader(this, `worker-${worker}`, part, false));
+      } catch (err) {
+        throw stepFailure(err, "build", this.userStepId);
+      }
+      return;
+    }
+    let names: string[];
+    try {
+      names = [...new Set(source.listParts())].sort();
+    } catch (err) {
+      throw stepFailure(err, "listParts", this.userStepId);
+    }
+    for (const name of names) {
+      try {
+        const part = await source.buildPart(this.stepId, name, resume.get(name));
+        this.readers.push(new PartitionReader(this, name, part, true));
+      } catch (err) {
+        throw stepFailure(err, "buildPart", this.userStepId, { partition: name });
+      }
+    }
+  }
+
+  process(): void {
+    throw new Error(`input step '${this.stepId}' has no upstream`);
+  }
+
+  override snapshot(out: SnapshotEntry[]): void {
+    for (const r of this.readers) {
+      if (!r.touched || !r.resumable) continue;
+      r.touched = false;
+      try {
+        out.push({ stepId: this.stepId, stateKey: r.name, state: (r.part as StatefulSourcePartition<unknown, unknown>).snapshot() });
+      } catch (err) {
+        throw stepFailure(err, "snapshot", this.userStepId, { partition: r.name });
+      }
+    }
+  }
+}

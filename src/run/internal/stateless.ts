@@ -1,0 +1,119 @@
+/**
+ * Runtime nodes of the stateless core operators.
+ *
+ * @module
+ * @internal
+ */
+import { describeType } from "../../errors.js";
+import { RuntimeNode, type RunContext } from "./node.js";
+import { isThenable, stepFailure } from "./failure.js";
+
+/** @internal Turn what a mapper returned into an array, or fail clearly. */
+export function toArray(result: unknown, fn: string, what: string): unknown[] {
+  if (Array.isArray(result)) return result;
+  if (result != null && typeof (result as Iterable<unknown>)[Symbol.iterator] === "function") {
+    return Array.from(result as Iterable<unknown>);
+  }
+  throw new TypeError(`\`${fn}\` ${what} must return an iterable; got ${describeType(result)}`);
+}
+
+/** @internal `flatMapBatch`: the mapper once per batch. */
+export class FlatMapBatchNode extends RuntimeNode {
+  constructor(
+    stepId: string,
+    userStepId: string,
+    private readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>,
+    private readonly fn: string,
+  ) {
+    super(stepId, userStepId, 1);
+  }
+
+  process(items: unknown[], ctx: RunContext): void | Promise<void> {
+    let out: unknown;
+    try {
+      out = this.mapper(items);
+    } catch (err) {
+      throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
+    }
+    if (isThenable(out)) {
+      return Promise.resolve(out).then(
+        (ys) => this.emitResult(ys, ctx),
+        (err: unknown) => {
+          throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
+        },
+      );
+    }
+    this.emitResult(out, ctx);
+  }
+
+  private emitResult(out: unknown, ctx: RunContext): void {
+    let ys: unknown[];
+    try {
+      ys = toArray(out, this.fn, "flatMapBatch mapper");
+    } catch (err) {
+      throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
+    }
+    this.emit(0, ys);
+  }
+}
+
+/** @internal `branch`: split by a boolean predicate. */
+export class BranchNode extends RuntimeNode {
+  constructor(
+    stepId: string,
+    userStepId: string,
+    private readonly predicate: (x: unknown) => unknown,
+    private readonly fn: string,
+  ) {
+    super(stepId, userStepId, 2);
+  }
+
+  process(items: unknown[], ctx: RunContext): void {
+    const trues: unknown[] = [];
+    const falses: unknown[] = [];
+    try {
+      for (let i = 0; i < items.length; i++) {
+        const r = this.predicate(items[i]);
+        if (r === true) trues.push(items[i]);
+        else if (r === false) falses.push(items[i]);
+        else throw new TypeError(`\`branch\` predicate must return a boolean; got ${describeType(r)}`);
+      }
+    } catch (err) {
+      throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
+    }
+    this.emit(0, trues);
+    this.emit(1, falses);
+  }
+}
+
+/** @internal `merge` and, on one worker, `redistribute`: pass batches on. */
+export class ForwardNode extends RuntimeNode {
+  constructor(stepId: string, userStepId: string) {
+    super(stepId, userStepId, 1);
+  }
+
+  process(items: unknown[]): void {
+    this.emit(0, items);
+  }
+}
+
+/** @internal `inspectDebug`: call the inspector per item, pass the batch on. */
+export class InspectNode extends RuntimeNode {
+  constructor(
+    stepId: string,
+    userStepId: string,
+    private readonly inspector: (stepId: string, item: unknown, epoch: number, worker: number) => void,
+    private readonly fn: string,
+  ) {
+    super(stepId, userStepId, 1);
+  }
+
+  process(items: unknown[], ctx: RunContext): void {
+    try {
+      for (let i = 0; i < items.length; i++) this.inspector(this.stepId, items[i], ctx.epoch, ctx.worker);
+    } catch (err) {
+      throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
+    }
+    this.emit(0, items);
+  }
+}

@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import { SimplePollingSource, type SimplePollingOptions } from "../../src/inputs/simplePolling.js";
+import type { StatefulSourcePartition } from "../../src/inputs/source.js";
+import { TimeTestingGetter } from "../../src/testing/time.js";
+
+const T0 = new Date("2024-01-01T00:00:10.000Z");
+
+/** Returns the scripted results in order; a function entry is called. */
+class Scripted extends SimplePollingSource<string, number> {
+  calls = 0;
+  resumedWith: number[] = [];
+  constructor(
+    readonly clock: TimeTestingGetter,
+    private readonly script: (string | undefined | null | (() => never) | Promise<string | undefined | null>)[],
+    interval = 1000,
+    options: SimplePollingOptions = {},
+  ) {
+    super(interval, options);
+  }
+  protected override now(): Date {
+    return this.clock.get();
+  }
+  nextItem(): string | undefined | null | Promise<string | undefined | null> {
+    const x = this.script[this.calls++];
+    return typeof x === "function" ? x() : x;
+  }
+  override snapshot(): number {
+    return this.calls;
+  }
+  override resume(state: number): void {
+    this.resumedWith.push(state);
+    this.calls = state;
+  }
+}
+
+function build<X, S>(src: SimplePollingSource<X, S>, resume?: S): StatefulSourcePartition<X, S | undefined> {
+  return src.buildPart("f.in", "singleton", resume) as StatefulSourcePartition<X, S | undefined>;
+}
+
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const retry = (ms: number) => (): never => {
+  throw new SimplePollingSource.Retry(ms);
+};
+
+describe("SimplePollingSource", () => {
+  it("has one partition and polls at first = now, then every interval without drift", async () => {
+    const clock = new TimeTestingGetter(T0);
+    const src = new Scripted(clock, ["a", undefined, "b"], 1000);
+    expect(src.listParts()).toEqual(["singleton"]);
+    const part = build(src);
+    expect(part.nextAwake?.()).toEqual(at(0));
+    clock.advance(37); // the poll runs late; the schedule does not drift
+    expect(await part.nextBatch()).toEqual(["a"]);
+    expect(part.nextAwake?.()).toEqual(at(1000));
+    expect(await part.nextBatch()).toEqual([]);
+    expect(part.nextAwake?.()).toEqual(at(2000));
+    expect(await part.nextBatch()).toEqual(["b"]);
+    expect(part.nextAwake?.()).toEqual(at(3000));
+  });
+
+  it("aligns the first poll to alignTo in the past", () => {
+    const clock = new TimeTestingGetter(T0); // 00:00:10.000
+    const src = new Scripted(clock, [], 3000, { alignTo: new Date("2024-01-01T00:00:00.000Z") });
+    // Aligned instants: ..., 00:00:09, 00:00:12, ... -> next is 00:00:12.
+    expect(build(src).nextAwake?.()).toEqual(new Date("2024-01-01T00:00:12.000Z"));
+  });
+
+  it("polls at once when now is exactly on an aligned instant", () => {
+    const clock = new TimeTestingGetter(T0);
+    const src = new Scripted(clock, [], 5000, { alignTo: new Date("2024-01-01T00:00:00.000Z") });
+    expect(build(src).nextAwake?.()).toEqual(T0);
+    const future = new Scripted(clock, [], 5000, { alignTo: T0 });
+    expect(build(future).nextAwake?.()).toEqual(T0);
+  });
+
+  it("aligns to alignTo in the future at the next aligned instant at or after now", () => {
+    const clock = new TimeTestingGetter(T0); // 00:00:10.000
+    const src = new Scripted(clock, ["x"], 4000, { alignTo: new Date("2024-01-01T00:00:20.000Z") });
+    // Aligned instants: 00:00:08, 00:00:12, 00:00:16, 00:00:20 ... -> 00:00:12.
+    const part = build(src);
+    expect(part.nextAwake?.()).toEqual(new Date("2024-01-01T00:00:12.000Z"));
+    part.nextBatch();
+    expect(part.nextAwake?.()).toEqual(new Date("2024-01-01T00:00:16.000Z"));
+  });
+
+  it("uses the clock at build time, not construction time", () => {
+    const clock = new TimeTestingGetter(T0);
+    const src = new Scripted(clock, [], 1000);
+    clock.advance(500);
+    expect(build(src).nextAwake?.()).toEqual(at(500));
+  });
+
+  it("schedules the next poll retryMs after a Retry, then continues from there", () => {
+    const clock = new TimeTestingGetter(T0);
+    const src = new Scripted(clock, [retry(200), retry(0), "a"], 1000);
+    const part = build(src);
+    expect(part.nextBatch()).toEqual([]);
+    expect(part.nextAwake?.()).toEqual(at(200));
+    expect(part.nextBatch()).toEqual([]);
+    expect(part.nextAwake?.()).toEqual(at(200));
+    expect(part.nextBatch()).toEqual(["a"]);
+    expect(part.nextAwake?.()).toEqual(at(1200));
+  });
+
+  it("ends the input when nextItem returns null", () => {
+    const src = new Scripted(new TimeTestingGetter(T0), ["a", null], 1000);
+    const part = build(src);
+    expect(part.nextBatch()).toEqual(["a"]);
+    expect(part.nextBatch()).toBeNull();
+  });
+
+  it("propagates other errors from nextItem", async () => {
+    const clock = new TimeTestingGetter(T0);
+    const boom = () => {
+      throw new TypeError("boom");
+    };
+    expect(() => build(new Scripted(clock, [boom as () => never])).nextBatch()).toThrow(TypeError);
+    const rejecting = new Scripted(clock, [Promise.reject(new Error("later"))]);
+    await expect(build(rejecting).nextBatch()).rejects.toThrow("later");
+  });
+
+  it("works with an async nextItem, including Retry and null", async () => {
+    const clock = new TimeTestingGetter(T0);
+    class AsyncSource extends SimplePollingSource<number> {
+      private n = 0;
+      protected override now(): Date {
+        return clock.get();
+      }
+      async nextItem(): Promise<number | undefined | null> {
+        await new Promise((r) => setTimeout(r, 1));
+        this.n++;
+        if (this.n === 2) throw new SimplePollingSource.Retry(100);
+        return this.n < 4 ? this.n : null;
+      }
+    }
+    const part = build(new AsyncSource(1000));
+    expect(await part.nextBatch()).toEqual([1]);
+    expect(part.nextAwake?.()).toEqual(at(1000));
+    expect(await part.nextBatch()).toEqual([]);
+    expect(part.nextAwake?.()).toEqual(at(1100));
+    expect(await part.nextBatch()).toEqual([3]);
+    expect(part.nextAwake?.()).toEqual(at(2100));
+    expect(await part.nextBatch()).toBeNull();
+    expect(part.snapshot()).toBeUndefined();
+  });
+
+  it("snapshots through snapshot() and calls resume(state) only when resuming", () => {
+    const clock = new TimeTestingGetter(T0);
+    const first = new Scripted(clock, ["a", "b", "c"]);
+    const part = build(first);
+    expect(part.nextBatch()).toEqual(["a"]);
+    expect(part.nextBatch()).toEqual(["b"]);
+    const state = part.snapshot();
+    expect(state).toBe(2);
+    expect(first.resumedWith).toEqual([]);
+
+    const second = new Scripted(clock, ["a", "b", "c"]);
+    const resumed = build(second, state);
+    expect(second.resumedWith).toEqual([2]);
+    expect(resumed.nextBatch()).toEqual(["c"]);
+  });
+
+  it("validates its arguments", () => {
+    const clock = new TimeTestingGetter(T0);
+    expect(() => new Scripted(clock, [], 0)).toThrow(RangeError);
+    expect(() => new Scripted(clock, [], -5)).toThrow(/interval/);
+    expect(() => new Scripted(clock, [], Number.NaN)).toThrow(RangeError);
+    expect(() => new Scripted(clock, [], 10, { alignTo: new Date("nope") })).toThrow(/alignTo/);
+    expect(() => new SimplePollingSource.Retry(-1)).toThrow(RangeError);
+    expect(() => new Scripted(clock, []).buildPart("f.in", "other", undefined)).toThrow(/singleton/);
+  });
+
+  it("exposes Retry as an Error with its timeout", () => {
+    const err = new SimplePollingSource.Retry(250);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.timeoutMs).toBe(250);
+  });
+});
