@@ -15,6 +15,9 @@ export {
   type StepContext,
 } from "./dataflow/internal/operator.js";
 export type { StepNode } from "./dataflow/internal/steps.js";
+export { type DataflowOptions } from "./dataflow/dataflow.js";
+export { StatefulBatchLogic, StatefulLogic, type LogicResult } from "./dataflow/stateful/logic.js";
+export { defaultSerde, type StateSerde } from "./recovery/serde.js";
 export * as op from "./dataflow/operators/index.js";
 export { runMain, type RunOptions } from "./run/runMain.js";
 export {

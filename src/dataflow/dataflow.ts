@@ -8,6 +8,21 @@ import type { Source } from "../inputs/source.js";
 import type { Scope, StepNode } from "./internal/steps.js";
 import type { Stream } from "./stream.js";
 import { input } from "./operators/input.js";
+import { defaultSerde, type StateSerde } from "../recovery/serde.js";
+
+/**
+ * Options of a {@link Dataflow}.
+ *
+ * @category Dataflow
+ */
+export interface DataflowOptions {
+  /**
+   * How snapshots of keyed state and partitions become bytes (default
+   * {@link defaultSerde}: plain data, `Map`, `Set`, `Date`, `BigInt`, typed
+   * arrays). Snapshots are checked with it at every epoch close.
+   */
+  stateSerde?: StateSerde;
+}
 
 const ROOTS = new WeakMap<Dataflow, Scope>();
 
@@ -31,12 +46,15 @@ const ROOTS = new WeakMap<Dataflow, Scope>();
 export class Dataflow {
   /** The flow's id, the first part of every step id. */
   readonly flowId: string;
+  /** How this flow's snapshots are encoded. */
+  readonly stateSerde: StateSerde;
 
   /**
    * @param flowId - Non-empty, without `.`.
+   * @param options - `stateSerde` for snapshots.
    * @throws {@link BuildError} for an invalid id.
    */
-  constructor(flowId: string) {
+  constructor(flowId: string, options: DataflowOptions = {}) {
     if (typeof flowId !== "string" || flowId.length === 0 || flowId.includes(".")) {
       throw new BuildError(
         `dataflow id ${typeof flowId === "string" ? JSON.stringify(flowId) : `of type ${describeType(flowId)}`} is invalid: ` +
@@ -44,6 +62,7 @@ export class Dataflow {
       );
     }
     this.flowId = flowId;
+    this.stateSerde = options.stateSerde ?? defaultSerde;
     ROOTS.set(this, { id: flowId, step: undefined, substeps: [], flow: this });
   }
 

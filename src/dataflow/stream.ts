@@ -26,6 +26,18 @@ import { merge } from "./operators/merge.js";
 import { output } from "./operators/output.js";
 import { raises } from "./operators/raises.js";
 import { redistribute } from "./operators/redistribute.js";
+import { statefulBatch } from "./operators/statefulBatch.js";
+import { stateful } from "./operators/stateful.js";
+import { statefulMap } from "./operators/statefulMap.js";
+import { statefulFlatMap } from "./operators/statefulFlatMap.js";
+import { collect, type CollectOptions } from "./operators/collect.js";
+import { foldFinal } from "./operators/foldFinal.js";
+import { reduceFinal } from "./operators/reduceFinal.js";
+import { countFinal } from "./operators/countFinal.js";
+import { maxFinal } from "./operators/maxFinal.js";
+import { minFinal } from "./operators/minFinal.js";
+import { enrichCached, type EnrichCachedOptions, type TTLCache } from "./operators/enrichCached.js";
+import type { StatefulBatchLogic, StatefulLogic } from "./stateful/logic.js";
 
 /**
  * A keyed stream: items are `[key, value]` pairs with a string key. Stateful
@@ -197,5 +209,77 @@ export class Stream<out T> {
   output(stepId: string, sink: DynamicSink<T>): void;
   output(stepId: string, sink: FixedPartitionedSink<any, any> | DynamicSink<T>): void {
     output(stepId, this as Stream<any>, sink as DynamicSink<unknown>);
+  }
+
+  /** {@inheritDoc operators/statefulBatch!statefulBatch} */
+  statefulBatch<V, W, S>(
+    this: KeyedStream<V>,
+    stepId: string,
+    builder: (resume: S | undefined) => StatefulBatchLogic<V, W, S>,
+  ): KeyedStream<W> {
+    return statefulBatch(stepId, this, builder);
+  }
+
+  /** {@inheritDoc operators/stateful!stateful} */
+  stateful<V, W, S>(this: KeyedStream<V>, stepId: string, builder: (resume: S | undefined) => StatefulLogic<V, W, S>): KeyedStream<W> {
+    return stateful(stepId, this, builder);
+  }
+
+  /** {@inheritDoc operators/statefulMap!statefulMap} */
+  statefulMap<V, W, S>(
+    this: KeyedStream<V>,
+    stepId: string,
+    mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
+  ): KeyedStream<W> {
+    return statefulMap(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/statefulFlatMap!statefulFlatMap} */
+  statefulFlatMap<V, W, S>(
+    this: KeyedStream<V>,
+    stepId: string,
+    mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
+  ): KeyedStream<W> {
+    return statefulFlatMap(stepId, this, mapper);
+  }
+
+  /** {@inheritDoc operators/collect!collect} */
+  collect<V>(this: KeyedStream<V>, stepId: string, options?: CollectOptions): KeyedStream<V[]> {
+    return collect(stepId, this, options);
+  }
+
+  /** {@inheritDoc operators/foldFinal!foldFinal} */
+  foldFinal<V, S>(this: KeyedStream<V>, stepId: string, builder: () => S, folder: (state: S, value: V) => S): KeyedStream<S> {
+    return foldFinal(stepId, this, builder, folder);
+  }
+
+  /** {@inheritDoc operators/reduceFinal!reduceFinal} */
+  reduceFinal<V>(this: KeyedStream<V>, stepId: string, reducer: (a: V, b: V) => V): KeyedStream<V> {
+    return reduceFinal(stepId, this, reducer);
+  }
+
+  /** {@inheritDoc operators/countFinal!countFinal} */
+  countFinal(stepId: string, key: (x: T) => string): KeyedStream<number> {
+    return countFinal(stepId, this, key);
+  }
+
+  /** {@inheritDoc operators/maxFinal!maxFinal} */
+  maxFinal<V>(this: KeyedStream<V>, stepId: string, by?: (v: V) => unknown): KeyedStream<V> {
+    return maxFinal(stepId, this, by);
+  }
+
+  /** {@inheritDoc operators/minFinal!minFinal} */
+  minFinal<V>(this: KeyedStream<V>, stepId: string, by?: (v: V) => unknown): KeyedStream<V> {
+    return minFinal(stepId, this, by);
+  }
+
+  /** {@inheritDoc operators/enrichCached!enrichCached} */
+  enrichCached<DV, Y>(
+    stepId: string,
+    getter: (key: string) => DV,
+    mapper: (cache: TTLCache<DV>, item: T) => Y,
+    options?: EnrichCachedOptions,
+  ): Stream<Y> {
+    return enrichCached(stepId, this, getter, mapper, options);
   }
 }

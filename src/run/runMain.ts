@@ -7,7 +7,7 @@ import { BuildError, describeType } from "../errors.js";
 import { Dataflow } from "../dataflow/dataflow.js";
 import { compileFlow } from "./internal/graph.js";
 import { Executor, type RunOutcome } from "./internal/executor.js";
-import type { SnapshotEntry } from "./internal/node.js";
+import type { EncodedSnapshot } from "./internal/node.js";
 
 /**
  * Options of {@link runMain}.
@@ -30,7 +30,7 @@ export interface RunOptions {
 
 /** @internal Options only tests and the recovery layer use. */
 export interface InternalRunOptions extends RunOptions {
-  onEpochClose?: (epoch: number, entries: SnapshotEntry[]) => void | Promise<void>;
+  onEpochClose?: (epoch: number, entries: EncodedSnapshot[]) => void | Promise<void>;
 }
 
 /** Default epoch length: 10 s. */

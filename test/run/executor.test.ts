@@ -14,16 +14,17 @@ import {
 } from "../../src/index.js";
 import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js";
 import { runFlow } from "../../src/run/runMain.js";
-import type { SnapshotEntry } from "../../src/run/internal/node.js";
+import type { EncodedSnapshot as SnapshotEntry } from "../../src/run/internal/node.js";
 
 /** A partition over a list of batches; `null` entries in `batches` are returned as is. */
 class ListPartition extends StatefulSourcePartition<unknown, number> {
   constructor(private readonly batches: unknown[], private i: number, private readonly awakeMs?: number) {
     super();
   }
-  nextBatch(): unknown {
+  nextBatch(): Iterable<unknown> | null {
     if (this.i >= this.batches.length) return null;
-    return this.batches[this.i++];
+    // Deliberately unchecked: tests feed non-iterables too.
+    return this.batches[this.i++] as Iterable<unknown> | null;
   }
   override nextAwake(): Date | undefined {
     return this.awakeMs === undefined ? undefined : new Date(Date.now() + this.awakeMs);
@@ -62,8 +63,8 @@ describe("executor", () => {
     expect(out).toEqual([[1, 97], [1, 98], [2, 99], [2, 100], [3, 101]]);
     // One epoch per batch, then the final close at EOF.
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
-    expect(epochs[0].entries).toEqual([{ stepId: "f.in", stateKey: "iterable", state: 2 }]);
-    expect(epochs[2].entries).toEqual([{ stepId: "f.in", stateKey: "iterable", state: 5 }]);
+    expect(epochs[0].entries).toMatchObject([{ stepId: "f.in", stateKey: "iterable", state: 2 }]);
+    expect(epochs[2].entries).toMatchObject([{ stepId: "f.in", stateKey: "iterable", state: 5 }]);
   });
 
   it("keeps one epoch for a whole short run with the default interval", async () => {

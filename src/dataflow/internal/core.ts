@@ -30,3 +30,14 @@ export function coreInspectDebug<X>(
   const spec = { kind: "inspectDebug", inspector: inspector as (s: string, x: unknown, e: number, w: number) => void, fn } as const;
   return defineCore("inspectDebug", stepId, { up }, spec, ["down"]).down;
 }
+
+/** @internal `statefulBatch` building logics with `builder`, errors reported for function `fn`. */
+export function coreStatefulBatch<V, W, S>(
+  stepId: string,
+  up: Stream<readonly [string, V]>,
+  builder: (resume: S | undefined) => import("../stateful/logic.js").StatefulBatchLogic<V, W, S>,
+  fn: string,
+): Stream<readonly [string, W]> {
+  const spec = { kind: "statefulBatch", builder: builder as (resume: unknown) => unknown, fn } as const;
+  return defineCore("statefulBatch", stepId, { up }, spec, ["down"]).down;
+}

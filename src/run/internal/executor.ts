@@ -7,7 +7,8 @@
  */
 import { AbortExecution } from "../../errors.js";
 import type { CompiledFlow, CoreNode } from "./graph.js";
-import { RuntimeNode, type RunContext, type SnapshotEntry } from "./node.js";
+import { RuntimeNode, type EncodedSnapshot, type RunContext, type SnapshotEntry } from "./node.js";
+import { StatefulBatchNode } from "./stateful.js";
 import { BranchNode, FlatMapBatchNode, ForwardNode, InspectNode, toArray } from "./stateless.js";
 import { DynamicSinkNode, FixedSinkNode, type ResumeStates } from "./sinks.js";
 import { InputNode, type PartitionReader } from "./sources.js";
@@ -26,7 +27,7 @@ export interface ExecutorOptions {
   /** Resume states of a step's partitions or keys. */
   readonly resumeStates?: (stepId: string) => ResumeStates;
   /** Receives the changed states of each closed epoch; awaited before the next batch. */
-  readonly onEpochClose?: (epoch: number, entries: SnapshotEntry[]) => void | Promise<void>;
+  readonly onEpochClose?: (epoch: number, entries: EncodedSnapshot[]) => void | Promise<void>;
   /** Stops the run at the next batch boundary, without closing the epoch. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -53,7 +54,7 @@ function makeNode(n: CoreNode): RuntimeNode {
     case "inspectDebug":
       return new InspectNode(n.stepId, n.userStepId, s.inspector, s.fn);
     case "statefulBatch":
-      throw new Error(`core operator '${s.kind}' of step '${n.stepId}' is not available in this build`);
+      return new StatefulBatchNode(n.stepId, n.userStepId, s.builder, s.fn);
   }
 }
 
@@ -61,6 +62,8 @@ function makeNode(n: CoreNode): RuntimeNode {
 export class Executor {
   private readonly nodes: RuntimeNode[];
   private readonly inputs: InputNode[];
+  /** Indexes of the stateful nodes, in topological order. */
+  private readonly statefulIndexes: number[];
   private readers: PartitionReader[] = [];
   /** Per node: the inputs upstream of it; its EOF fires when all have ended. */
   private readonly upstreamInputs: InputNode[][];
@@ -73,6 +76,7 @@ export class Executor {
   ) {
     this.nodes = flow.nodes.map(makeNode);
     this.inputs = this.nodes.filter((n): n is InputNode => n instanceof InputNode);
+    this.statefulIndexes = this.nodes.flatMap((n, i) => (n instanceof StatefulBatchNode ? [i] : []));
     const producer = new Map<string, { node: number; port: number }>();
     flow.nodes.forEach((n, i) => n.downs.forEach((s, port) => producer.set(s, { node: i, port })));
     this.upstreamInputs = [];
@@ -98,6 +102,7 @@ export class Executor {
       if (node instanceof InputNode) await node.open(resume(node.stepId), worker, workerCount);
       else if (node instanceof FixedSinkNode) await node.open(resume(node.stepId));
       else if (node instanceof DynamicSinkNode) await node.open(worker, workerCount);
+      else if (node instanceof StatefulBatchNode) node.open(resume(node.stepId), this.ctx);
     }
     this.readers = this.inputs.flatMap((i) => i.readers);
   }
@@ -112,6 +117,7 @@ export class Executor {
       while (true) {
         if (signal?.aborted) return "stopped";
         let now = Date.now();
+        await this.fireTimers(now);
         for (const r of this.readers) {
           if (r.done || r.awake > now) continue;
           const batch = await this.poll(r);
@@ -135,6 +141,7 @@ export class Executor {
           deadline = now + epochInterval;
         }
         let next = deadline;
+        for (const i of this.statefulIndexes) next = Math.min(next, (this.nodes[i] as StatefulBatchNode).nextDue());
         let live = false;
         for (const r of this.readers) {
           if (r.done) continue;
@@ -205,6 +212,16 @@ export class Executor {
     }
   }
 
+  /** Fire due notifications of every stateful node, in topological order. */
+  private async fireTimers(now: number): Promise<void> {
+    for (const i of this.statefulIndexes) {
+      if ((this.nodes[i] as StatefulBatchNode).fireDue(now, this.ctx)) {
+        const r = this.drain(i + 1);
+        if (r !== undefined) await r;
+      }
+    }
+  }
+
   /** Fire `onEof` of every node whose upstream inputs have all ended, in order. */
   private async fireEofs(): Promise<void> {
     for (let i = 0; i < this.nodes.length; i++) {
@@ -219,7 +236,22 @@ export class Executor {
   private async closeEpoch(): Promise<void> {
     const entries: SnapshotEntry[] = [];
     for (const node of this.nodes) node.snapshot(entries);
-    if (this.options.onEpochClose !== undefined) await this.options.onEpochClose(this.ctx.epoch, entries);
+    const serde = this.flow.stateSerde;
+    const encoded: EncodedSnapshot[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      let bytes: Uint8Array | null = null;
+      if (!e.discarded) {
+        try {
+          bytes = serde.serialize(e.state);
+        } catch (err) {
+          const isKey = this.nodes.some((n) => n instanceof StatefulBatchNode && n.stepId === e.stepId);
+          throw stepFailure(err, "snapshot", e.userStepId, isKey ? { key: e.stateKey } : { partition: e.stateKey });
+        }
+      }
+      encoded[i] = { stepId: e.stepId, stateKey: e.stateKey, state: e.state, bytes };
+    }
+    if (this.options.onEpochClose !== undefined) await this.options.onEpochClose(this.ctx.epoch, encoded);
     this.ctx.epoch++;
   }
 

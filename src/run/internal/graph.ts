@@ -8,6 +8,7 @@
 import { BuildError } from "../../errors.js";
 import type { Dataflow } from "../../dataflow/dataflow.js";
 import type { CoreSpec, StepNode } from "../../dataflow/internal/steps.js";
+import type { StateSerde } from "../../recovery/serde.js";
 
 /** @internal One core operator of the compiled graph. */
 export interface CoreNode {
@@ -25,6 +26,8 @@ export interface CoreNode {
 /** @internal A compiled flow: nodes sorted so every node comes after its inputs. */
 export interface CompiledFlow {
   readonly flowId: string;
+  /** Encodes snapshots. */
+  readonly stateSerde: StateSerde;
   readonly nodes: readonly CoreNode[];
 }
 
@@ -82,5 +85,5 @@ export function compileFlow(flow: Dataflow): CompiledFlow {
   // Inputs first in definition order, so polling order is the definition order.
   for (const n of all) if (n.spec.kind === "input") visit(n);
   for (const n of all) visit(n);
-  return { flowId: flow.flowId, nodes: sorted };
+  return { flowId: flow.flowId, stateSerde: flow.stateSerde, nodes: sorted };
 }

@@ -18,10 +18,26 @@ export interface RunContext {
 
 /** @internal A state to snapshot at epoch close: `(stepId, stateKey) -> state`. */
 export interface SnapshotEntry {
+  /** Core step owning the state (the recovery identity). */
+  readonly stepId: string;
+  /** Step named in errors. */
+  readonly userStepId: string;
+  /** Partition name or key. */
+  readonly stateKey: string;
+  /** The snapshot (meaningless when discarded). */
+  readonly state: unknown;
+  /** Whether the key's state was dropped. */
+  readonly discarded: boolean;
+}
+
+/** @internal A snapshot encoded with the flow's serde, as handed to the recovery layer. */
+export interface EncodedSnapshot {
   readonly stepId: string;
   readonly stateKey: string;
-  /** The snapshot, or `undefined` for a discarded key. */
+  /** The snapshot as taken (for tests and in-memory use). */
   readonly state: unknown;
+  /** Encoded snapshot, or `null` for a discarded key. */
+  readonly bytes: Uint8Array | null;
 }
 
 /** @internal Base of every runtime node. */

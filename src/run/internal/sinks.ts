@@ -88,7 +88,7 @@ export class FixedSinkNode extends RuntimeNode {
       if (!open.written) continue;
       open.written = false;
       try {
-        out.push({ stepId: this.stepId, stateKey: open.name, state: open.part.snapshot() });
+        out.push({ stepId: this.stepId, userStepId: this.userStepId, discarded: false, stateKey: open.name, state: open.part.snapshot() });
       } catch (err) {
         throw stepFailure(err, "snapshot", this.userStepId, { partition: open.name });
       }

@@ -95,7 +95,7 @@ export class InputNode extends RuntimeNode {
       if (!r.touched || !r.resumable) continue;
       r.touched = false;
       try {
-        out.push({ stepId: this.stepId, stateKey: r.name, state: (r.part as StatefulSourcePartition<unknown, unknown>).snapshot() });
+        out.push({ stepId: this.stepId, userStepId: this.userStepId, discarded: false, stateKey: r.name, state: (r.part as StatefulSourcePartition<unknown, unknown>).snapshot() });
       } catch (err) {
         throw stepFailure(err, "snapshot", this.userStepId, { partition: r.name });
       }

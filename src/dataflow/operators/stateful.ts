@@ -1,0 +1,94 @@
+import { describeType } from "../../errors.js";
+import type { KeyedStream } from "../stream.js";
+import { StatefulBatchLogic, type LogicResult, type StatefulLogic } from "../stateful/logic.js";
+import { checkLogicResult } from "../stateful/result.js";
+import { defineOperator, builtin } from "../internal/operator.js";
+import { coreStatefulBatch } from "../internal/core.js";
+
+/** Runs a per-item logic over batches, rebuilding it after a mid-batch discard. */
+class ItemLogicAdapter<V, W, S> extends StatefulBatchLogic<V, W, S> {
+  constructor(
+    private readonly builder: (resume: S | undefined) => StatefulLogic<V, W, S>,
+    private logic: StatefulLogic<V, W, S> | undefined,
+  ) {
+    super();
+  }
+
+  static build<V, W, S>(builder: (resume: S | undefined) => StatefulLogic<V, W, S>, resume: S | undefined): StatefulLogic<V, W, S> {
+    const logic = builder(resume);
+    if (logic === null || typeof logic !== "object" || typeof logic.onItem !== "function") {
+      throw new TypeError(`builder must return a StatefulLogic; got ${describeType(logic)}`);
+    }
+    return logic;
+  }
+
+  onBatch(values: V[]): LogicResult<W> {
+    const out: W[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const logic = (this.logic ??= ItemLogicAdapter.build(this.builder, undefined));
+      const [ws, discard] = checkLogicResult(logic.onItem(values[i]), "onItem") as LogicResult<W>;
+      if (Array.isArray(ws)) for (let j = 0; j < ws.length; j++) out.push(ws[j]);
+      else for (const w of ws) out.push(w);
+      if (discard) this.logic = undefined;
+    }
+    return [out, this.logic === undefined];
+  }
+
+  override onNotify(): LogicResult<W> {
+    return this.logic === undefined ? [[], true] : (checkLogicResult(this.logic.onNotify(), "onNotify") as LogicResult<W>);
+  }
+
+  override onEof(): LogicResult<W> {
+    return this.logic === undefined ? [[], true] : (checkLogicResult(this.logic.onEof(), "onEof") as LogicResult<W>);
+  }
+
+  override notifyAt(): Date | undefined {
+    return this.logic?.notifyAt();
+  }
+
+  snapshot(): S {
+    return this.logic!.snapshot();
+  }
+}
+
+/** @internal `stateful` whose per-item errors are reported as calls of `fn`. */
+export function statefulWith<V, W, S>(
+  opType: string,
+  stepId: string,
+  up: KeyedStream<V>,
+  builder: (resume: S | undefined) => StatefulLogic<V, W, S>,
+  fn: string,
+): KeyedStream<W> {
+  return defineOperator(opType, stepId, { up }, ({ up }) => ({
+    down: coreStatefulBatch(
+      "stateful_batch",
+      up,
+      (resume: S | undefined) => new ItemLogicAdapter(builder, ItemLogicAdapter.build(builder, resume)),
+      fn,
+    ),
+  }), builtin).down;
+}
+
+/**
+ * Keyed state with one call per value: one {@link StatefulLogic} per key,
+ * built by `builder(resumeState)`; `onItem` for each value in arrival order.
+ * A `DISCARD` drops the state; the key's next value starts fresh (even within
+ * the same batch).
+ *
+ * @param stepId - The step's name.
+ * @param up - Keyed stream.
+ * @param builder - Makes a key's logic from its resume state.
+ * @returns Keyed stream of emitted values.
+ * @category Stateful
+ * @example
+ * ```ts
+ * keyed.stateful("sessions", (resume) => new SessionCount(resume ?? 0));
+ * ```
+ */
+export function stateful<V, W, S>(
+  stepId: string,
+  up: KeyedStream<V>,
+  builder: (resume: S | undefined) => StatefulLogic<V, W, S>,
+): KeyedStream<W> {
+  return statefulWith("stateful", stepId, up, builder, "onItem");
+}

@@ -1,0 +1,31 @@
+import type { KeyedStream } from "../stream.js";
+import type { StatefulBatchLogic } from "../stateful/logic.js";
+import { coreStatefulBatch } from "../internal/core.js";
+
+/**
+ * The lowest-level stateful operator (core): one {@link StatefulBatchLogic}
+ * per key, built by `builder(resumeState)` (`undefined` for a new key), called
+ * with each batch of the key's values, on its timer, and at EOF. Emits
+ * `[key, value]` for every value the logic returns.
+ *
+ * Ordering: each batch is grouped by key, keys in sorted (UTF-16 code unit)
+ * order, values of a key in arrival order; due notifications fire before the
+ * next batch; at EOF `onEof` runs for every key in sorted order.
+ *
+ * @param stepId - The step's name.
+ * @param up - Keyed stream.
+ * @param builder - Makes a key's logic from its resume state.
+ * @returns Keyed stream of emitted values.
+ * @category Stateful
+ * @example
+ * ```ts
+ * keyed.statefulBatch("sum", (resume) => new SumLogic(resume ?? 0));
+ * ```
+ */
+export function statefulBatch<V, W, S>(
+  stepId: string,
+  up: KeyedStream<V>,
+  builder: (resume: S | undefined) => StatefulBatchLogic<V, W, S>,
+): KeyedStream<W> {
+  return coreStatefulBatch(stepId, up, builder, "");
+}

@@ -1,0 +1,127 @@
+/**
+ * The `sluice` command line: `sluice run <file>[:export]` and
+ * `sluice visualize <file>[:export]`. `bin/sluice.js` calls {@link main}.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { DataflowError } from "../errors.js";
+import { toJson } from "../visualize/json.js";
+import { toMermaid } from "../visualize/mermaid.js";
+import { CliError, parseCli, type CliCommand } from "./internal/cliArgs.js";
+import { loadFlow } from "./internal/loadFlow.js";
+import { runMain } from "./runMain.js";
+
+/** Exit code after a stop by each signal: 128 + the signal number. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+/**
+ * Run the `sluice` command line and say how it ended.
+ *
+ * Writes results to stdout and messages to stderr; never calls
+ * `process.exit`, except on a second SIGINT/SIGTERM during a run, which exits
+ * at once. The caller sets `process.exitCode` from the result.
+ *
+ * @param argv - The arguments after `sluice` (`process.argv.slice(2)`).
+ * @returns The exit code: 0 done, 1 the flow failed, 2 bad command line or
+ *   flow target, 130/143 the run was stopped by SIGINT/SIGTERM.
+ * @category Running
+ * @internal
+ * @example
+ * ```ts
+ * process.exitCode = await main(["run", "flow.ts", "-s", "0"]);
+ * ```
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let command: CliCommand;
+  try {
+    command = parseCli(argv, process.env);
+  } catch (err) {
+    return report(err, undefined, true);
+  }
+  try {
+    return await execute(command);
+  } catch (err) {
+    return report(err, command.kind, false);
+  }
+}
+
+async function execute(command: CliCommand): Promise<number> {
+  switch (command.kind) {
+    case "help":
+      process.stdout.write(command.text);
+      return 0;
+    case "version":
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case "visualize": {
+      const flow = await loadFlow(command.target);
+      process.stdout.write(`${command.format === "json" ? toJson(flow) : toMermaid(flow)}\n`);
+      return 0;
+    }
+    case "run":
+      return run(command.target, command.epochInterval);
+  }
+}
+
+/** Run the flow, stopping it cleanly on the first SIGINT/SIGTERM. */
+async function run(target: Parameters<typeof loadFlow>[0], epochInterval: number): Promise<number> {
+  const flow = await loadFlow(target);
+  const controller = new AbortController();
+  let stoppedBy: StopSignal | undefined;
+  const onSignal = (signal: StopSignal): void => {
+    if (stoppedBy !== undefined) process.exit(SIGNAL_EXIT_CODES[signal]);
+    stoppedBy = signal;
+    process.stderr.write(`sluice: ${signal} received, stopping the run (send it again to exit at once)\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await runMain(flow, { epochInterval, signal: controller.signal });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return stoppedBy === undefined ? 0 : SIGNAL_EXIT_CODES[stoppedBy];
+}
+
+/** Print a failure the way the user needs it and pick the exit code. */
+function report(err: unknown, commandName: string | undefined, usageHint: boolean): number {
+  const debug = isDebug();
+  if (err instanceof CliError) {
+    const name = err.command ?? commandName;
+    let text = `sluice${name === undefined ? "" : ` ${name}`}: ${err.message}\n`;
+    if (usageHint) text += `Run 'sluice ${name === undefined ? "" : `${name} `}--help' for usage.\n`;
+    if (err.cause !== undefined) text += `${stackOf(err.cause)}\n`;
+    process.stderr.write(text);
+    return err.exitCode;
+  }
+  const prefix = `sluice${commandName === undefined ? "" : ` ${commandName}`}:`;
+  if (err instanceof DataflowError) {
+    let text = `${prefix} ${err.name}: ${err.message}\n`;
+    if (debug) text += err.cause === undefined ? `${stackOf(err)}\n` : `Caused by: ${stackOf(err.cause)}\n`;
+    else if (err.cause !== undefined) text += "(set SLUICE_DEBUG=1 to print the stack trace of the cause)\n";
+    process.stderr.write(text);
+    return 1;
+  }
+  process.stderr.write(`${prefix} ${stackOf(err)}\n`);
+  return 1;
+}
+
+function stackOf(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+function isDebug(): boolean {
+  const value = process.env.SLUICE_DEBUG;
+  return value !== undefined && value !== "" && value !== "0";
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,243 @@
+/**
+ * Parsing the `sluice` command line into a {@link CliCommand}, and the help
+ * texts. Pure: no I/O besides reading the given environment.
+ *
+ * @module
+ * @internal
+ */
+import { parseArgs } from "node:util";
+
+/** @internal Where a flow lives: a module file and the export naming the flow. */
+export interface FlowTarget {
+  /** The module's path, as given on the command line. */
+  readonly file: string;
+  /** The export holding the flow (default `"flow"`). */
+  readonly exportName: string;
+}
+
+/** @internal What the command line asks for. */
+export type CliCommand =
+  | { readonly kind: "help"; readonly text: string }
+  | { readonly kind: "version" }
+  | { readonly kind: "run"; readonly target: FlowTarget; readonly epochInterval: number }
+  | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: "mermaid" | "json" };
+
+/**
+ * @internal A failure the CLI reports as a message and an exit code, without
+ * a stack trace: 2 for a bad command line or flow target, 1 for a failure.
+ */
+export class CliError extends Error {
+  /** The process exit code to report. */
+  readonly exitCode: number;
+  /** The command whose `--help` to point at, for usage errors. */
+  readonly command: string | undefined;
+
+  /**
+   * @param message - What is wrong, naming the argument or file.
+   * @param options - Exit code (default 2), command, and the original error.
+   */
+  constructor(message: string, options: { exitCode?: number; command?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "CliError";
+    this.exitCode = options.exitCode ?? 2;
+    this.command = options.command;
+  }
+}
+
+/** Default name of the export holding the flow. */
+export const DEFAULT_EXPORT = "flow";
+
+/** Default epoch length of `sluice run`, in seconds. */
+const DEFAULT_SNAPSHOT_INTERVAL = 10;
+
+const TARGET_HELP = `<file> is a .ts or .js module (.ts runs without a build step); <export>
+names the export holding the flow (default "flow"): a Dataflow, or a
+function (sync or async) returning one.`;
+
+const EXIT_HELP = `Exit codes: 0 done, 1 the flow failed, 2 bad command line or flow file,
+130/143 stopped by SIGINT/SIGTERM.`;
+
+/** @internal `sluice --help`. */
+export const MAIN_HELP = `Usage: sluice <command> [options]
+
+Commands:
+  run <file>[:export]         Run a dataflow until its inputs end
+  visualize <file>[:export]   Print a diagram of a dataflow's steps
+
+Options:
+  -h, --help      Show this help; 'sluice <command> --help' for a command
+  -V, --version   Print the version
+
+${TARGET_HELP}
+
+${EXIT_HELP}
+`;
+
+/** @internal `sluice run --help`. */
+export const RUN_HELP = `Usage: sluice run <file>[:export] [options]
+
+Run a dataflow on one worker in this process until every input ends.
+SIGINT (Ctrl-C) or SIGTERM stops the run cleanly between two batches and
+exits with 130 or 143; a second signal exits at once.
+
+${TARGET_HELP}
+
+Options:
+  -s, --snapshot-interval SECONDS
+                  Length of an epoch in seconds, fractions allowed (default
+                  ${DEFAULT_SNAPSHOT_INTERVAL}). 0 makes every source batch its own epoch.
+  -h, --help      Show this help
+
+Environment:
+  SLUICE_SNAPSHOT_INTERVAL   Default of --snapshot-interval
+  SLUICE_DEBUG               Set to print the stack trace of a failure
+
+${EXIT_HELP}
+`;
+
+/** @internal `sluice visualize --help`. */
+export const VISUALIZE_HELP = `Usage: sluice visualize <file>[:export] [options]
+
+Print the top-level steps of a dataflow as a Mermaid flowchart, or its
+whole step tree (with the steps inside each operator) as JSON.
+
+${TARGET_HELP}
+
+Options:
+  -o, --output FORMAT   mermaid (default) or json
+  -h, --help            Show this help
+`;
+
+/**
+ * @internal Parse `argv` (the arguments after `sluice`).
+ *
+ * @param argv - Command-line arguments, without `node` and the script.
+ * @param env - Environment, for `SLUICE_SNAPSHOT_INTERVAL`.
+ * @returns The command to carry out.
+ * @throws {@link CliError} (exit code 2) for a bad command line.
+ */
+export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case undefined:
+      throw new CliError("missing command: expected 'run' or 'visualize'");
+    case "-h":
+    case "--help":
+    case "help":
+      return helpFor(first === "help" ? rest[0] : undefined);
+    case "-V":
+    case "--version":
+      return { kind: "version" };
+    case "run":
+      return parseRun(rest, env);
+    case "visualize":
+      return parseVisualize(rest);
+    default:
+      if (first.startsWith("-")) throw new CliError(`unknown option '${first}' (options go after the command)`);
+      throw new CliError(`unknown command '${first}': expected 'run' or 'visualize'`);
+  }
+}
+
+function helpFor(topic: string | undefined): CliCommand {
+  switch (topic) {
+    case undefined:
+      return { kind: "help", text: MAIN_HELP };
+    case "run":
+      return { kind: "help", text: RUN_HELP };
+    case "visualize":
+      return { kind: "help", text: VISUALIZE_HELP };
+    default:
+      throw new CliError(`unknown command '${topic}': expected 'run' or 'visualize'`);
+  }
+}
+
+function parseRun(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
+  const { values, positionals } = parseCommand("run", args, {
+    "snapshot-interval": { type: "string", short: "s" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help === true) return { kind: "help", text: RUN_HELP };
+  const target = parseFlowTarget(onePositional("run", positionals), "run");
+  const fromFlag = values["snapshot-interval"];
+  const fromEnv = env.SLUICE_SNAPSHOT_INTERVAL;
+  let seconds = DEFAULT_SNAPSHOT_INTERVAL;
+  if (typeof fromFlag === "string") seconds = parseSeconds(fromFlag, "option '-s, --snapshot-interval'");
+  else if (fromEnv !== undefined && fromEnv.trim() !== "") seconds = parseSeconds(fromEnv, "SLUICE_SNAPSHOT_INTERVAL");
+  return { kind: "run", target, epochInterval: seconds * 1000 };
+}
+
+function parseVisualize(args: readonly string[]): CliCommand {
+  const { values, positionals } = parseCommand("visualize", args, {
+    output: { type: "string", short: "o" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help === true) return { kind: "help", text: VISUALIZE_HELP };
+  const target = parseFlowTarget(onePositional("visualize", positionals), "visualize");
+  const format = values.output ?? "mermaid";
+  if (format !== "mermaid" && format !== "json") {
+    throw new CliError(`option '-o, --output' must be 'mermaid' or 'json'; got '${String(format)}'`, { command: "visualize" });
+  }
+  return { kind: "visualize", target, format };
+}
+
+type OptionSpec = Record<string, { type: "string" | "boolean"; short: string }>;
+
+function parseCommand(
+  command: string,
+  args: readonly string[],
+  options: OptionSpec,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const option = /'([^']+)'/.exec(message)?.[1] ?? message;
+      throw new CliError(`unknown option '${option}'`, { command });
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw new CliError(message.charAt(0).toLowerCase() + message.slice(1), { command });
+    }
+    throw err;
+  }
+}
+
+function onePositional(command: string, positionals: readonly string[]): string {
+  if (positionals.length === 0) throw new CliError(`missing flow file: sluice ${command} <file>[:export]`, { command });
+  if (positionals.length > 1) throw new CliError(`unexpected argument '${positionals[1]}'`, { command });
+  return positionals[0];
+}
+
+/**
+ * @internal Split `"<file>[:export]"`. The part after the last `:` is the
+ * export name when it is an identifier, so Windows drive letters and file
+ * names with a `:` keep working.
+ *
+ * @param spec - The argument as given.
+ * @param command - The command, for error messages.
+ * @returns The file and the export name (default `"flow"`).
+ * @throws {@link CliError} for an empty file or export name.
+ */
+export function parseFlowTarget(spec: string, command = "run"): FlowTarget {
+  const colon = spec.lastIndexOf(":");
+  let file = spec;
+  let exportName = DEFAULT_EXPORT;
+  if (colon === spec.length - 1) {
+    throw new CliError(`empty export name in '${spec}': write <file>:<export> or just <file>`, { command });
+  }
+  if (colon >= 0 && /^[A-Za-z_$][\w$]*$/.test(spec.slice(colon + 1))) {
+    file = spec.slice(0, colon);
+    exportName = spec.slice(colon + 1);
+  }
+  if (file === "") throw new CliError(`missing flow file in '${spec}'`, { command });
+  return { file, exportName };
+}
+
+function parseSeconds(text: string, what: string): number {
+  const value = text.trim() === "" ? NaN : Number(text);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new CliError(`${what} must be a number of seconds >= 0; got '${text}'`, { command: "run" });
+  }
+  return value;
+}
