@@ -1,0 +1,6 @@
+/**
+ * Standard I/O connectors: `import { StdOutSink } from "sluice/connectors/stdio"`.
+ *
+ * @module sluice/connectors/stdio
+ */
+export { StdOutSink } from "./stdOutSink.js";
