@@ -24,7 +24,8 @@ export interface DataflowOptions {
   stateSerde?: StateSerde;
 }
 
-const ROOTS = new WeakMap<Dataflow, Scope>();
+/** Per flow: its root scope, and the scopes of Dataflow-taking operators being built. */
+const SCOPES = new WeakMap<Dataflow, Scope[]>();
 
 /**
  * A dataflow definition: a tree of steps between inputs and outputs. Building
@@ -63,12 +64,12 @@ export class Dataflow {
     }
     this.flowId = flowId;
     this.stateSerde = options.stateSerde ?? defaultSerde;
-    ROOTS.set(this, { id: flowId, step: undefined, substeps: [], flow: this });
+    SCOPES.set(this, [{ id: flowId, step: undefined, substeps: [], flow: this }]);
   }
 
   /** The top-level steps, in the order they were added. */
   get substeps(): readonly StepNode[] {
-    return flowRoot(this).substeps;
+    return SCOPES.get(this)![0].substeps;
   }
 
   /**
@@ -83,7 +84,22 @@ export class Dataflow {
   }
 }
 
-/** @internal The root scope of a flow. */
+/**
+ * @internal Where steps taking `flow` itself (like inputs) are added: the
+ * flow's root, or the inside of the Dataflow-taking operator being built.
+ */
 export function flowRoot(flow: Dataflow): Scope {
-  return ROOTS.get(flow)!;
+  const scopes = SCOPES.get(flow)!;
+  return scopes[scopes.length - 1];
+}
+
+/** @internal Run `body` with `flow`'s inputs added inside `scope`. */
+export function withFlowScope<R>(flow: Dataflow, scope: Scope, body: () => R): R {
+  const scopes = SCOPES.get(flow)!;
+  scopes.push(scope);
+  try {
+    return body();
+  } finally {
+    scopes.pop();
+  }
 }

@@ -103,115 +103,115 @@ export class Stream<out T> {
     return f(this);
   }
 
-  /** {@inheritDoc operators/flatMapBatch!flatMapBatch} */
+  /** {@inheritDoc sluice!op.flatMapBatch} */
   flatMapBatch<Y>(stepId: string, mapper: (xs: T[]) => Iterable<Y> | Promise<Iterable<Y>>): Stream<Y> {
     return flatMapBatch(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/map!map} */
+  /** {@inheritDoc sluice!op.map} */
   map<Y>(stepId: string, mapper: (x: T) => Y): Stream<Y> {
     return map(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/mapAsync!mapAsync} */
+  /** {@inheritDoc sluice!op.mapAsync} */
   mapAsync<Y>(stepId: string, mapper: (x: T) => Promise<Y>, options?: MapAsyncOptions): Stream<Y> {
     return mapAsync(stepId, this, mapper, options);
   }
 
-  /** {@inheritDoc operators/flatMap!flatMap} */
+  /** {@inheritDoc sluice!op.flatMap} */
   flatMap<Y>(stepId: string, mapper: (x: T) => Iterable<Y>): Stream<Y> {
     return flatMap(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/filter!filter} */
+  /** {@inheritDoc sluice!op.filter} */
   filter<Y extends T>(stepId: string, predicate: (x: T) => x is Y): Stream<Y>;
   filter(stepId: string, predicate: (x: T) => boolean): Stream<T>;
   filter(stepId: string, predicate: (x: T) => boolean): Stream<T> {
     return filter(stepId, this, predicate);
   }
 
-  /** {@inheritDoc operators/filterMap!filterMap} */
+  /** {@inheritDoc sluice!op.filterMap} */
   filterMap<Y>(stepId: string, mapper: (x: T) => Y | undefined): Stream<Y> {
     return filterMap(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/flatten!flatten} */
+  /** {@inheritDoc sluice!op.flatten} */
   flatten<X>(this: Stream<Iterable<X>>, stepId: string): Stream<X> {
     return flatten(stepId, this);
   }
 
-  /** {@inheritDoc operators/keyOn!keyOn} */
+  /** {@inheritDoc sluice!op.keyOn} */
   keyOn(stepId: string, key: (x: T) => string): KeyedStream<T> {
     return keyOn(stepId, this, key);
   }
 
-  /** {@inheritDoc operators/keyRm!keyRm} */
+  /** {@inheritDoc sluice!op.keyRm} */
   keyRm<V>(this: KeyedStream<V>, stepId: string): Stream<V> {
     return keyRm(stepId, this);
   }
 
-  /** {@inheritDoc operators/mapValue!mapValue} */
+  /** {@inheritDoc sluice!op.mapValue} */
   mapValue<V, W>(this: KeyedStream<V>, stepId: string, mapper: (v: V) => W): KeyedStream<W> {
     return mapValue(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/flatMapValue!flatMapValue} */
+  /** {@inheritDoc sluice!op.flatMapValue} */
   flatMapValue<V, W>(this: KeyedStream<V>, stepId: string, mapper: (v: V) => Iterable<W>): KeyedStream<W> {
     return flatMapValue(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/filterValue!filterValue} */
+  /** {@inheritDoc sluice!op.filterValue} */
   filterValue<V, W extends V>(this: KeyedStream<V>, stepId: string, predicate: (v: V) => v is W): KeyedStream<W>;
   filterValue<V>(this: KeyedStream<V>, stepId: string, predicate: (v: V) => boolean): KeyedStream<V>;
   filterValue<V>(this: KeyedStream<V>, stepId: string, predicate: (v: V) => boolean): KeyedStream<V> {
     return filterValue(stepId, this, predicate);
   }
 
-  /** {@inheritDoc operators/filterMapValue!filterMapValue} */
+  /** {@inheritDoc sluice!op.filterMapValue} */
   filterMapValue<V, W>(this: KeyedStream<V>, stepId: string, mapper: (v: V) => W | undefined): KeyedStream<W> {
     return filterMapValue(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/inspect!inspect} */
+  /** {@inheritDoc sluice!op.inspect} */
   inspect(stepId: string, inspector?: (stepId: string, item: T) => void): Stream<T> {
     return inspect(stepId, this, inspector);
   }
 
-  /** {@inheritDoc operators/inspectDebug!inspectDebug} */
+  /** {@inheritDoc sluice!op.inspectDebug} */
   inspectDebug(stepId: string, inspector?: (stepId: string, item: T, epoch: number, worker: number) => void): Stream<T> {
     return inspectDebug(stepId, this, inspector);
   }
 
-  /** {@inheritDoc operators/merge!merge} */
-  merge<U>(stepId: string, ...others: Stream<U>[]): Stream<T | U> {
-    return merge<T | U>(stepId, this, ...others);
+  /** {@inheritDoc sluice!op.merge} */
+  merge<U = never>(stepId: string, ...others: Stream<U>[]): Stream<T | U> {
+    return merge(stepId, this as Stream<T | U>, ...others);
   }
 
-  /** {@inheritDoc operators/branch!branch} */
+  /** {@inheritDoc sluice!op.branch} */
   branch<Y extends T>(stepId: string, predicate: (x: T) => x is Y): BranchOut<Y, Exclude<T, Y>>;
   branch(stepId: string, predicate: (x: T) => boolean): BranchOut<T, T>;
   branch(stepId: string, predicate: (x: T) => boolean): BranchOut<T, T> {
     return branch(stepId, this, predicate);
   }
 
-  /** {@inheritDoc operators/redistribute!redistribute} */
+  /** {@inheritDoc sluice!op.redistribute} */
   redistribute(stepId: string): Stream<T> {
     return redistribute(stepId, this);
   }
 
-  /** {@inheritDoc operators/raises!raises} */
+  /** {@inheritDoc sluice!op.raises} */
   raises(stepId: string): void {
     raises(stepId, this);
   }
 
-  /** {@inheritDoc operators/output!output} */
+  /** {@inheritDoc sluice!op.output} */
   output<V>(this: KeyedStream<V>, stepId: string, sink: FixedPartitionedSink<V, any>): void;
   output(stepId: string, sink: DynamicSink<T>): void;
   output(stepId: string, sink: FixedPartitionedSink<any, any> | DynamicSink<T>): void {
     output(stepId, this as Stream<any>, sink as DynamicSink<unknown>);
   }
 
-  /** {@inheritDoc operators/statefulBatch!statefulBatch} */
+  /** {@inheritDoc sluice!op.statefulBatch} */
   statefulBatch<V, W, S>(
     this: KeyedStream<V>,
     stepId: string,
@@ -220,12 +220,12 @@ export class Stream<out T> {
     return statefulBatch(stepId, this, builder);
   }
 
-  /** {@inheritDoc operators/stateful!stateful} */
+  /** {@inheritDoc sluice!op.stateful} */
   stateful<V, W, S>(this: KeyedStream<V>, stepId: string, builder: (resume: S | undefined) => StatefulLogic<V, W, S>): KeyedStream<W> {
     return stateful(stepId, this, builder);
   }
 
-  /** {@inheritDoc operators/statefulMap!statefulMap} */
+  /** {@inheritDoc sluice!op.statefulMap} */
   statefulMap<V, W, S>(
     this: KeyedStream<V>,
     stepId: string,
@@ -234,7 +234,7 @@ export class Stream<out T> {
     return statefulMap(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/statefulFlatMap!statefulFlatMap} */
+  /** {@inheritDoc sluice!op.statefulFlatMap} */
   statefulFlatMap<V, W, S>(
     this: KeyedStream<V>,
     stepId: string,
@@ -243,37 +243,37 @@ export class Stream<out T> {
     return statefulFlatMap(stepId, this, mapper);
   }
 
-  /** {@inheritDoc operators/collect!collect} */
+  /** {@inheritDoc sluice!op.collect} */
   collect<V>(this: KeyedStream<V>, stepId: string, options?: CollectOptions): KeyedStream<V[]> {
     return collect(stepId, this, options);
   }
 
-  /** {@inheritDoc operators/foldFinal!foldFinal} */
+  /** {@inheritDoc sluice!op.foldFinal} */
   foldFinal<V, S>(this: KeyedStream<V>, stepId: string, builder: () => S, folder: (state: S, value: V) => S): KeyedStream<S> {
     return foldFinal(stepId, this, builder, folder);
   }
 
-  /** {@inheritDoc operators/reduceFinal!reduceFinal} */
+  /** {@inheritDoc sluice!op.reduceFinal} */
   reduceFinal<V>(this: KeyedStream<V>, stepId: string, reducer: (a: V, b: V) => V): KeyedStream<V> {
     return reduceFinal(stepId, this, reducer);
   }
 
-  /** {@inheritDoc operators/countFinal!countFinal} */
+  /** {@inheritDoc sluice!op.countFinal} */
   countFinal(stepId: string, key: (x: T) => string): KeyedStream<number> {
     return countFinal(stepId, this, key);
   }
 
-  /** {@inheritDoc operators/maxFinal!maxFinal} */
+  /** {@inheritDoc sluice!op.maxFinal} */
   maxFinal<V>(this: KeyedStream<V>, stepId: string, by?: (v: V) => unknown): KeyedStream<V> {
     return maxFinal(stepId, this, by);
   }
 
-  /** {@inheritDoc operators/minFinal!minFinal} */
+  /** {@inheritDoc sluice!op.minFinal} */
   minFinal<V>(this: KeyedStream<V>, stepId: string, by?: (v: V) => unknown): KeyedStream<V> {
     return minFinal(stepId, this, by);
   }
 
-  /** {@inheritDoc operators/enrichCached!enrichCached} */
+  /** {@inheritDoc sluice!op.enrichCached} */
   enrichCached<DV, Y>(
     stepId: string,
     getter: (key: string) => DV,

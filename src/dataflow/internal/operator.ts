@@ -6,7 +6,7 @@
 import { BuildError, describeType } from "../../errors.js";
 import type { CoreSpec, Scope, StepNode } from "./steps.js";
 import { Stream } from "../stream.js";
-import { Dataflow, flowRoot } from "../dataflow.js";
+import { Dataflow, flowRoot, withFlowScope } from "../dataflow.js";
 
 /**
  * The input ports of an operator: each a stream, or a list of streams for a
@@ -147,8 +147,17 @@ export function defineOperator<const I extends OperatorInputs, O extends Operato
   mark?: BuiltinMark,
 ): O {
   const { node, outer, inner } = openStep(opType, stepId, ins, undefined, mark?.[BUILTIN] === true);
-  const innerIns = ins instanceof Dataflow ? ({} as I) : rescope(ins, inner);
-  const outs = body(innerIns, { stepId: node.stepId });
+  let outs: O;
+  try {
+    outs =
+      ins instanceof Dataflow
+        ? withFlowScope(ins, inner, () => body({} as I, { stepId: node.stepId }))
+        : body(rescope(ins, inner), { stepId: node.stepId });
+  } catch (err) {
+    // Leave no half-built step behind: the id stays free.
+    outer.substeps.splice(outer.substeps.indexOf(node), 1);
+    throw err;
+  }
   if (typeof outs !== "object" || outs === null) {
     throw new BuildError(`body of \`${opType}\` step '${node.stepId}' must return an object of output streams`);
   }

@@ -21,7 +21,7 @@ export { filterValue } from "./filterValue.js";
 export { filterMapValue } from "./filterMapValue.js";
 export { inspect } from "./inspect.js";
 export { inspectDebug } from "./inspectDebug.js";
-export { merge } from "./merge.js";
+export { merge, type ItemOf } from "./merge.js";
 export { branch, type BranchOut } from "./branch.js";
 export { redistribute } from "./redistribute.js";
 export { raises } from "./raises.js";

@@ -47,10 +47,17 @@ export function mapAsync<X, Y>(
     const shim = async (xs: X[]): Promise<Y[]> => {
       const out = new Array<Y>(xs.length);
       let next = 0;
+      let failed = false;
       const lane = async (): Promise<void> => {
-        while (next < xs.length) {
+        while (!failed && next < xs.length) {
           const i = next++;
-          out[i] = await mapper(xs[i]);
+          try {
+            out[i] = await mapper(xs[i]);
+          } catch (err) {
+            // Stop starting calls: the batch, and so the run, has failed.
+            failed = true;
+            throw err;
+          }
         }
       };
       const lanes: Promise<void>[] = [];

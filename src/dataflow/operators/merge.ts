@@ -2,6 +2,14 @@ import type { Stream } from "../stream.js";
 import { defineCore } from "../internal/operator.js";
 
 /**
+ * The item type of a stream.
+ *
+ * @typeParam S - A stream type.
+ * @category Dataflow
+ */
+export type ItemOf<S> = S extends Stream<infer X> ? X : never;
+
+/**
  * Combine streams into one stream of all their items. Core operator.
  *
  * @param stepId - The step's name.
@@ -16,6 +24,6 @@ import { defineCore } from "../internal/operator.js";
  * // out = [1, 3, 2]
  * ```
  */
-export function merge<X>(stepId: string, ...ups: Stream<X>[]): Stream<X> {
+export function merge<const S extends readonly Stream<unknown>[]>(stepId: string, ...ups: S): Stream<ItemOf<S[number]>> {
   return defineCore("merge", stepId, { ups }, { kind: "merge" }, ["down"]).down;
 }

@@ -71,6 +71,7 @@ export abstract class RuntimeNode {
   emit(port: number, items: unknown[]): void {
     if (items.length === 0) return;
     const targets = this.downs[port];
-    for (let i = 0; i < targets.length; i++) targets[i].pending.push(items);
+    // Fan-out: each consumer gets its own array, so one mutating it cannot affect another.
+    for (let i = 0; i < targets.length; i++) targets[i].pending.push(i === 0 ? items : items.slice());
   }
 }

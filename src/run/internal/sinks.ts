@@ -49,20 +49,22 @@ export class FixedSinkNode extends RuntimeNode {
   process(items: unknown[], ctx: RunContext): void | Promise<void> {
     const n = this.parts.length;
     const buckets: unknown[][] = Array.from({ length: n }, () => []);
-    let key = "";
-    try {
-      for (let i = 0; i < items.length; i++) {
-        const kv = items[i] as readonly [string, unknown];
-        if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") {
-          throw new TypeError(`items written to a FixedPartitionedSink must be [key, value] pairs with a string key; got ${describeType(kv)}`);
-        }
-        key = kv[0];
-        const p = n === 1 ? 0 : this.partFn(key);
-        if (!Number.isInteger(p) || p < 0) throw new TypeError(`\`partFn\` must return a non-negative integer; got ${String(p)}`);
-        buckets[p % n].push(kv[1]);
+    for (let i = 0; i < items.length; i++) {
+      const kv = items[i] as readonly [string, unknown];
+      if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") {
+        const err = new TypeError(`items written to a FixedPartitionedSink must be [key, value] pairs with a string key; got ${describeType(kv)}`);
+        throw stepFailure(err, "output", this.userStepId, { epoch: ctx.epoch });
       }
-    } catch (err) {
-      throw stepFailure(err, "partFn", this.userStepId, { key, epoch: ctx.epoch });
+      let p = 0;
+      if (n > 1) {
+        try {
+          p = this.partFn(kv[0]);
+          if (!Number.isInteger(p) || p < 0) throw new TypeError(`\`partFn\` must return a non-negative integer; got ${String(p)}`);
+        } catch (err) {
+          throw stepFailure(err, "partFn", this.userStepId, { key: kv[0], epoch: ctx.epoch });
+        }
+      }
+      buckets[p % n].push(kv[1]);
     }
     let waits: Promise<unknown>[] | undefined;
     for (let p = 0; p < n; p++) {

@@ -53,7 +53,7 @@ export class StatefulBatchNode extends RuntimeNode {
       const kv = items[i] as readonly [string, unknown];
       if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") {
         const err = new TypeError(`stateful steps need [key, value] items with a string key; got ${describeType(kv)}`);
-        throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
+        throw stepFailure(err, this.fn || "onBatch", this.userStepId, { epoch: ctx.epoch });
       }
       const group = groups.get(kv[0]);
       if (group === undefined) groups.set(kv[0], [kv[1]]);
