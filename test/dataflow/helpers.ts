@@ -1,0 +1,101 @@
+/**
+ * Shared helpers of the dataflow tests: run a flow and collect its output, or
+ * run it expecting a `StepError` and check where it points.
+ */
+import { expect } from "vitest";
+import { Dataflow, StepError, type RunOptions, type Stream } from "../../src/index.js";
+import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js";
+
+/**
+ * Build `TestingSource(items, batchSize) -> body -> TestingSink` in a flow
+ * called `f` (input step `f.in`, output step `f.out`), run it and return what
+ * the sink got.
+ */
+export async function runThrough<X, Y>(
+  items: readonly X[],
+  body: (up: Stream<X>) => Stream<Y>,
+  options: RunOptions & { batchSize?: number } = {},
+): Promise<Y[]> {
+  const out: Y[] = [];
+  const flow = new Dataflow("f");
+  body(flow.input("in", new TestingSource(items, options.batchSize ?? 1))).output("out", new TestingSink(out));
+  await runMain(flow, options);
+  return out;
+}
+
+/** Run `flow`, which must reject, and return what it rejected with. */
+export async function runFailing(flow: Dataflow, options: RunOptions = {}): Promise<unknown> {
+  let resolved = false;
+  const err = await runMain(flow, options).then(
+    () => {
+      resolved = true;
+    },
+    (e: unknown) => e,
+  );
+  expect(resolved, "runMain resolved but was expected to reject").toBe(false);
+  return err;
+}
+
+/** What a `StepError` must look like. */
+export interface ExpectedStepError {
+  /** The step the error must name. */
+  stepId: string;
+  /** Fragments the message must contain. */
+  message: string | readonly string[];
+  /** The class of `cause`, if it matters. */
+  cause?: abstract new (...args: any[]) => unknown;
+  /** A fragment of `cause.message`. */
+  causeMessage?: string;
+}
+
+/** Assert `err` is a `StepError` matching `expected`, and return it. */
+export function expectStepError(err: unknown, expected: ExpectedStepError): StepError {
+  expect(err).toBeInstanceOf(StepError);
+  const e = err as StepError;
+  expect(e.name).toBe("StepError");
+  expect(e.stepId).toBe(expected.stepId);
+  for (const fragment of typeof expected.message === "string" ? [expected.message] : expected.message) {
+    expect(e.message).toContain(fragment);
+  }
+  if (expected.cause !== undefined) expect(e.cause).toBeInstanceOf(expected.cause);
+  if (expected.causeMessage !== undefined) expect((e.cause as Error).message).toContain(expected.causeMessage);
+  return e;
+}
+
+/**
+ * Build `TestingSource(items) -> body -> TestingSink` in flow `f`, run it
+ * expecting a `StepError` matching `expected`, and return the error.
+ */
+export async function failThrough<X>(
+  items: readonly X[],
+  body: (up: Stream<X>) => Stream<unknown>,
+  expected: ExpectedStepError,
+  options: RunOptions & { batchSize?: number } = {},
+): Promise<StepError> {
+  const flow = new Dataflow("f");
+  body(flow.input("in", new TestingSource(items, options.batchSize ?? 1))).output("out", new TestingSink([]));
+  return expectStepError(await runFailing(flow, options), expected);
+}
+
+/** A promise with its `resolve` and `reject` exposed. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (reason: unknown) => void;
+}
+
+/** Make a {@link Deferred}. */
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Let pending promise callbacks and I/O callbacks run `n` times over (no timers). */
+export async function ticks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
