@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { DataflowError } from "../errors.js";
 import { toJson } from "../visualize/json.js";
 import { toMermaid } from "../visualize/mermaid.js";
-import { CliError, parseCli, type CliCommand } from "./internal/cliArgs.js";
+import { CliError, parseCli, type CliCommand, type FlowTarget } from "./internal/cliArgs.js";
 import { loadFlow } from "./internal/loadFlow.js";
 import { runMain } from "./runMain.js";
 
@@ -67,7 +67,7 @@ async function execute(command: CliCommand): Promise<number> {
 }
 
 /** Run the flow, stopping it cleanly on the first SIGINT/SIGTERM. */
-async function run(target: Parameters<typeof loadFlow>[0], epochInterval: number): Promise<number> {
+async function run(target: FlowTarget, epochInterval: number): Promise<number> {
   const flow = await loadFlow(target);
   const controller = new AbortController();
   let stoppedBy: StopSignal | undefined;

@@ -1,0 +1,423 @@
+/**
+ * The `sluice` CLI, run for real: `node bin/sluice.js ...` on the built
+ * package (`test/globalSetup.ts` builds `dist/` first).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCli, parseFlowTarget } from "../../src/run/internal/cliArgs.js";
+import { esmFormatFor } from "../../src/run/internal/tsEsmHooks.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const BIN = join(ROOT, "bin", "sluice.js");
+const DIST = join(ROOT, "dist");
+const FLOWS = "test/run/fixtures/flows.ts";
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Running {
+  child: ChildProcess;
+  /** Everything printed to stdout so far. */
+  stdout: () => string;
+  /** Resolves when `text` has been printed to stdout. */
+  printed: (text: string) => Promise<void>;
+  done: Promise<Result>;
+}
+
+/** Environment without the variables the CLI reads. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (name.startsWith("SLUICE_")) delete env[name];
+  return { ...env, ...extra };
+}
+
+function start(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: cleanEnv(options.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    for (const w of waiters) if (stdout.includes(w.text)) w.resolve();
+  });
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const done = new Promise<Result>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  const printed = (text: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (stdout.includes(text)) return resolve();
+      waiters.push({ text, resolve });
+      void done.then(() => reject(new Error(`exited before printing ${JSON.stringify(text)}: ${stderr}`)));
+    });
+  return { child, stdout: () => stdout, printed, done };
+}
+
+function sluice(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Result> {
+  return start(args, options).done;
+}
+
+describe("sluice CLI", () => {
+  let tmp: string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), "sluice-cli-"));
+  });
+
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  describe.concurrent("help and version", () => {
+    it("prints usage for --help and exits 0", async () => {
+      const r = await sluice(["--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("Usage: sluice <command> [options]");
+      expect(r.stdout).toContain("run <file>[:export]");
+      expect(r.stdout).toContain("visualize <file>[:export]");
+    });
+
+    it("prints the options of run for run --help", async () => {
+      const r = await sluice(["run", "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("Usage: sluice run <file>[:export] [options]");
+      expect(r.stdout).toContain("-s, --snapshot-interval SECONDS");
+      expect(r.stdout).toContain("SLUICE_SNAPSHOT_INTERVAL");
+    });
+
+    it("prints the options of visualize for visualize -h", async () => {
+      const r = await sluice(["visualize", "-h"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("-o, --output FORMAT");
+    });
+
+    it("prints the package version for --version", async () => {
+      const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
+      const r = await sluice(["--version"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${pkg.version}\n`);
+    });
+  });
+
+  describe.concurrent("run", () => {
+    it("runs the `flow` export of a .ts file and exits 0 by itself", async () => {
+      const r = await sluice(["run", FLOWS]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("hello: 1\nhello: 2\nhello: 3\n");
+    });
+
+    it("runs a function export named with file:export", async () => {
+      const r = await sluice(["run", `${FLOWS}:makeFlow`]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("made: 10\nmade: 20\n");
+    });
+
+    it("runs an async function export", async () => {
+      const r = await sluice(["run", `${FLOWS}:makeFlowAsync`]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("async: 7\n");
+    });
+
+    it("closes an epoch per batch with -s 0", async () => {
+      const r = await sluice(["run", `${FLOWS}:epochs`, "-s", "0"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("a@1\na\nb@2\nb\nc@3\nc\n");
+    });
+
+    it("keeps one epoch with the default 10 s interval", async () => {
+      const r = await sluice(["run", `${FLOWS}:epochs`]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("a@1\na\nb@1\nb\nc@1\nc\n");
+    });
+
+    it("takes the interval from SLUICE_SNAPSHOT_INTERVAL, and -s over it", async () => {
+      const fromEnv = await sluice(["run", `${FLOWS}:epochs`], { env: { SLUICE_SNAPSHOT_INTERVAL: "0" } });
+      expect(fromEnv.stdout).toBe("a@1\na\nb@2\nb\nc@3\nc\n");
+      const flagWins = await sluice(["run", `${FLOWS}:epochs`, "--snapshot-interval=2.5"], {
+        env: { SLUICE_SNAPSHOT_INTERVAL: "0" },
+      });
+      expect(flagWins.stdout).toBe("a@1\na\nb@1\nb\nc@1\nc\n");
+    });
+
+    it("runs a .ts flow outside any package: top-level await and .ts imports work", async () => {
+      const dir = join(tmp, "typeless");
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "items.ts"), "export const items: number[] = await Promise.resolve([1, 2]);\n");
+      await writeFile(
+        join(dir, "flow.ts"),
+        [
+          `import { Dataflow, DynamicSink, StatelessSinkPartition } from ${JSON.stringify(join(DIST, "index.js"))};`,
+          `import { TestingSource } from ${JSON.stringify(join(DIST, "testing", "index.js"))};`,
+          `import { items } from "./items.js";`,
+          `class ConsolePartition extends StatelessSinkPartition<string> {`,
+          `  writeBatch(xs: string[]): void { for (const x of xs) console.log(x); }`,
+          `}`,
+          `class ConsoleSink extends DynamicSink<string> {`,
+          `  build(): ConsolePartition { return new ConsolePartition(); }`,
+          `}`,
+          `const prefix: string = await Promise.resolve("tla");`,
+          `export const flow = new Dataflow("tmp");`,
+          `flow.input("in", new TestingSource(items))`,
+          `  .map("fmt", (x: number) => \`\${prefix} \${x}\`)`,
+          `  .output("out", new ConsoleSink());`,
+          "",
+        ].join("\n"),
+      );
+      const r = await sluice(["run", "flow.ts"], { cwd: dir });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("tla 1\ntla 2\n");
+    });
+
+    it("runs a .js flow", async () => {
+      const dir = join(tmp, "js");
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "package.json"), '{ "type": "module" }\n');
+      await writeFile(
+        join(dir, "flow.js"),
+        [
+          `import { Dataflow } from ${JSON.stringify(join(DIST, "index.js"))};`,
+          `import { TestingSource } from ${JSON.stringify(join(DIST, "testing", "index.js"))};`,
+          `export default () => {`,
+          `  const flow = new Dataflow("js");`,
+          `  flow.input("in", new TestingSource(["x"])).output("out", { build: () => ({ writeBatch: (xs) => process.stdout.write(xs.join("\\n") + "\\n") }) });`,
+          `  return flow;`,
+          `};`,
+          "",
+        ].join("\n"),
+      );
+      const r = await sluice(["run", join(dir, "flow.js:default")]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("x\n");
+    });
+  });
+
+  describe.concurrent("errors", () => {
+    it("reports a missing flow file with exit code 2", async () => {
+      const r = await sluice(["run", "missing.ts"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("no such flow file: missing.ts");
+      expect(r.stdout).toBe("");
+    });
+
+    it("names a missing export and lists the module's exports", async () => {
+      const r = await sluice(["run", `${FLOWS}:nope`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`flow file ${FLOWS} has no export 'nope'`);
+      expect(r.stderr).toContain("its exports are: branchy, epochs, failing, flow, makeFlow");
+    });
+
+    it("says what an export that is not a flow is", async () => {
+      const r = await sluice(["run", `${FLOWS}:notAFlow`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`export 'notAFlow' of ${FLOWS} is not a Dataflow or a function returning one; got number`);
+    });
+
+    it("says what a function export returned when it is not a flow", async () => {
+      const r = await sluice(["run", `${FLOWS}:returnsNothing`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`export 'returnsNothing' of ${FLOWS} is a function that returned undefined, not a Dataflow`);
+    });
+
+    it("reports a throwing function export with its stack and exit code 1", async () => {
+      const r = await sluice(["run", `${FLOWS}:throwsOnCall`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`error calling export 'throwsOnCall' of ${FLOWS}`);
+      expect(r.stderr).toContain("Error: cannot build this flow");
+      expect(r.stderr).toContain("flows.ts:");
+    });
+
+    it("reports a module that throws while loading with exit code 1", async () => {
+      const r = await sluice(["run", "test/run/fixtures/throwsOnImport.ts"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("error loading flow file test/run/fixtures/throwsOnImport.ts");
+      expect(r.stderr).toContain("Error: this module cannot load");
+    });
+
+    it("prints a StepError's message and exits 1", async () => {
+      const r = await sluice(["run", `${FLOWS}:failing`, "-s", "0"]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe("ok 1\n");
+      expect(r.stderr).toContain("StepError: error calling `mapper` in step 'failing.boom': RangeError: two is too many");
+      expect(r.stderr).not.toContain("    at ");
+    });
+
+    it("adds the cause's stack when SLUICE_DEBUG is set", async () => {
+      const r = await sluice(["run", `${FLOWS}:failing`], { env: { SLUICE_DEBUG: "1" } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("error calling `mapper` in step 'failing.boom'");
+      expect(r.stderr).toContain("Caused by: RangeError: two is too many");
+      expect(r.stderr).toMatch(/at .*flows\.ts:\d+/);
+    });
+
+    it("rejects an unknown command with exit code 2", async () => {
+      const r = await sluice(["frobnicate"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("unknown command 'frobnicate'");
+      expect(r.stderr).toContain("sluice --help");
+    });
+
+    it("rejects options that do not exist (yet)", async () => {
+      for (const option of ["-w", "--workers", "-r", "--recovery-directory", "-b", "--backup-interval"]) {
+        const r = await sluice(["run", FLOWS, option, "2"]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`sluice run: unknown option '${option}'`);
+        expect(r.stdout).toBe("");
+      }
+    });
+
+    it("rejects a bad snapshot interval", async () => {
+      const bad = await sluice(["run", FLOWS, "-s", "soon"]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("option '-s, --snapshot-interval' must be a number of seconds >= 0; got 'soon'");
+      const negative = await sluice(["run", FLOWS, "--snapshot-interval=-1"]);
+      expect(negative.code).toBe(2);
+      const env = await sluice(["run", FLOWS], { env: { SLUICE_SNAPSHOT_INTERVAL: "x" } });
+      expect(env.code).toBe(2);
+      expect(env.stderr).toContain("SLUICE_SNAPSHOT_INTERVAL must be a number of seconds >= 0; got 'x'");
+    });
+
+    it("asks for the flow file", async () => {
+      const r = await sluice(["run"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("missing flow file: sluice run <file>[:export]");
+    });
+  });
+
+  describe.concurrent("signals", () => {
+    it("stops a never-ending run cleanly on SIGINT and exits 130", async () => {
+      const run = start(["run", "test/run/fixtures/forever.ts"]);
+      await run.printed("tick 2\n");
+      const sent = Date.now();
+      run.child.kill("SIGINT");
+      const r = await run.done;
+      expect(Date.now() - sent).toBeLessThan(2_000);
+      expect(r.code).toBe(130);
+      expect(r.stderr).toContain("SIGINT received, stopping the run");
+      expect(r.stdout).toMatch(/^(tick \d+\n)+$/);
+    });
+
+    it("exits 143 on SIGTERM", async () => {
+      const run = start(["run", "test/run/fixtures/forever.ts"]);
+      await run.printed("tick 0\n");
+      run.child.kill("SIGTERM");
+      const r = await run.done;
+      expect(r.code).toBe(143);
+    });
+
+    it("exits at once on a second SIGINT when the first cannot stop the run", async () => {
+      const run = start(["run", "test/run/fixtures/stuck.ts"]);
+      await run.printed("started\n");
+      run.child.kill("SIGINT");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(run.child.exitCode).toBe(null);
+      const sent = Date.now();
+      run.child.kill("SIGINT");
+      const r = await run.done;
+      expect(Date.now() - sent).toBeLessThan(2_000);
+      expect(r.code).toBe(130);
+    });
+  });
+
+  describe.concurrent("visualize", () => {
+    it("prints a Mermaid flowchart by default", async () => {
+      const r = await sluice(["visualize", `${FLOWS}:branchy`]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(
+        [
+          "flowchart TD",
+          'subgraph "branchy (Dataflow)"',
+          'branchy.in["in (input)"]',
+          'branchy.even["even (branch)"]',
+          'branchy.in -- "down → up" --> branchy.even',
+          'branchy.both["both (merge)"]',
+          'branchy.even -- "trues → ups" --> branchy.both',
+          'branchy.even -- "falses → ups" --> branchy.both',
+          'branchy.out["out (output)"]',
+          'branchy.both -- "down → up" --> branchy.out',
+          "end",
+          "",
+        ].join("\n"),
+      );
+    });
+
+    it("prints the step tree as JSON with -o json, without running the flow", async () => {
+      const r = await sluice(["visualize", FLOWS, "-o", "json"]);
+      expect(r.code).toBe(0);
+      const tree = JSON.parse(r.stdout);
+      expect(tree.type).toBe("Dataflow");
+      expect(tree.flowId).toBe("hello");
+      expect(tree.substeps.map((s: { stepId: string }) => s.stepId)).toEqual(["hello.in", "hello.fmt", "hello.out"]);
+      expect(tree.substeps[1].substeps[0].stepId).toBe("hello.fmt.flat_map_batch");
+      expect(r.stdout).not.toContain("hello: 1");
+    });
+
+    it("rejects an unknown output format", async () => {
+      const r = await sluice(["visualize", FLOWS, "-o", "dot"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("option '-o, --output' must be 'mermaid' or 'json'; got 'dot'");
+    });
+  });
+});
+
+describe("parseCli", () => {
+  it("defaults to the `flow` export and a 10 s epoch", () => {
+    expect(parseCli(["run", "f.ts"], {})).toEqual({
+      kind: "run",
+      target: { file: "f.ts", exportName: "flow" },
+      epochInterval: 10_000,
+    });
+  });
+
+  it("reads fractional seconds", () => {
+    expect(parseCli(["run", "f.ts", "-s", "0.25"], {})).toMatchObject({ epochInterval: 250 });
+    expect(parseCli(["run", "f.ts"], { SLUICE_SNAPSHOT_INTERVAL: "1.5" })).toMatchObject({ epochInterval: 1500 });
+    expect(parseCli(["run", "f.ts"], { SLUICE_SNAPSHOT_INTERVAL: "" })).toMatchObject({ epochInterval: 10_000 });
+  });
+
+  it("rejects extra arguments", () => {
+    expect(() => parseCli(["run", "a.ts", "b.ts"], {})).toThrow("unexpected argument 'b.ts'");
+  });
+});
+
+describe("parseFlowTarget", () => {
+  it("splits the export name after the last colon", () => {
+    expect(parseFlowTarget("dir/flow.ts:makeFlow")).toEqual({ file: "dir/flow.ts", exportName: "makeFlow" });
+    expect(parseFlowTarget("flow.ts")).toEqual({ file: "flow.ts", exportName: "flow" });
+  });
+
+  it("keeps colons that do not start an export name", () => {
+    expect(parseFlowTarget("C:\\flows\\f.ts")).toEqual({ file: "C:\\flows\\f.ts", exportName: "flow" });
+    expect(parseFlowTarget("C:\\flows\\f.ts:g")).toEqual({ file: "C:\\flows\\f.ts", exportName: "g" });
+    expect(parseFlowTarget("a:b.ts")).toEqual({ file: "a:b.ts", exportName: "flow" });
+  });
+
+  it("rejects an empty export name", () => {
+    expect(() => parseFlowTarget("flow.ts:")).toThrow("empty export name");
+  });
+});
+
+describe("esmFormatFor", () => {
+  it("treats .ts files outside a CommonJS package as ES modules", () => {
+    expect(esmFormatFor("file:///nowhere/flow.ts", undefined)).toBe("module");
+    expect(esmFormatFor("file:///nowhere/flow.ts", "commonjs-typescript")).toBe("module-typescript");
+    expect(esmFormatFor("file:///nowhere/node_modules/x/flow.ts", undefined)).toBeUndefined();
+    expect(esmFormatFor("file:///nowhere/flow.cts", undefined)).toBeUndefined();
+    expect(esmFormatFor("file:///nowhere/flow.js", "commonjs")).toBeUndefined();
+    expect(esmFormatFor("node:fs", "builtin")).toBeUndefined();
+  });
+});
