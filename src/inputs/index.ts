@@ -12,5 +12,5 @@ export {
   type Source,
 } from "./source.js";
 export { AbortExecution } from "../errors.js";
-export { SimplePollingSource, type SimplePollingOptions } from "./simplePolling.js";
+export { SimplePollingSource, SimplePollingRetry, type SimplePollingOptions } from "./simplePolling.js";
 export { batch, batchAsync, batchGetter, batchGetterEx } from "./batching.js";

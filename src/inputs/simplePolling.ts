@@ -39,7 +39,7 @@ export interface SimplePollingOptions {
  * throw new SimplePollingSource.Retry(1_000); // try again in 1 s
  * ```
  */
-class Retry extends Error {
+export class SimplePollingRetry extends Error {
   /** How long to wait before calling `nextItem` again, in ms. */
   readonly timeoutMs: number;
 
@@ -111,7 +111,7 @@ export abstract class SimplePollingSource<X, S = undefined> extends FixedPartiti
    * }
    * ```
    */
-  static readonly Retry = Retry;
+  static readonly Retry = SimplePollingRetry;
 
   /** @internal Interval between polls, in ms. */
   readonly #interval: number;
@@ -243,7 +243,7 @@ class SimplePollingPartition<X, S> extends StatefulSourcePartition<X, S | undefi
   }
 
   #onError(err: unknown): X[] {
-    if (err instanceof Retry) {
+    if (err instanceof SimplePollingRetry) {
       this.#awake += err.timeoutMs;
       return [];
     }
