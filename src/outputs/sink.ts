@@ -33,6 +33,11 @@ export abstract class StatefulSinkPartition<X, S> {
   abstract snapshot(): S;
   /** Flush and release resources at a clean end of the run. Not guaranteed. */
   close?(): void | Promise<void>;
+  /**
+   * Called (best effort, at most once) when the run fails, with the error it
+   * fails with; `close()` is not called then.
+   */
+  abort?(error: unknown): void;
 }
 
 /**
@@ -97,6 +102,11 @@ export abstract class StatelessSinkPartition<X> {
   abstract writeBatch(items: X[]): void | Promise<void>;
   /** Flush and release resources at a clean end of the run. Not guaranteed. */
   close?(): void | Promise<void>;
+  /**
+   * Called (best effort, at most once) when the run fails, with the error it
+   * fails with; `close()` is not called then. Lets a sink tell its consumers.
+   */
+  abort?(error: unknown): void;
 }
 
 /**

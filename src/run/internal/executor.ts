@@ -162,6 +162,7 @@ export class Executor {
       return "eof";
     } catch (err) {
       if (err instanceof AbortExecution) return "aborted";
+      for (const node of this.nodes) node.abort(err);
       throw err;
     }
   }

@@ -67,6 +67,9 @@ export abstract class RuntimeNode {
   /** Release resources at a clean end of the run. */
   close(): void | Promise<void> {}
 
+  /** Tell sinks the run failed with `error` (best effort, never throws). */
+  abort(_error: unknown): void {}
+
   /** Hand `items` to every consumer of output `port`. */
   emit(port: number, items: unknown[]): void {
     if (items.length === 0) return;

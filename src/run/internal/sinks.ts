@@ -97,6 +97,16 @@ export class FixedSinkNode extends RuntimeNode {
     }
   }
 
+  override abort(error: unknown): void {
+    for (const open of this.parts) {
+      try {
+        open.part.abort?.(error);
+      } catch {
+        // Best effort: the run is already failing with `error`.
+      }
+    }
+  }
+
   override async close(): Promise<void> {
     for (const open of this.parts) {
       try {
@@ -135,6 +145,14 @@ export class DynamicSinkNode extends RuntimeNode {
       fail(err);
     }
     if (isThenable(r)) return Promise.resolve(r).then(() => undefined, fail);
+  }
+
+  override abort(error: unknown): void {
+    try {
+      this.part?.abort?.(error);
+    } catch {
+      // Best effort: the run is already failing with `error`.
+    }
   }
 
   override async close(): Promise<void> {
