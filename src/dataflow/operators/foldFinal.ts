@@ -52,11 +52,17 @@ export function foldFinal<V, S>(
   builder: () => S,
   folder: (state: S, value: V) => S,
 ): KeyedStream<S> {
-  return statefulWith(
-    "foldFinal",
-    stepId,
-    up,
-    (resume: S | undefined) => new FoldLogic(builder, folder, resume !== undefined, resume),
-    "folder",
-  );
+  return foldFinalWith("foldFinal", stepId, up, builder, folder, "folder");
+}
+
+/** @internal `foldFinal` whose errors name the user's function `fn`. */
+export function foldFinalWith<V, S>(
+  opType: string,
+  stepId: string,
+  up: KeyedStream<V>,
+  builder: () => S,
+  folder: (state: S, value: V) => S,
+  fn: string,
+): KeyedStream<S> {
+  return statefulWith(opType, stepId, up, (resume: S | undefined) => new FoldLogic(builder, folder, resume !== undefined, resume), fn);
 }

@@ -2,7 +2,7 @@ import type { KeyedStream } from "../stream.js";
 import { describeType } from "../../errors.js";
 import { defineOperator, builtin } from "../internal/operator.js";
 import { coreFlatMapBatch } from "../internal/core.js";
-import { foldFinal } from "./foldFinal.js";
+import { foldFinalWith } from "./foldFinal.js";
 
 /**
  * Combine each key's values pairwise with `reducer`, emitting the result once
@@ -36,6 +36,7 @@ export function reduceFinal<V>(stepId: string, up: KeyedStream<V>, reducer: (a: 
       return [...acc];
     };
     const pre = coreFlatMapBatch("pre_reduce", up, preReduce, "reducer");
-    return { down: foldFinal("fold_final", pre, () => undefined as V | undefined, (s, v: V) => (s === undefined ? v : reducer(s, v))) };
+    const fold = (s: V | undefined, v: V): V => (s === undefined ? v : reducer(s, v));
+    return { down: foldFinalWith("foldFinal", "fold_final", pre, () => undefined as V | undefined, fold, "reducer") };
   }, builtin).down as KeyedStream<V>;
 }
