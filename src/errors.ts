@@ -159,3 +159,59 @@ export function causeText(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name === "Error" ? "" : cause.name + ": "}${cause.message}`;
   return String(cause);
 }
+
+/**
+ * Base of the errors about a recovery directory, thrown by `runMain` (and
+ * `sluice run -r`) before any item is read.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * try {
+ *   await runMain(flow, { recovery: new RecoveryConfig("state/") });
+ * } catch (err) {
+ *   if (err instanceof RecoveryError) console.error("fix the recovery directory:", err.message);
+ * }
+ * ```
+ */
+export class RecoveryError extends DataflowError {}
+
+/**
+ * The recovery directory holds no partitions (or does not exist): run
+ * `sluice recovery init <dir> <count>` (or `initDbDir`) first.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * await runMain(flow, { recovery: new RecoveryConfig("empty-dir/") });
+ * // rejects: NoPartitionsError: recovery directory 'empty-dir/' has no partitions ...
+ * ```
+ */
+export class NoPartitionsError extends RecoveryError {}
+
+/**
+ * Some partitions of the recovery directory are missing: resuming without
+ * them would lose state.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * // part-1.sqlite3 of 3 was deleted
+ * await runMain(flow, { recovery }); // rejects: MissingPartitionsError: ... missing partitions 1 of 3
+ * ```
+ */
+export class MissingPartitionsError extends RecoveryError {}
+
+/**
+ * The partitions do not belong together, or one was restored from a backup
+ * too old to resume from without losing data (older than the backup interval
+ * allows).
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * // part-0.sqlite3 replaced by a copy from an hour ago, backupInterval 0
+ * await runMain(flow, { recovery }); // rejects: InconsistentPartitionsError: ...
+ * ```
+ */
+export class InconsistentPartitionsError extends RecoveryError {}

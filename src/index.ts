@@ -18,6 +18,8 @@ export type { StepNode } from "./dataflow/internal/steps.js";
 export { type DataflowOptions } from "./dataflow/dataflow.js";
 export { StatefulBatchLogic, StatefulLogic, type LogicResult } from "./dataflow/stateful/logic.js";
 export { defaultSerde, type StateSerde } from "./recovery/serde.js";
+export { RecoveryConfig, type RecoveryOptions } from "./recovery/config.js";
+export { initDbDir } from "./recovery/initDbDir.js";
 export * as op from "./dataflow/operators/index.js";
 export { runMain, type RunOptions } from "./run/runMain.js";
 export {
@@ -25,6 +27,10 @@ export {
   BuildError,
   ConnectorError,
   DataflowError,
+  InconsistentPartitionsError,
+  MissingPartitionsError,
+  NoPartitionsError,
+  RecoveryError,
   StepError,
   type StepErrorContext,
 } from "./errors.js";

@@ -1,6 +1,6 @@
 /**
- * The `sluice` command line: `sluice run <file>[:export]` and
- * `sluice visualize <file>[:export]`. `bin/sluice.js` calls {@link main}.
+ * The `sluice` command line: `sluice run <file>[:export]`,
+ * `sluice visualize <file>[:export]` and `sluice recovery init <dir> <n>`. `bin/sluice.js` calls {@link main}.
  *
  * @module
  */
@@ -11,6 +11,8 @@ import { toMermaid } from "../visualize/mermaid.js";
 import { CliError, parseCli, type CliCommand, type FlowTarget } from "./internal/cliArgs.js";
 import { loadFlow } from "./internal/loadFlow.js";
 import { runMain } from "./runMain.js";
+import { RecoveryConfig } from "../recovery/config.js";
+import { initDbDir } from "../recovery/initDbDir.js";
 
 /** Exit code after a stop by each signal: 128 + the signal number. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -62,12 +64,22 @@ async function execute(command: CliCommand): Promise<number> {
       return 0;
     }
     case "run":
-      return run(command.target, command.epochInterval);
+      return run(command.target, command.epochInterval, command.recovery);
+    case "recoveryInit":
+      initDbDir(command.dir, command.partitions);
+      process.stdout.write(`created ${command.partitions} recovery partitions in ${command.dir}\n`);
+      return 0;
   }
 }
 
 /** Run the flow, stopping it cleanly on the first SIGINT/SIGTERM. */
-async function run(target: FlowTarget, epochInterval: number): Promise<number> {
+async function run(
+  target: FlowTarget,
+  epochInterval: number,
+  recoveryArgs: { dir: string; backupInterval: number } | undefined,
+): Promise<number> {
+  const recovery =
+    recoveryArgs === undefined ? undefined : new RecoveryConfig(recoveryArgs.dir, { backupInterval: recoveryArgs.backupInterval });
   const flow = await loadFlow(target);
   const controller = new AbortController();
   let stoppedBy: StopSignal | undefined;
@@ -80,7 +92,7 @@ async function run(target: FlowTarget, epochInterval: number): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    await runMain(flow, { epochInterval, signal: controller.signal });
+    await runMain(flow, { epochInterval, signal: controller.signal, recovery });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -8,6 +8,11 @@ import { Dataflow } from "../dataflow/dataflow.js";
 import { compileFlow } from "./internal/graph.js";
 import { Executor, type RunOutcome } from "./internal/executor.js";
 import type { EncodedSnapshot } from "./internal/node.js";
+import type { ResumeStates } from "./internal/sinks.js";
+import { RecoveryConfig } from "../recovery/config.js";
+import { RecoveryStore } from "../recovery/store.js";
+import { RecoveryError } from "../errors.js";
+import type { StateSerde } from "../recovery/serde.js";
 
 /**
  * Options of {@link runMain}.
@@ -26,6 +31,12 @@ export interface RunOptions {
    * progress (nothing half-written is snapshotted). `runMain` then resolves.
    */
   signal?: AbortSignal;
+  /**
+   * Persist snapshots to this recovery directory at every epoch close and
+   * resume from it: a run started again after a crash (or after reaching the
+   * end of its input) continues from the last committed epoch.
+   */
+  recovery?: RecoveryConfig;
 }
 
 /** @internal Options only tests and the recovery layer use. */
@@ -45,15 +56,53 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
   if (typeof epochInterval !== "number" || !Number.isFinite(epochInterval) || epochInterval < 0) {
     throw new BuildError(`epochInterval must be a finite number of milliseconds >= 0; got ${String(epochInterval)}`);
   }
-  const executor = new Executor(compileFlow(flow), {
-    epochInterval,
-    worker: 0,
-    workerCount: 1,
-    onEpochClose: options.onEpochClose,
-    signal: options.signal,
-  });
-  await executor.open();
-  return executor.run();
+  const compiled = compileFlow(flow);
+  const recovery = options.recovery;
+  if (recovery !== undefined && !(recovery instanceof RecoveryConfig)) {
+    throw new BuildError(`options.recovery must be a RecoveryConfig; got ${describeType(recovery)}`);
+  }
+  const store = recovery === undefined ? undefined : RecoveryStore.open(recovery, 1);
+  try {
+    const states = store === undefined ? new Map<string, ResumeStates>() : decodeStates(store.loadStates(), flow.stateSerde);
+    const userHook = options.onEpochClose;
+    const executor = new Executor(compiled, {
+      epochInterval,
+      startEpoch: store?.resumeEpoch,
+      worker: 0,
+      workerCount: 1,
+      resumeStates: (stepId) => states.get(stepId) ?? NO_STATES,
+      onEpochClose:
+        store === undefined
+          ? userHook
+          : async (epoch, entries) => {
+              store.commit(epoch, entries);
+              if (userHook !== undefined) await userHook(epoch, entries);
+            },
+      signal: options.signal,
+    });
+    await executor.open();
+    return await executor.run();
+  } finally {
+    store?.close();
+  }
+}
+
+const NO_STATES: ResumeStates = new Map();
+
+function decodeStates(raw: Map<string, Map<string, Uint8Array>>, serde: StateSerde): Map<string, ResumeStates> {
+  const out = new Map<string, ResumeStates>();
+  for (const [stepId, keys] of raw) {
+    const decoded = new Map<string, unknown>();
+    for (const [key, bytes] of keys) {
+      try {
+        decoded.set(key, serde.deserialize(bytes));
+      } catch (err) {
+        throw new RecoveryError(`cannot decode the snapshot of step '${stepId}' for key '${key}': ${String(err)}`, { cause: err });
+      }
+    }
+    out.set(stepId, decoded);
+  }
+  return out;
 }
 
 /**

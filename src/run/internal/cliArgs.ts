@@ -19,7 +19,14 @@ export interface FlowTarget {
 export type CliCommand =
   | { readonly kind: "help"; readonly text: string }
   | { readonly kind: "version" }
-  | { readonly kind: "run"; readonly target: FlowTarget; readonly epochInterval: number }
+  | {
+      readonly kind: "run";
+      readonly target: FlowTarget;
+      readonly epochInterval: number;
+      /** With `-r`: the recovery directory and backup interval (ms). */
+      readonly recovery?: { readonly dir: string; readonly backupInterval: number };
+    }
+  | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
   | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: "mermaid" | "json" };
 
 /**
@@ -63,6 +70,7 @@ export const MAIN_HELP = `Usage: sluice <command> [options]
 Commands:
   run <file>[:export]         Run a dataflow until its inputs end
   visualize <file>[:export]   Print a diagram of a dataflow's steps
+  recovery init <dir> <n>     Create a recovery directory of n partitions
 
 Options:
   -h, --help      Show this help; 'sluice <command> --help' for a command
@@ -86,10 +94,18 @@ Options:
   -s, --snapshot-interval SECONDS
                   Length of an epoch in seconds, fractions allowed (default
                   ${DEFAULT_SNAPSHOT_INTERVAL}). 0 makes every source batch its own epoch.
+  -r, --recovery-directory DIR
+                  Snapshot state to this recovery directory (made by
+                  'sluice recovery init') and resume from it. Requires -s and -b.
+  -b, --backup-interval SECONDS
+                  Keep superseded snapshots this long, so a partition restored
+                  from a backup at most this old still resumes (with -r).
   -h, --help      Show this help
 
 Environment:
   SLUICE_SNAPSHOT_INTERVAL   Default of --snapshot-interval
+  SLUICE_RECOVERY_DIRECTORY  Default of --recovery-directory
+  SLUICE_BACKUP_INTERVAL     Default of --backup-interval
   SLUICE_DEBUG               Set to print the stack trace of a failure
 
 ${EXIT_HELP}
@@ -106,6 +122,17 @@ ${TARGET_HELP}
 Options:
   -o, --output FORMAT   mermaid (default) or json
   -h, --help            Show this help
+`;
+
+/** @internal `sluice recovery --help`. */
+export const RECOVERY_HELP = `Usage: sluice recovery init <dir> <partitions>
+
+Create the SQLite partitions (part-0.sqlite3 ...) of a recovery directory.
+The directory must exist. The partition count is fixed from then on; the
+number of workers may change between runs.
+
+Options:
+  -h, --help      Show this help
 `;
 
 /**
@@ -132,6 +159,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       return parseRun(rest, env);
     case "visualize":
       return parseVisualize(rest);
+    case "recovery":
+      return parseRecovery(rest);
     default:
       if (first.startsWith("-")) throw new CliError(`unknown option '${first}' (options go after the command)`);
       throw new CliError(`unknown command '${first}': expected 'run' or 'visualize'`);
@@ -146,6 +175,8 @@ function helpFor(topic: string | undefined): CliCommand {
       return { kind: "help", text: RUN_HELP };
     case "visualize":
       return { kind: "help", text: VISUALIZE_HELP };
+    case "recovery":
+      return { kind: "help", text: RECOVERY_HELP };
     default:
       throw new CliError(`unknown command '${topic}': expected 'run' or 'visualize'`);
   }
@@ -154,16 +185,58 @@ function helpFor(topic: string | undefined): CliCommand {
 function parseRun(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
   const { values, positionals } = parseCommand("run", args, {
     "snapshot-interval": { type: "string", short: "s" },
+    "recovery-directory": { type: "string", short: "r" },
+    "backup-interval": { type: "string", short: "b" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help === true) return { kind: "help", text: RUN_HELP };
   const target = parseFlowTarget(onePositional("run", positionals), "run");
-  const fromFlag = values["snapshot-interval"];
-  const fromEnv = env.SLUICE_SNAPSHOT_INTERVAL;
-  let seconds = DEFAULT_SNAPSHOT_INTERVAL;
-  if (typeof fromFlag === "string") seconds = parseSeconds(fromFlag, "option '-s, --snapshot-interval'");
-  else if (fromEnv !== undefined && fromEnv.trim() !== "") seconds = parseSeconds(fromEnv, "SLUICE_SNAPSHOT_INTERVAL");
-  return { kind: "run", target, epochInterval: seconds * 1000 };
+  const pick = (flag: string, envName: string): { text: string; what: string } | undefined => {
+    const fromFlag = values[flag];
+    if (typeof fromFlag === "string") return { text: fromFlag, what: `option '-${flag[0]}, --${flag}'` };
+    const fromEnv = env[envName];
+    return fromEnv !== undefined && fromEnv.trim() !== "" ? { text: fromEnv, what: envName } : undefined;
+  };
+  const snapshot = pick("snapshot-interval", "SLUICE_SNAPSHOT_INTERVAL");
+  const dir = pick("recovery-directory", "SLUICE_RECOVERY_DIRECTORY");
+  const backup = pick("backup-interval", "SLUICE_BACKUP_INTERVAL");
+  if (dir === undefined) {
+    if (backup !== undefined) throw new CliError(`${backup.what} needs a recovery directory (-r DIR)`, { command: "run" });
+    const seconds = snapshot === undefined ? DEFAULT_SNAPSHOT_INTERVAL : parseSeconds(snapshot.text, snapshot.what);
+    return { kind: "run", target, epochInterval: seconds * 1000 };
+  }
+  if (snapshot === undefined || backup === undefined) {
+    throw new CliError(
+      "with a recovery directory (-r), both the snapshot interval (-s SECONDS) and the backup interval " +
+        "(-b SECONDS) are required: they decide how much work a crash replays and how long old snapshots are kept",
+      { command: "run" },
+    );
+  }
+  return {
+    kind: "run",
+    target,
+    epochInterval: parseSeconds(snapshot.text, snapshot.what) * 1000,
+    recovery: { dir: dir.text, backupInterval: parseSeconds(backup.text, backup.what) * 1000 },
+  };
+}
+
+function parseRecovery(args: readonly string[]): CliCommand {
+  const { values, positionals } = parseCommand("recovery", args, { help: { type: "boolean", short: "h" } });
+  if (values.help === true || positionals.length === 0) {
+    if (values.help === true) return { kind: "help", text: RECOVERY_HELP };
+    throw new CliError("missing subcommand: sluice recovery init <dir> <partitions>", { command: "recovery" });
+  }
+  const [sub, dir, count, ...extra] = positionals;
+  if (sub !== "init") throw new CliError(`unknown subcommand '${sub}': expected 'init'`, { command: "recovery" });
+  if (dir === undefined || count === undefined) {
+    throw new CliError("usage: sluice recovery init <dir> <partitions>", { command: "recovery" });
+  }
+  if (extra.length > 0) throw new CliError(`unexpected argument '${extra[0]}'`, { command: "recovery" });
+  const partitions = Number(count);
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    throw new CliError(`the partition count must be a positive integer; got '${count}'`, { command: "recovery" });
+  }
+  return { kind: "recoveryInit", dir, partitions };
 }
 
 function parseVisualize(args: readonly string[]): CliCommand {
@@ -235,6 +308,7 @@ export function parseFlowTarget(spec: string, command = "run"): FlowTarget {
 }
 
 function parseSeconds(text: string, what: string): number {
+  // what: the option or environment variable the text came from.
   const value = text.trim() === "" ? NaN : Number(text);
   if (!Number.isFinite(value) || value < 0) {
     throw new CliError(`${what} must be a number of seconds >= 0; got '${text}'`, { command: "run" });

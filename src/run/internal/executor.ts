@@ -22,6 +22,8 @@ export type RunOutcome = "eof" | "aborted" | "stopped";
 export interface ExecutorOptions {
   /** Epoch length in ms; 0 makes every source batch its own epoch. */
   readonly epochInterval: number;
+  /** First epoch of this run (the resume epoch with recovery, else 1). */
+  readonly startEpoch?: number;
   readonly worker: number;
   readonly workerCount: number;
   /** Resume states of a step's partitions or keys. */
@@ -91,7 +93,7 @@ export class Executor {
       this.upstreamInputs.push([...ups]);
     });
     this.eofDone = this.nodes.map(() => false);
-    this.ctx = { epoch: 1, worker: options.worker, workerCount: options.workerCount };
+    this.ctx = { epoch: options.startEpoch ?? 1, worker: options.worker, workerCount: options.workerCount };
   }
 
   /** Build every source and sink partition. */

@@ -1,0 +1,53 @@
+/**
+ * Creating a recovery directory.
+ *
+ * @module
+ */
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { BuildError } from "../errors.js";
+import { openPartition } from "./schema.js";
+
+/** @internal File name of partition `i`. */
+export function partitionFile(dir: string, i: number): string {
+  return join(dir, `part-${i}.sqlite3`);
+}
+
+/**
+ * Create the SQLite partitions of a recovery directory: `part-0.sqlite3` …
+ * `part-<count-1>.sqlite3`. The partition count is fixed from then on; the
+ * worker count may change between runs. More partitions spread snapshot
+ * writes over more files (one transaction per partition per epoch).
+ *
+ * @param dir - An existing directory without partitions.
+ * @param count - Number of partitions, a positive integer.
+ * @throws {@link BuildError} when `dir` does not exist, is not a directory,
+ *   already holds partitions, or `count` is invalid.
+ * @category Recovery
+ * @example
+ * ```ts
+ * mkdirSync("state");
+ * initDbDir("state", 3); // state/part-0.sqlite3, part-1.sqlite3, part-2.sqlite3
+ * await runMain(flow, { recovery: new RecoveryConfig("state") });
+ * ```
+ */
+export function initDbDir(dir: string, count: number): void {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new BuildError(`the partition count must be a positive integer; got ${String(count)}`);
+  }
+  if (!existsSync(dir)) throw new BuildError(`recovery directory '${dir}' does not exist; create it first`);
+  if (!statSync(dir).isDirectory()) throw new BuildError(`recovery directory '${dir}' is not a directory`);
+  for (let i = 0; i < count; i++) {
+    if (existsSync(partitionFile(dir, i))) {
+      throw new BuildError(`recovery directory '${dir}' already has partition ${i} (${partitionFile(dir, i)})`);
+    }
+  }
+  const dirId = randomUUID();
+  const createdAt = new Date().toISOString();
+  for (let i = 0; i < count; i++) {
+    const db = openPartition(partitionFile(dir, i), { create: true });
+    db.prepare("INSERT INTO parts (part_index, part_count, dir_id, created_at) VALUES (?, ?, ?, ?)").run(i, count, dirId, createdAt);
+    db.close();
+  }
+}
