@@ -29,7 +29,7 @@ type Item = readonly [string, number];
 function sumFlow(items: unknown[], out: unknown[]): Dataflow {
   const flow = new Dataflow("f");
   flow
-    .input("in", new TestingSource(items as Item[]))
+    .input("in", new TestingSource(items as unknown as Item[]))
     .statefulMap("sum", (s: number | undefined, v: number) => (v === 0 ? [undefined, -1] : [(s ?? 0) + v, (s ?? 0) + v]))
     .output("out", new TestingSink(out));
   return flow;
@@ -129,7 +129,7 @@ describe("resume", () => {
     const make = (out: unknown[]): Dataflow => {
       const flow = new Dataflow("f");
       flow
-        .input("in", new TestingSource(items as Item[]))
+        .input("in", new TestingSource(items as unknown as Item[]))
         .statefulBatch("count", (resume: { n: number; eofs: number } | undefined) => new CountUntilEof(resume))
         .output("out", new TestingSink(out));
       return flow;
@@ -167,7 +167,7 @@ describe("resume", () => {
     const make = (out: unknown[]): Dataflow => {
       const flow = new Dataflow("f");
       flow
-        .input("in", new TestingSource(items as Item[]))
+        .input("in", new TestingSource(items as unknown as Item[]))
         .statefulBatch("alarm", (resume: number | undefined) => new Alarm(resume))
         .output("out", new TestingSink(out));
       return flow;
