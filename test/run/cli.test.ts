@@ -421,3 +421,49 @@ describe("esmFormatFor", () => {
     expect(esmFormatFor("node:fs", "builtin")).toBeUndefined();
   });
 });
+
+describe("sluice CLI with recovery", () => {
+  it("creates a recovery directory and continues a flow from it, run after run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-cli-rec-"));
+    const init = await sluice(["recovery", "init", dir, "2"]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain(`created 2 recovery partitions in ${dir}`);
+    const args = ["run", `${FLOWS}:sums`, "-r", dir, "-s", "0", "-b", "0"];
+    const first = await sluice(args);
+    expect(first.stderr).toBe("");
+    expect(first.stdout).toBe("a=1\nb=2\n");
+    const second = await sluice(args);
+    expect(second.stdout).toBe("a=4\n");
+    const third = await sluice(["run", `${FLOWS}:sums`], { env: { SLUICE_RECOVERY_DIRECTORY: dir, SLUICE_SNAPSHOT_INTERVAL: "1", SLUICE_BACKUP_INTERVAL: "0" } });
+    expect(third.code).toBe(0);
+    expect(third.stdout).toBe("");
+  });
+
+  it("requires -s and -b with -r, and -r with -b", async () => {
+    for (const args of [["-r", "x"], ["-r", "x", "-s", "1"], ["-r", "x", "-b", "1"]]) {
+      const r = await sluice(["run", FLOWS, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("with a recovery directory (-r), both the snapshot interval (-s SECONDS) and the backup interval (-b SECONDS) are required");
+    }
+    const r = await sluice(["run", FLOWS, "-b", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '-b, --backup-interval' needs a recovery directory (-r DIR)");
+  });
+
+  it("reports recovery directory problems and bad init arguments", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "sluice-cli-rec-"));
+    const r = await sluice(["run", FLOWS, "-r", empty, "-s", "1", "-b", "0"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("NoPartitionsError");
+    expect(r.stdout).toBe("");
+    const missing = await sluice(["recovery", "init", join(empty, "nope"), "2"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("does not exist; create it first");
+    const badCount = await sluice(["recovery", "init", empty, "zero"]);
+    expect(badCount.code).toBe(2);
+    expect(badCount.stderr).toContain("the partition count must be a positive integer; got 'zero'");
+    const badSub = await sluice(["recovery", "wipe", empty]);
+    expect(badSub.code).toBe(2);
+    expect(badSub.stderr).toContain("unknown subcommand 'wipe'");
+  });
+});
