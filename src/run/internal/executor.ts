@@ -96,8 +96,17 @@ export class Executor {
     this.ctx = { epoch: options.startEpoch ?? 1, worker: options.worker, workerCount: options.workerCount };
   }
 
-  /** Build every source and sink partition. */
+  /** Build every source and sink partition (sinks built so far hear of a failure). */
   async open(): Promise<void> {
+    try {
+      await this.openNodes();
+    } catch (err) {
+      for (const node of this.nodes) node.abort(err);
+      throw err;
+    }
+  }
+
+  private async openNodes(): Promise<void> {
     const resume = this.options.resumeStates ?? (() => NO_RESUME);
     const { worker, workerCount } = this.options;
     for (const node of this.nodes) {
