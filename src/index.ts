@@ -21,6 +21,7 @@ export { defaultSerde, type StateSerde } from "./recovery/serde.js";
 export { RecoveryConfig, type RecoveryOptions } from "./recovery/config.js";
 export { initDbDir } from "./recovery/initDbDir.js";
 export * as op from "./dataflow/operators/index.js";
+export * as win from "./dataflow/windowing/index.js";
 export { runMain, type RunOptions } from "./run/runMain.js";
 export {
   AbortExecution,

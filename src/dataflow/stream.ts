@@ -38,6 +38,16 @@ import { maxFinal } from "./operators/maxFinal.js";
 import { minFinal } from "./operators/minFinal.js";
 import { enrichCached, type EnrichCachedOptions, type TTLCache } from "./operators/enrichCached.js";
 import type { StatefulBatchLogic, StatefulLogic } from "./stateful/logic.js";
+import { window, type WindowOptions, type WindowOut } from "./windowing/window.js";
+import { collectWindow, type CollectWindowOptions } from "./windowing/collectWindow.js";
+import { foldWindow } from "./windowing/foldWindow.js";
+import { reduceWindow } from "./windowing/reduceWindow.js";
+import { maxWindow } from "./windowing/maxWindow.js";
+import { minWindow } from "./windowing/minWindow.js";
+import { countWindow } from "./windowing/countWindow.js";
+import type { Clock } from "./windowing/clock.js";
+import type { Windower } from "./windowing/windower.js";
+import type { WindowLogic } from "./windowing/windowLogic.js";
 
 /**
  * A keyed stream: items are `[key, value]` pairs with a string key. Stateful
@@ -281,5 +291,71 @@ export class Stream<out T> {
     options?: EnrichCachedOptions,
   ): Stream<Y> {
     return enrichCached(stepId, this, getter, mapper, options);
+  }
+
+  /** {@inheritDoc sluice!win.window} */
+  window<V, W, S>(
+    this: KeyedStream<V>,
+    stepId: string,
+    clock: Clock<V>,
+    windower: Windower,
+    builder: (resume: S | undefined) => WindowLogic<V, W, S>,
+    options?: WindowOptions,
+  ): WindowOut<V, W> {
+    return window(stepId, this, clock, windower, builder, options);
+  }
+
+  /** {@inheritDoc sluice!win.collectWindow} */
+  collectWindow<V>(this: KeyedStream<V>, stepId: string, clock: Clock<V>, windower: Windower, options?: CollectWindowOptions<"array">): WindowOut<V, V[]>;
+  collectWindow<V>(this: KeyedStream<V>, stepId: string, clock: Clock<V>, windower: Windower, options: CollectWindowOptions<"set">): WindowOut<V, Set<V>>;
+  collectWindow<K, U>(
+    this: KeyedStream<readonly [K, U]>,
+    stepId: string,
+    clock: Clock<readonly [K, U]>,
+    windower: Windower,
+    options: CollectWindowOptions<"map">,
+  ): WindowOut<readonly [K, U], Map<K, U>>;
+  collectWindow(
+    this: KeyedStream<any>,
+    stepId: string,
+    clock: Clock<any>,
+    windower: Windower,
+    options?: CollectWindowOptions<"array" | "set" | "map">,
+  ): WindowOut<any, any> {
+    return collectWindow(stepId, this, clock, windower, options as CollectWindowOptions<"array">);
+  }
+
+  /** {@inheritDoc sluice!win.foldWindow} */
+  foldWindow<V, S>(
+    this: KeyedStream<V>,
+    stepId: string,
+    clock: Clock<V>,
+    windower: Windower,
+    builder: () => S,
+    folder: (acc: S, value: V) => S,
+    merger: (acc: S, original: S) => S,
+    options?: WindowOptions,
+  ): WindowOut<V, S> {
+    return foldWindow(stepId, this, clock, windower, builder, folder, merger, options);
+  }
+
+  /** {@inheritDoc sluice!win.reduceWindow} */
+  reduceWindow<V>(this: KeyedStream<V>, stepId: string, clock: Clock<V>, windower: Windower, reducer: (a: V, b: V) => V, options?: WindowOptions): WindowOut<V, V> {
+    return reduceWindow(stepId, this, clock, windower, reducer, options);
+  }
+
+  /** {@inheritDoc sluice!win.maxWindow} */
+  maxWindow<V>(this: KeyedStream<V>, stepId: string, clock: Clock<V>, windower: Windower, by?: (value: V) => unknown, options?: WindowOptions): WindowOut<V, V> {
+    return maxWindow(stepId, this, clock, windower, by, options);
+  }
+
+  /** {@inheritDoc sluice!win.minWindow} */
+  minWindow<V>(this: KeyedStream<V>, stepId: string, clock: Clock<V>, windower: Windower, by?: (value: V) => unknown, options?: WindowOptions): WindowOut<V, V> {
+    return minWindow(stepId, this, clock, windower, by, options);
+  }
+
+  /** {@inheritDoc sluice!win.countWindow} */
+  countWindow(stepId: string, clock: Clock<T>, windower: Windower, key: (item: T) => string): WindowOut<T, number> {
+    return countWindow(stepId, this, clock, windower, key);
   }
 }

@@ -1,0 +1,29 @@
+/**
+ * The per-key side of a clock.
+ *
+ * @module
+ * @internal
+ */
+
+/**
+ * @internal A key's sense of time, built by a `Clock` from the key's
+ * snapshot. Instants are epoch ms; the watermark never regresses.
+ */
+export interface ClockLogic<in V, S> {
+  /** Called once before the values of a batch (to read "now" once). */
+  beforeBatch(): void;
+  /** The timestamp of `value`; may advance the watermark. */
+  onItem(value: V): number;
+  /** The watermark after the last `onItem`. */
+  watermark(): number;
+  /** The watermark now, when no value arrived (on a timer). */
+  onNotify(): number;
+  /** The watermark at EOF (the end of time); does not change the state. */
+  onEof(): number;
+  /** The system instant at which the watermark reaches `watermark`, or `undefined` for never. */
+  toSystem(watermark: number): Date | undefined;
+  /** Whether the state holds nothing worth keeping (so the key may be dropped). */
+  isEmpty(): boolean;
+  /** Plain data to rebuild this logic from. */
+  snapshot(): S;
+}

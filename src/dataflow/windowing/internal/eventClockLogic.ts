@@ -1,0 +1,102 @@
+/**
+ * The per-key state of an `EventClock`.
+ *
+ * @module
+ * @internal
+ */
+import type { ClockLogic } from "./clockLogic.js";
+import { END_OF_TIME, START_OF_TIME, instantOf } from "./time.js";
+
+/** @internal What an event clock logic needs from its `EventClock`. */
+export interface EventClockConfig<V> {
+  readonly tsGetter: (value: V) => Date;
+  readonly waitForSystemDuration: number;
+  readonly nowGetter: (() => Date) | undefined;
+  readonly toSystemUtc: ((watermark: Date) => Date | undefined) | undefined;
+}
+
+/**
+ * @internal Snapshot of a key's event clock: the watermark was `base` at
+ * system time `at` (ms, on the `nowGetter` clock) and moves with it since.
+ */
+export interface EventClockState {
+  readonly base: number;
+  readonly at: number;
+}
+
+/**
+ * @internal Watermark = max over values of (timestamp − wait + system time
+ * elapsed since that value). Only the best term is kept, so it never
+ * regresses; with an infinite wait it stays at the start of time until EOF.
+ */
+export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undefined> {
+  private now: number;
+  /** Highest watermark returned, in case the `nowGetter` moves back. */
+  private floor = START_OF_TIME;
+
+  constructor(
+    private readonly config: EventClockConfig<V>,
+    private state: EventClockState | undefined,
+  ) {
+    this.now = this.readNow();
+  }
+
+  beforeBatch(): void {
+    this.now = this.readNow();
+  }
+
+  onItem(value: V): number {
+    const ts = instantOf(this.config.tsGetter(value), "tsGetter");
+    const candidate = ts - this.config.waitForSystemDuration;
+    if (candidate > this.watermark()) {
+      this.state = { base: candidate, at: this.now };
+      this.floor = candidate;
+    }
+    return ts;
+  }
+
+  watermark(): number {
+    const s = this.state;
+    const wm = s === undefined ? START_OF_TIME : s.base + (this.now - s.at);
+    if (wm > this.floor) this.floor = wm;
+    return this.floor;
+  }
+
+  onNotify(): number {
+    this.now = this.readNow();
+    return this.watermark();
+  }
+
+  onEof(): number {
+    return END_OF_TIME;
+  }
+
+  toSystem(watermark: number): Date | undefined {
+    const s = this.state;
+    if (!Number.isFinite(watermark) || s === undefined || this.config.waitForSystemDuration === Infinity) return undefined;
+    const { toSystemUtc, nowGetter } = this.config;
+    if (toSystemUtc !== undefined) {
+      const at = toSystemUtc(new Date(watermark));
+      if (at === undefined) return undefined;
+      instantOf(at, "toSystemUtc");
+      return at;
+    }
+    // When the watermark reaches `watermark`, on the clock it advances with...
+    const due = s.at + (watermark - s.base);
+    // ...moved onto the executor's clock when that is not the system clock.
+    return new Date(nowGetter === undefined ? due : Date.now() + (due - this.readNow()));
+  }
+
+  isEmpty(): boolean {
+    return this.state === undefined;
+  }
+
+  snapshot(): EventClockState | undefined {
+    return this.state === undefined ? undefined : { base: this.state.base, at: this.state.at };
+  }
+
+  private readNow(): number {
+    const getter = this.config.nowGetter;
+    return getter === undefined ? Date.now() : instantOf(getter(), "nowGetter");
+  }
+}

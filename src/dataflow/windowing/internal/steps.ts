@@ -1,0 +1,53 @@
+/**
+ * The steps inside every window operator: one `statefulBatch` of
+ * {@link WindowKeyLogic}, split into `down`, `late` and `meta`.
+ *
+ * @module
+ * @internal
+ */
+import { BuildError, describeType } from "../../../errors.js";
+import type { KeyedStream } from "../../stream.js";
+import { coreFlatMapBatch, coreStatefulBatch } from "../../internal/core.js";
+import { Clock } from "../clock.js";
+import { Windower } from "../windower.js";
+import type { WindowMetadata } from "../windowMetadata.js";
+import { DOWN, LATE, META, unwrap, type WindowEvent } from "./events.js";
+import { WindowKeyLogic, type WindowConfig, type WindowKeyState } from "./windowKeyLogic.js";
+
+/** @internal The three outputs of a window step (see the public `WindowOut`). */
+export type WindowStreams<V, W> = {
+  readonly down: KeyedStream<readonly [number, W]>;
+  readonly late: KeyedStream<readonly [number, V]>;
+  readonly meta: KeyedStream<readonly [number, WindowMetadata]>;
+};
+
+/** @internal Check what a window operator was given; errors name the step. */
+export function checkWindowArgs(opType: string, stepId: string, clock: unknown, windower: unknown, ordered: unknown): void {
+  const where = `\`${opType}\` step '${stepId}'`;
+  if (!(clock instanceof Clock)) {
+    throw new BuildError(`${where}: clock must be a win.SystemClock or win.EventClock; got ${describeType(clock)}`);
+  }
+  if (!(windower instanceof Windower)) {
+    throw new BuildError(
+      `${where}: windower must be a win.TumblingWindower, win.SlidingWindower or win.SessionWindower; got ${describeType(windower)}`,
+    );
+  }
+  if (typeof ordered !== "boolean") throw new BuildError(`${where}: ordered must be a boolean; got ${describeType(ordered)}`);
+}
+
+/** @internal Check that a user function is a function. */
+export function checkFunction(opType: string, stepId: string, name: string, f: unknown): void {
+  if (typeof f !== "function") throw new BuildError(`\`${opType}\` step '${stepId}': ${name} must be a function; got ${describeType(f)}`);
+}
+
+/** @internal Add the steps of a window to the current operator's body. */
+export function windowSteps<V, W, S>(up: KeyedStream<V>, config: WindowConfig<V, W, S>): WindowStreams<V, W> {
+  const builder = (resume: WindowKeyState | undefined): WindowKeyLogic<V, W, S> => new WindowKeyLogic(config, resume);
+  const events = coreStatefulBatch("stateful_batch", up, builder, "");
+  const split = (name: string, tag: WindowEvent[0]) => coreFlatMapBatch(name, events, unwrap(tag), "unwrap");
+  return {
+    down: split("unwrap_down", DOWN) as KeyedStream<readonly [number, W]>,
+    late: split("unwrap_late", LATE) as KeyedStream<readonly [number, V]>,
+    meta: split("unwrap_meta", META) as KeyedStream<readonly [number, WindowMetadata]>,
+  };
+}

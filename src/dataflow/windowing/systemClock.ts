@@ -1,0 +1,71 @@
+/**
+ * {@link SystemClock}: windows by arrival time.
+ *
+ * @module
+ */
+import { Clock } from "./clock.js";
+import type { ClockLogic } from "./internal/clockLogic.js";
+import { END_OF_TIME } from "./internal/time.js";
+
+/** A key's system clock: the watermark is now (never moving back). */
+class SystemClockLogic implements ClockLogic<unknown, null> {
+  private now = Date.now();
+
+  beforeBatch(): void {
+    this.tick();
+  }
+
+  onItem(): number {
+    return this.now;
+  }
+
+  watermark(): number {
+    return this.now;
+  }
+
+  onNotify(): number {
+    this.tick();
+    return this.now;
+  }
+
+  onEof(): number {
+    return END_OF_TIME;
+  }
+
+  toSystem(watermark: number): Date | undefined {
+    return Number.isFinite(watermark) ? new Date(watermark) : undefined;
+  }
+
+  isEmpty(): boolean {
+    return true;
+  }
+
+  snapshot(): null {
+    return null;
+  }
+
+  private tick(): void {
+    this.now = Math.max(this.now, Date.now());
+  }
+}
+
+/**
+ * A clock that stamps each value with the system time at which it reaches
+ * the window step; the watermark is the current system time. No value is
+ * ever late, and windows close on time even while no input arrives. At EOF
+ * every window closes. It keeps no state of its own.
+ *
+ * @category Windowing
+ * @example
+ * ```ts
+ * const clock = new win.SystemClock();
+ * win.countWindow("per_second", events, clock, new win.TumblingWindower(seconds(1), new Date(0)), (e) => e.user);
+ * // down: ["u1", [1717243200, 3]] ... one count per key and second of arrival
+ * ```
+ */
+export class SystemClock extends Clock<unknown> {
+  /** @internal */
+  build(): ClockLogic<unknown, null> {
+    return new SystemClockLogic();
+  }
+}
