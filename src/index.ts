@@ -23,6 +23,7 @@ export { initDbDir } from "./recovery/initDbDir.js";
 export * as op from "./dataflow/operators/index.js";
 export * as win from "./dataflow/windowing/index.js";
 export { runMain, type RunOptions } from "./run/runMain.js";
+export { cliMain, type CliMainOptions } from "./run/cliMain.js";
 export {
   AbortExecution,
   BuildError,

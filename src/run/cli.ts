@@ -13,6 +13,8 @@ import { loadFlow } from "./internal/loadFlow.js";
 import { runMain } from "./runMain.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { initDbDir } from "../recovery/initDbDir.js";
+import { runWorkers } from "./internal/coordinator.js";
+import { resolve as resolvePath } from "node:path";
 
 /** Exit code after a stop by each signal: 128 + the signal number. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -64,7 +66,7 @@ async function execute(command: CliCommand): Promise<number> {
       return 0;
     }
     case "run":
-      return run(command.target, command.epochInterval, command.recovery);
+      return run(command.target, command.epochInterval, command.recovery, command.workers);
     case "recoveryInit":
       initDbDir(command.dir, command.partitions);
       process.stdout.write(`created ${command.partitions} recovery partitions in ${command.dir}\n`);
@@ -77,9 +79,12 @@ async function run(
   target: FlowTarget,
   epochInterval: number,
   recoveryArgs: { dir: string; backupInterval: number } | undefined,
+  workers: number,
 ): Promise<number> {
   const recovery =
     recoveryArgs === undefined ? undefined : new RecoveryConfig(recoveryArgs.dir, { backupInterval: recoveryArgs.backupInterval });
+  // Several workers: each imports the module itself; load it here first so a
+  // bad file or export is reported like with one worker.
   const flow = await loadFlow(target);
   const controller = new AbortController();
   let stoppedBy: StopSignal | undefined;
@@ -92,7 +97,8 @@ async function run(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    await runMain(flow, { epochInterval, signal: controller.signal, recovery });
+    if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery });
+    else await runWorkers(resolvePath(target.file), target.exportName, { workers, epochInterval, recovery, signal: controller.signal });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

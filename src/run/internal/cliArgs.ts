@@ -23,6 +23,8 @@ export type CliCommand =
       readonly kind: "run";
       readonly target: FlowTarget;
       readonly epochInterval: number;
+      /** Worker threads (`-w`). */
+      readonly workers: number;
       /** With `-r`: the recovery directory and backup interval (ms). */
       readonly recovery?: { readonly dir: string; readonly backupInterval: number };
     }
@@ -84,7 +86,7 @@ ${EXIT_HELP}
 /** @internal `sluice run --help`. */
 export const RUN_HELP = `Usage: sluice run <file>[:export] [options]
 
-Run a dataflow on one worker in this process until every input ends.
+Run a dataflow in this process until every input ends.
 SIGINT (Ctrl-C) or SIGTERM stops the run cleanly between two batches and
 exits with 130 or 143; a second signal exits at once.
 
@@ -94,6 +96,9 @@ Options:
   -s, --snapshot-interval SECONDS
                   Length of an epoch in seconds, fractions allowed (default
                   ${DEFAULT_SNAPSHOT_INTERVAL}). 0 makes every source batch its own epoch.
+  -w, --workers N Run on N worker threads (default 1): keyed state is spread
+                  over them by key, each source or sink partition is read or
+                  written by one of them.
   -r, --recovery-directory DIR
                   Snapshot state to this recovery directory (made by
                   'sluice recovery init') and resume from it. Requires -s and -b.
@@ -104,6 +109,7 @@ Options:
 
 Environment:
   SLUICE_SNAPSHOT_INTERVAL   Default of --snapshot-interval
+  SLUICE_WORKERS             Default of --workers
   SLUICE_RECOVERY_DIRECTORY  Default of --recovery-directory
   SLUICE_BACKUP_INTERVAL     Default of --backup-interval
   SLUICE_DEBUG               Set to print the stack trace of a failure
@@ -186,6 +192,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
   const { values, positionals } = parseCommand("run", args, {
     "snapshot-interval": { type: "string", short: "s" },
     "recovery-directory": { type: "string", short: "r" },
+    workers: { type: "string", short: "w" },
     "backup-interval": { type: "string", short: "b" },
     help: { type: "boolean", short: "h" },
   });
@@ -200,10 +207,15 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
   const snapshot = pick("snapshot-interval", "SLUICE_SNAPSHOT_INTERVAL");
   const dir = pick("recovery-directory", "SLUICE_RECOVERY_DIRECTORY");
   const backup = pick("backup-interval", "SLUICE_BACKUP_INTERVAL");
+  const workersArg = pick("workers", "SLUICE_WORKERS");
+  const workers = workersArg === undefined ? 1 : Number(workersArg.text);
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new CliError(`${workersArg!.what} must be a positive integer; got '${workersArg!.text}'`, { command: "run" });
+  }
   if (dir === undefined) {
     if (backup !== undefined) throw new CliError(`${backup.what} needs a recovery directory (-r DIR)`, { command: "run" });
     const seconds = snapshot === undefined ? DEFAULT_SNAPSHOT_INTERVAL : parseSeconds(snapshot.text, snapshot.what);
-    return { kind: "run", target, epochInterval: seconds * 1000 };
+    return { kind: "run", target, workers, epochInterval: seconds * 1000 };
   }
   if (snapshot === undefined || backup === undefined) {
     throw new CliError(
@@ -215,6 +227,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
   return {
     kind: "run",
     target,
+    workers,
     epochInterval: parseSeconds(snapshot.text, snapshot.what) * 1000,
     recovery: { dir: dir.text, backupInterval: parseSeconds(backup.text, backup.what) * 1000 },
   };

@@ -14,6 +14,8 @@ import { DynamicSinkNode, FixedSinkNode, type ResumeStates } from "./sinks.js";
 import { InputNode, type PartitionReader } from "./sources.js";
 import { isThenable, stepFailure } from "./failure.js";
 import { isFixedPartitionedSink } from "../../outputs/sink.js";
+import { stableHash } from "../../internal/hash.js";
+import { ExchangeNode, routeFor, type PeerLink } from "./exchange.js";
 
 /** @internal How a run ended. */
 export type RunOutcome = "eof" | "aborted" | "stopped";
@@ -32,6 +34,10 @@ export interface ExecutorOptions {
   readonly onEpochClose?: (epoch: number, entries: EncodedSnapshot[]) => void | Promise<void>;
   /** Stops the run at the next batch boundary, without closing the epoch. */
   readonly signal?: AbortSignal | undefined;
+  /** With several workers: how exchanges reach the other workers. */
+  readonly peers?: PeerLink;
+  /** With several workers: the worker owning a partition of a source or sink step. */
+  readonly partitionOwner?: (stepId: string, part: string) => number;
 }
 
 const NO_RESUME: ResumeStates = new Map();
@@ -51,8 +57,9 @@ function makeNode(n: CoreNode): RuntimeNode {
     case "branch":
       return new BranchNode(n.stepId, n.userStepId, s.predicate, s.fn);
     case "merge":
-    case "redistribute":
       return new ForwardNode(n.stepId, n.userStepId);
+    case "redistribute":
+      return new ForwardNode(n.stepId, n.userStepId, true);
     case "inspectDebug":
       return new InspectNode(n.stepId, n.userStepId, s.inspector, s.fn);
     case "statefulBatch":
@@ -60,21 +67,29 @@ function makeNode(n: CoreNode): RuntimeNode {
   }
 }
 
+/** The resume states of the keys `worker` is responsible for: `stableHash(key) % workerCount`. */
+function ownedKeys(states: ResumeStates, worker: number, workerCount: number): ResumeStates {
+  if (workerCount === 1) return states;
+  const mine = new Map<string, unknown>();
+  for (const [key, state] of states) if (stableHash(key) % workerCount === worker) mine.set(key, state);
+  return mine;
+}
+
 /** @internal One worker running one compiled flow. */
 export class Executor {
-  private readonly nodes: RuntimeNode[];
-  private readonly inputs: InputNode[];
+  protected readonly nodes: RuntimeNode[];
+  protected readonly inputs: InputNode[];
   /** Indexes of the stateful nodes, in topological order. */
-  private readonly statefulIndexes: number[];
-  private readers: PartitionReader[] = [];
+  protected readonly statefulIndexes: number[];
+  protected readers: PartitionReader[] = [];
   /** Per node: the inputs upstream of it; its EOF fires when all have ended. */
-  private readonly upstreamInputs: InputNode[][];
-  private readonly eofDone: boolean[];
-  private readonly ctx: RunContext;
+  protected readonly upstreamInputs: InputNode[][];
+  protected readonly eofDone: boolean[];
+  protected readonly ctx: RunContext;
 
   constructor(
-    private readonly flow: CompiledFlow,
-    private readonly options: ExecutorOptions,
+    protected readonly flow: CompiledFlow,
+    protected readonly options: ExecutorOptions,
   ) {
     this.nodes = flow.nodes.map(makeNode);
     this.inputs = this.nodes.filter((n): n is InputNode => n instanceof InputNode);
@@ -92,8 +107,43 @@ export class Executor {
       }
       this.upstreamInputs.push([...ups]);
     });
+    if (options.workerCount > 1) this.spliceExchanges();
     this.eofDone = this.nodes.map(() => false);
     this.ctx = { epoch: options.startEpoch ?? 1, worker: options.worker, workerCount: options.workerCount };
+  }
+
+  /**
+   * With several workers, put an exchange in front of every node that needs
+   * its items on a particular worker: stateful steps (by key), redistribute
+   * (evenly) and fixed-partitioned sinks (on the partition's worker).
+   */
+  private spliceExchanges(): void {
+    const link = this.options.peers;
+    if (link === undefined) throw new Error("several workers need a peer link");
+    const out: RuntimeNode[] = [];
+    const ups: InputNode[][] = [];
+    for (let i = 0; i < this.nodes.length; i++) {
+      const node = this.nodes[i];
+      const route = routeFor(node);
+      if (route !== undefined) {
+        const ex = new ExchangeNode(node, route, link, this.options.worker, this.options.workerCount);
+        for (const producer of this.nodes) {
+          for (const targets of producer.downs) {
+            for (let t = 0; t < targets.length; t++) if (targets[t] === node) targets[t] = ex;
+          }
+        }
+        ex.downs[0].push(node);
+        out.push(ex);
+        ups.push(this.upstreamInputs[i]);
+      }
+      out.push(node);
+      ups.push(this.upstreamInputs[i]);
+    }
+    this.nodes.splice(0, this.nodes.length, ...out);
+    let edge = 0;
+    for (const n of this.nodes) if (n instanceof ExchangeNode) n.edge = edge++;
+    this.upstreamInputs.splice(0, this.upstreamInputs.length, ...ups);
+    this.statefulIndexes.splice(0, this.statefulIndexes.length, ...this.nodes.flatMap((n, i) => (n instanceof StatefulBatchNode ? [i] : [])));
   }
 
   /** Build every source and sink partition (sinks built so far hear of a failure). */
@@ -106,14 +156,15 @@ export class Executor {
     }
   }
 
-  private async openNodes(): Promise<void> {
+  protected async openNodes(): Promise<void> {
     const resume = this.options.resumeStates ?? (() => NO_RESUME);
     const { worker, workerCount } = this.options;
+    const owner = this.options.partitionOwner ?? (() => worker);
     for (const node of this.nodes) {
-      if (node instanceof InputNode) await node.open(resume(node.stepId), worker, workerCount);
-      else if (node instanceof FixedSinkNode) await node.open(resume(node.stepId));
+      if (node instanceof InputNode) await node.open(resume(node.stepId), worker, workerCount, (part) => owner(node.stepId, part) === worker);
+      else if (node instanceof FixedSinkNode) await node.open(resume(node.stepId), worker, (part) => owner(node.stepId, part));
       else if (node instanceof DynamicSinkNode) await node.open(worker, workerCount);
-      else if (node instanceof StatefulBatchNode) node.open(resume(node.stepId), this.ctx);
+      else if (node instanceof StatefulBatchNode) node.open(ownedKeys(resume(node.stepId), worker, workerCount), this.ctx);
     }
     this.readers = this.inputs.flatMap((i) => i.readers);
   }
@@ -178,7 +229,7 @@ export class Executor {
     }
   }
 
-  private poll(r: PartitionReader): unknown[] | null | Promise<unknown[] | null> {
+  protected poll(r: PartitionReader): unknown[] | null | Promise<unknown[] | null> {
     const fail = (err: unknown): never => {
       if (err instanceof AbortExecution) throw err;
       throw stepFailure(err, "nextBatch", r.input.userStepId, { partition: r.name, epoch: this.ctx.epoch });
@@ -200,18 +251,23 @@ export class Executor {
     return isThenable(res) ? Promise.resolve(res).then(check, fail) : check(res);
   }
 
-  private async endPartition(r: PartitionReader): Promise<void> {
+  protected async endPartition(r: PartitionReader): Promise<void> {
     r.done = true;
     try {
       await r.part.close?.();
     } catch (err) {
       throw stepFailure(err, "close", r.input.userStepId, { partition: r.name });
     }
-    if (r.input.readers.every((x) => x.done)) await this.fireEofs();
+    if (r.input.readers.every((x) => x.done)) await this.inputEnded(r.input);
+  }
+
+  /** All of this worker's partitions of `input` have ended. */
+  protected async inputEnded(_input: InputNode): Promise<void> {
+    await this.fireEofs();
   }
 
   /** Process pending batches of nodes `from..end` in topological order. */
-  private drain(from: number): void | Promise<void> {
+  protected drain(from: number): void | Promise<void> {
     const nodes = this.nodes;
     for (let i = from; i < nodes.length; i++) {
       const node = nodes[i];
@@ -225,7 +281,7 @@ export class Executor {
   }
 
   /** Fire due notifications of every stateful node, in topological order. */
-  private async fireTimers(now: number): Promise<void> {
+  protected async fireTimers(now: number): Promise<void> {
     for (const i of this.statefulIndexes) {
       if ((this.nodes[i] as StatefulBatchNode).fireDue(now, this.ctx)) {
         const r = this.drain(i + 1);
@@ -235,7 +291,7 @@ export class Executor {
   }
 
   /** Fire `onEof` of every node whose upstream inputs have all ended, in order. */
-  private async fireEofs(): Promise<void> {
+  protected async fireEofs(): Promise<void> {
     for (let i = 0; i < this.nodes.length; i++) {
       if (this.eofDone[i] || !this.upstreamInputs[i].every((inp) => inp.readers.every((r) => r.done))) continue;
       this.eofDone[i] = true;
@@ -245,7 +301,14 @@ export class Executor {
     }
   }
 
-  private async closeEpoch(): Promise<void> {
+  protected async closeEpoch(): Promise<void> {
+    const encoded = this.encodeEpoch();
+    if (this.options.onEpochClose !== undefined) await this.options.onEpochClose(this.ctx.epoch, encoded);
+    this.ctx.epoch++;
+  }
+
+  /** Snapshot what changed this epoch and encode it with the flow's serde. */
+  protected encodeEpoch(): EncodedSnapshot[] {
     const entries: SnapshotEntry[] = [];
     for (const node of this.nodes) node.snapshot(entries);
     const serde = this.flow.stateSerde;
@@ -263,20 +326,29 @@ export class Executor {
       }
       encoded[i] = { stepId: e.stepId, stateKey: e.stateKey, state: e.state, bytes };
     }
-    if (this.options.onEpochClose !== undefined) await this.options.onEpochClose(this.ctx.epoch, encoded);
-    this.ctx.epoch++;
+    return encoded;
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Sleep `ms` (Infinity: until woken), or until the signal aborts or `wake()` is called. */
+  protected sleep(ms: number): Promise<void> {
     const signal = this.options.signal;
     return new Promise((resolve) => {
       const done = (): void => {
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", done);
+        this.waker = undefined;
         resolve();
       };
-      const timer = setTimeout(done, Math.max(1, Math.ceil(ms)));
+      const timer = ms === Infinity ? undefined : setTimeout(done, Math.max(1, Math.ceil(ms)));
       signal?.addEventListener("abort", done, { once: true });
+      this.waker = done;
     });
+  }
+
+  private waker: (() => void) | undefined;
+
+  /** End the current `sleep` now (a message arrived). */
+  wake(): void {
+    this.waker?.();
   }
 }

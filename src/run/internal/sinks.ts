@@ -21,33 +21,58 @@ export type ResumeStates = ReadonlyMap<string, unknown>;
 
 /** @internal `output` to a fixed-partitioned sink: route by key, write values. */
 export class FixedSinkNode extends RuntimeNode {
+  /** Every partition name, sorted: `partFn(key) % names.length` indexes it. */
+  private names: string[] = [];
+  /** This worker's open partitions, aligned with `names` (others undefined). */
+  private slots: (OpenSinkPart | undefined)[] = [];
   private parts: OpenSinkPart[] = [];
   private partFn: (key: string) => number = stableHash;
+  private ownerOf: (part: string) => number = () => 0;
 
   constructor(stepId: string, userStepId: string, private readonly sink: FixedPartitionedSink<unknown, unknown>) {
     super(stepId, userStepId, 0);
   }
 
-  async open(resume: ResumeStates): Promise<void> {
+  /** Names of every partition this worker can reach (for the partition assignment). */
+  listParts(): string[] {
     let names: string[];
     try {
-      names = [...this.sink.listParts()].sort();
+      names = [...new Set(this.sink.listParts())].sort();
     } catch (err) {
       throw stepFailure(err, "listParts", this.userStepId);
     }
     if (names.length === 0) throw stepFailure(new Error("the sink lists no partitions"), "listParts", this.userStepId);
+    return names;
+  }
+
+  /** Build the partitions `ownerOf` gives to `worker` (all of them on one worker). */
+  async open(resume: ResumeStates, worker = 0, ownerOf: (part: string) => number = () => worker): Promise<void> {
+    this.names = this.listParts();
+    this.ownerOf = ownerOf;
     if (typeof this.sink.partFn === "function") this.partFn = (key) => this.sink.partFn(key);
-    for (const name of names) {
+    this.slots = new Array(this.names.length);
+    for (let i = 0; i < this.names.length; i++) {
+      const name = this.names[i];
+      if (ownerOf(name) !== worker) continue;
       try {
-        this.parts.push({ name, part: await this.sink.buildPart(this.stepId, name, resume.get(name)), written: false });
+        const open = { name, part: await this.sink.buildPart(this.stepId, name, resume.get(name)), written: false };
+        this.slots[i] = open;
+        this.parts.push(open);
       } catch (err) {
         throw stepFailure(err, "buildPart", this.userStepId, { partition: name });
       }
     }
   }
 
+  /** The worker owning the partition `key` goes to (for the exchange in front of this sink). */
+  workerFor(key: string): number {
+    const n = this.names.length;
+    const p = n === 1 ? 0 : this.partFn(key);
+    return Number.isInteger(p) && p >= 0 ? this.ownerOf(this.names[p % n]) : 0;
+  }
+
   process(items: unknown[], ctx: RunContext): void | Promise<void> {
-    const n = this.parts.length;
+    const n = this.names.length;
     const buckets: unknown[][] = Array.from({ length: n }, () => []);
     for (let i = 0; i < items.length; i++) {
       const kv = items[i] as readonly [string, unknown];
@@ -69,7 +94,8 @@ export class FixedSinkNode extends RuntimeNode {
     let waits: Promise<unknown>[] | undefined;
     for (let p = 0; p < n; p++) {
       if (buckets[p].length === 0) continue;
-      const open = this.parts[p];
+      const open = this.slots[p];
+      if (open === undefined) throw new Error(`step '${this.stepId}': partition '${this.names[p]}' is not open on this worker`);
       open.written = true;
       const fail = (err: unknown): never => {
         throw stepFailure(err, "writeBatch", this.userStepId, { partition: open.name, epoch: ctx.epoch });

@@ -59,7 +59,11 @@ export class InputNode extends RuntimeNode {
     super(stepId, userStepId, 1);
   }
 
-  async open(resume: ResumeStates, worker: number, workerCount: number): Promise<void> {
+  /**
+   * Build this worker's partitions: a dynamic source's share, or the
+   * partitions of a fixed source that `owns` (all of them on one worker).
+   */
+  async open(resume: ResumeStates, worker: number, workerCount: number, owns: (part: string) => boolean = () => true): Promise<void> {
     const source = this.source;
     if (!isFixedPartitionedSource(source)) {
       try {
@@ -77,12 +81,24 @@ export class InputNode extends RuntimeNode {
       throw stepFailure(err, "listParts", this.userStepId);
     }
     for (const name of names) {
+      if (!owns(name)) continue;
       try {
         const part = await source.buildPart(this.stepId, name, resume.get(name));
         this.readers.push(new PartitionReader(this, name, part, true));
       } catch (err) {
         throw stepFailure(err, "buildPart", this.userStepId, { partition: name });
       }
+    }
+  }
+
+  /** Names of every partition this worker can reach (for the partition assignment). */
+  listParts(): string[] {
+    const source = this.source;
+    if (!isFixedPartitionedSource(source)) return [];
+    try {
+      return [...new Set(source.listParts())].sort();
+    } catch (err) {
+      throw stepFailure(err, "listParts", this.userStepId);
     }
   }
 

@@ -86,9 +86,14 @@ export class BranchNode extends RuntimeNode {
   }
 }
 
-/** @internal `merge` and, on one worker, `redistribute`: pass batches on. */
+/** @internal `merge` and `redistribute` (whose exchange spreads items over workers): pass batches on. */
 export class ForwardNode extends RuntimeNode {
-  constructor(stepId: string, userStepId: string) {
+  constructor(
+    stepId: string,
+    userStepId: string,
+    /** Whether this is a `redistribute` (an exchange goes in front of it with several workers). */
+    readonly redistributes = false,
+  ) {
     super(stepId, userStepId, 1);
   }
 

@@ -1,0 +1,73 @@
+/**
+ * `cliMain`: run a flow module on several worker threads.
+ *
+ * @module
+ */
+import { resolve as resolvePath } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isMainThread, workerData } from "node:worker_threads";
+import { BuildError } from "../errors.js";
+import { RecoveryConfig } from "../recovery/config.js";
+import { runWorkers } from "./internal/coordinator.js";
+
+/**
+ * Options of {@link cliMain}.
+ *
+ * @category Running
+ */
+export interface CliMainOptions {
+  /** Number of worker threads (default 1). */
+  workers?: number;
+  /** Epoch length in ms (default 10 000); `0`: one epoch per round of source batches. */
+  epochInterval?: number;
+  /** Recovery directory and backup interval. */
+  recovery?: RecoveryConfig;
+  /** Stops every worker at its next batch boundary, abandoning the open epoch. */
+  signal?: AbortSignal;
+}
+
+/** Whether this code runs inside one of Sluice's worker threads. */
+function inSluiceWorker(): boolean {
+  return !isMainThread && (workerData as { sluiceWorker?: unknown } | null)?.sluiceWorker === true;
+}
+
+/**
+ * Run the `Dataflow` exported as `exportName` by the module `flowModule` on
+ * `workers` worker threads of this process. Each worker imports the module
+ * and builds the same graph; keyed items are exchanged between workers by
+ * `stableHash(key) % workers`, each partition of a fixed-partitioned source
+ * or sink is handled by one worker, and epochs are aligned across workers.
+ *
+ * A module may call `cliMain(import.meta.url, …)` at its top level: inside
+ * the workers, which import the module again, the call does nothing.
+ *
+ * @param flowModule - Path or `file:` URL of the module (`.ts` runs without a build).
+ * @param exportName - The export holding the flow (a `Dataflow` or a function returning one).
+ * @param options - Workers, epoch interval, recovery, stop signal.
+ * @returns Resolves when every input ended on every worker (or the run was stopped).
+ * @throws {@link StepError} from the worker where user code failed (the other
+ *   workers are stopped), {@link BuildError} for bad options, recovery errors.
+ * @category Running
+ * @example
+ * ```ts
+ * // flow.ts
+ * export const flow = new Dataflow("wc");
+ * // ...
+ * await cliMain(import.meta.url, "flow", { workers: 2, epochInterval: seconds(1) });
+ * ```
+ */
+export async function cliMain(flowModule: string | URL, exportName = "flow", options: CliMainOptions = {}): Promise<void> {
+  if (inSluiceWorker()) return;
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new BuildError(`workers must be a positive integer; got ${String(workers)}`);
+  const epochInterval = options.epochInterval ?? 10_000;
+  if (!Number.isFinite(epochInterval) || epochInterval < 0) {
+    throw new BuildError(`epochInterval must be a finite number of milliseconds >= 0; got ${String(epochInterval)}`);
+  }
+  if (options.recovery !== undefined && !(options.recovery instanceof RecoveryConfig)) {
+    throw new BuildError("options.recovery must be a RecoveryConfig");
+  }
+  const text = flowModule instanceof URL ? flowModule.href : flowModule;
+  const file = text.startsWith("file:") ? fileURLToPath(text) : resolvePath(text);
+  await runWorkers(file, exportName, { workers, epochInterval, recovery: options.recovery, signal: options.signal });
+}
