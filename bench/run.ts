@@ -4,9 +4,11 @@
  */
 import { table } from "./lib.js";
 import { benchRecovery } from "./recovery.js";
+import { benchWorkers } from "./workers.js";
 
 const BENCHES: Record<string, () => Promise<Record<string, string | number>[]>> = {
   recovery: benchRecovery,
+  workers: benchWorkers,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("--"));

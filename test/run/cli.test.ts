@@ -311,6 +311,29 @@ describe("sluice CLI", () => {
       expect(r.stdout).toMatch(/^(tick \d+\n)+$/);
     });
 
+    it("stops every worker of a -w 2 run on SIGINT and exits 130", async () => {
+      const run = start(["run", "test/run/fixtures/forever.ts", "-w", "2"]);
+      await run.printed("tick 2\n");
+      const sent = Date.now();
+      run.child.kill("SIGINT");
+      const r = await run.done;
+      expect(Date.now() - sent).toBeLessThan(3_000);
+      expect(r.code).toBe(130);
+      expect(r.stderr).toContain("SIGINT received, stopping the run");
+    });
+
+    it("runs a flow on several workers with -w and SLUICE_WORKERS", async () => {
+      const r = await sluice(["run", `${FLOWS}:sums`, "-w", "2"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual(["a=1", "b=2"]);
+      const env = await sluice(["run", `${FLOWS}:sums`], { env: { SLUICE_WORKERS: "3" } });
+      expect(env.code).toBe(0);
+      const bad = await sluice(["run", FLOWS, "-w", "0"]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("option '-w, --workers' must be a positive integer; got '0'");
+    });
+
     it("exits 143 on SIGTERM", async () => {
       const run = start(["run", "test/run/fixtures/forever.ts"]);
       await run.printed("tick 0\n");
@@ -375,10 +398,11 @@ describe("sluice CLI", () => {
 });
 
 describe("parseCli", () => {
-  it("defaults to the `flow` export and a 10 s epoch", () => {
+  it("defaults to the `flow` export, a 10 s epoch and one worker", () => {
     expect(parseCli(["run", "f.ts"], {})).toEqual({
       kind: "run",
       target: { file: "f.ts", exportName: "flow" },
+      workers: 1,
       epochInterval: 10_000,
     });
   });
