@@ -26,8 +26,12 @@ export interface CliMainOptions {
   signal?: AbortSignal;
 }
 
-/** Whether this code runs inside one of Sluice's worker threads. */
+/** @internal Set by `sluice run` while it imports a flow module. */
+export const LOADING_FOR_CLI = Symbol.for("sluice.loadingForCli");
+
+/** Whether this code runs inside one of Sluice's worker threads, or is being loaded by `sluice run`. */
 function inSluiceWorker(): boolean {
+  if ((globalThis as Record<symbol, unknown>)[LOADING_FOR_CLI] === true) return true;
   return !isMainThread && (workerData as { sluiceWorker?: unknown } | null)?.sluiceWorker === true;
 }
 
@@ -39,7 +43,8 @@ function inSluiceWorker(): boolean {
  * or sink is handled by one worker, and epochs are aligned across workers.
  *
  * A module may call `cliMain(import.meta.url, …)` at its top level: inside
- * the workers, which import the module again, the call does nothing.
+ * the workers, which import the module again, and when `sluice run` loads
+ * the module, the call does nothing.
  *
  * @param flowModule - Path or `file:` URL of the module (`.ts` runs without a build).
  * @param exportName - The export holding the flow (a `Dataflow` or a function returning one).

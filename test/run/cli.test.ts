@@ -334,6 +334,23 @@ describe("sluice CLI", () => {
       expect(bad.stderr).toContain("option '-w, --workers' must be a positive integer; got '0'");
     });
 
+    it("lets a module run itself with cliMain, and run it once with sluice run", async () => {
+      const direct = await new Promise<Result>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "test/run/fixtures/selfRun.ts"], { cwd: ROOT, env: cleanEnv() });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+      });
+      expect(direct.stderr).toBe("");
+      expect(direct.stdout.split("\n").filter(Boolean).sort()).toEqual(["a=1", "a=4", "b=2"]);
+      const viaCli = await sluice(["run", "test/run/fixtures/selfRun.ts", "-w", "2"]);
+      expect(viaCli.code).toBe(0);
+      expect(viaCli.stdout.split("\n").filter(Boolean).sort()).toEqual(["a=1", "a=4", "b=2"]);
+    });
+
     it("exits 143 on SIGTERM", async () => {
       const run = start(["run", "test/run/fixtures/forever.ts"]);
       await run.printed("tick 0\n");
