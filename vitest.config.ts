@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Builds dist/ once: CLI tests run the real bin, and fixtures import "sluice".
-    globalSetup: ["./test/globalSetup.ts"],
+    // ...and starts a real Kafka broker (scripts/kafka.sh) unless KAFKA_BROKERS names one.
+    globalSetup: ["./test/globalSetup.ts", "./test/kafkaSetup.ts"],
     typecheck: { enabled: true, include: ["test/types/**/*.test-d.ts"] },
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,0 +1,105 @@
+// Helpers of scripts/kafka.sh, in Node so they need nothing but the project's
+// own dependencies:
+//   node scripts/kafka-helper.mjs ports N                  N free TCP ports on 127.0.0.1
+//   node scripts/kafka-helper.mjs cluster-id               a random KRaft cluster id
+//   node scripts/kafka-helper.mjs wait HOST:PORT SECS [PID] until a TCP connect and an
+//                                                          admin listTopics succeed
+import { randomBytes } from "node:crypto";
+import { createServer, connect } from "node:net";
+import kafkajs from "kafkajs";
+
+const { Kafka, logLevel } = kafkajs;
+const [command, ...args] = process.argv.slice(2);
+
+/** Bind port 0 `n` times at once, so the ports differ, then release them. */
+async function freePorts(n) {
+  const servers = [];
+  for (let i = 0; i < n; i++) {
+    const server = createServer();
+    await new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: "127.0.0.1", port: 0 }, resolve);
+    });
+    servers.push(server);
+  }
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+function tcpConnects(host, port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitReady(brokers, seconds, pid) {
+  const deadline = Date.now() + seconds * 1000;
+  const [host, port] = [brokers.slice(0, brokers.lastIndexOf(":")), Number(brokers.slice(brokers.lastIndexOf(":") + 1))];
+  let lastError = "no answer yet";
+  while (Date.now() < deadline) {
+    if (pid !== undefined && !alive(pid)) throw new Error(`the broker process ${pid} exited`);
+    if (await tcpConnects(host, port)) {
+      const admin = new Kafka({
+        brokers: [brokers],
+        clientId: "sluice-kafka-sh",
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 1000,
+        requestTimeout: 3000,
+        retry: { retries: 0 },
+      }).admin();
+      try {
+        await admin.connect();
+        await admin.listTopics();
+        // Also have the group coordinator ready (this creates __consumer_offsets),
+        // so the first consumer group does not wait for it.
+        await admin.describeGroups(["sluice-kafka-sh-warmup"]);
+        return;
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out: ${lastError}`);
+}
+
+try {
+  switch (command) {
+    case "ports":
+      console.log((await freePorts(Number(args[0] ?? 1))).join(" "));
+      break;
+    case "cluster-id":
+      console.log(randomBytes(16).toString("base64url"));
+      break;
+    case "wait":
+      await waitReady(args[0], Number(args[1] ?? 60), args[2] === undefined ? undefined : Number(args[2]));
+      break;
+    default:
+      console.error("usage: kafka-helper.mjs ports N | cluster-id | wait HOST:PORT SECONDS [PID]");
+      process.exit(2);
+  }
+} catch (err) {
+  console.error(`kafka-helper ${command}: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka broker (KRaft, combined broker/controller) on
+# 127.0.0.1, for development, tests and CI. No Docker, no distribution
+# tarball: the broker's jars are resolved with Maven into .cache/kafka/ and
+# its Java main classes are run directly.
+#
+#   scripts/kafka.sh start    start (or reuse) the broker; prints its address
+#   scripts/kafka.sh stop     stop it and delete its data
+#   scripts/kafka.sh status   exit 0 and print the address if it is running
+#   scripts/kafka.sh brokers  print the address (exit 1 if not running)
+#   scripts/kafka.sh fetch    only resolve the jars
+#
+# Environment: KAFKA_VERSION (default below), KAFKA_HEAP (default 512m),
+# KAFKA_START_TIMEOUT in seconds (default 90).
+# Quiet on success; on failure it prints why and the tail of the broker log.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VERSION="${KAFKA_VERSION:-3.9.1}"
+SCALA="2.13"
+CACHE="$ROOT/.cache/kafka"
+LIB="$CACHE/lib-$VERSION"
+RUN="$CACHE/run"
+HELPER="$ROOT/scripts/kafka-helper.mjs"
+TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+
+die() {
+  echo "kafka.sh: $*" >&2
+  exit 1
+}
+
+log_tail() {
+  local dir="$1"
+  if [[ -f "$dir/server.log" ]]; then
+    echo "--- last lines of $dir/server.log ---" >&2
+    tail -n 40 "$dir/server.log" >&2
+  fi
+}
+
+# Resolve org.apache.kafka:kafka_$SCALA:$VERSION and its runtime dependencies
+# (plus a logging backend) into $LIB, once.
+fetch() {
+  [[ -f "$LIB/.complete" ]] && return 0
+  command -v java >/dev/null || die "java is not installed (Kafka $VERSION needs Java 17)"
+  command -v mvn >/dev/null || die "mvn is not installed (it resolves the broker's jars)"
+  local pom="$CACHE/pom-$VERSION"
+  mkdir -p "$pom"
+  cat >"$pom/pom.xml" <<POM
+<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.sluice</groupId>
+  <artifactId>kafka-broker-jars</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka_$SCALA</artifactId>
+      <version>$VERSION</version>
+    </dependency>
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-reload4j</artifactId>
+      <version>1.7.36</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+  rm -rf "$LIB.tmp"
+  if ! mvn -B -q -f "$pom/pom.xml" -Dmaven.repo.local="$CACHE/m2" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB.tmp" >"$pom/mvn.log" 2>&1; then
+    tail -n 30 "$pom/mvn.log" >&2
+    die "resolving kafka_$SCALA:$VERSION with Maven failed (full log: $pom/mvn.log)"
+  fi
+  touch "$LIB.tmp/.complete"
+  rm -rf "$LIB"
+  mv "$LIB.tmp" "$LIB"
+}
+
+# The running broker's address, if its process is alive.
+running_brokers() {
+  [[ -f "$RUN/pid" && -f "$RUN/brokers" ]] || return 1
+  kill -0 "$(cat "$RUN/pid")" 2>/dev/null || return 1
+  cat "$RUN/brokers"
+}
+
+start() {
+  local brokers
+  if brokers="$(running_brokers)"; then
+    # Reuse it if it answers; otherwise replace it.
+    if node "$HELPER" wait "$brokers" 10 >/dev/null 2>&1; then
+      echo "$brokers"
+      return 0
+    fi
+    stop
+  fi
+  fetch
+  local ports port cport data
+  ports="$(node "$HELPER" ports 2)" || die "cannot find free ports"
+  read -r port cport <<<"$ports"
+  data="$(mktemp -d "${TMPDIR:-/tmp}/sluice-kafka.XXXXXX")"
+  cat >"$data/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$data/data
+num.partitions=1
+default.replication.factor=1
+auto.create.topics.enable=false
+delete.topic.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+log.segment.bytes=67108864
+PROPS
+  cat >"$data/log4j.properties" <<'LOG4J'
+log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaServer=INFO
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+LOG4J
+  local java_opts=(-Xms128m "-Xmx${KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Xshare:auto
+    -Djava.awt.headless=true "-Dlog4j.configuration=file:$data/log4j.properties")
+  local cluster_id
+  cluster_id="$(node "$HELPER" cluster-id)"
+  if ! java "${java_opts[@]}" -cp "$LIB/*" kafka.tools.StorageTool format \
+    -t "$cluster_id" -c "$data/server.properties" >"$data/format.log" 2>&1; then
+    cat "$data/format.log" >&2
+    die "formatting the KRaft storage in $data failed"
+  fi
+  mkdir -p "$RUN"
+  nohup java "${java_opts[@]}" -cp "$LIB/*" kafka.Kafka "$data/server.properties" >"$data/server.log" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid" >"$RUN/pid"
+  echo "$data" >"$RUN/dir"
+  brokers="127.0.0.1:$port"
+  echo "$brokers" >"$RUN/brokers"
+  if ! node "$HELPER" wait "$brokers" "$TIMEOUT" "$pid" 2>"$data/wait.log"; then
+    cat "$data/wait.log" >&2
+    log_tail "$data"
+    stop
+    die "the broker did not answer on $brokers within ${TIMEOUT}s"
+  fi
+  echo "$brokers"
+}
+
+stop() {
+  [[ -f "$RUN/pid" ]] || return 0
+  local pid data
+  pid="$(cat "$RUN/pid")"
+  data="$(cat "$RUN/dir" 2>/dev/null || true)"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/pid" "$RUN/brokers" "$RUN/dir"
+  # Only ever delete a directory this script made.
+  if [[ -n "$data" && "$(basename "$data")" == sluice-kafka.* && -f "$data/server.properties" ]]; then
+    rm -rf "$data"
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  fetch) fetch ;;
+  status | brokers) running_brokers || exit 1 ;;
+  *)
+    echo "usage: scripts/kafka.sh start|stop|status|brokers|fetch" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,217 @@
+/**
+ * The consumer behind the partitions of a `KafkaSource` that one worker
+ * reads: one kafkajs consumer, in a consumer group of its own, pinned to
+ * those partitions, fetching into their buffers in the background.
+ *
+ * @module
+ * @internal
+ */
+import { randomUUID } from "node:crypto";
+import type { Batch, Consumer, Kafka } from "kafkajs";
+import type { KafkaConsumerConfig } from "../config.js";
+import type { ConnectorError } from "../../../errors.js";
+import { connectorError } from "./client.js";
+import { pinnedAssigner, type Assignment } from "./pinnedAssigner.js";
+import { partName } from "./partName.js";
+import type { PartitionFeed } from "./partitionFeed.js";
+
+/** @internal What a {@link GroupReader} needs. */
+export interface GroupReaderConfig {
+  /** "KafkaSource in step '…'", for messages. */
+  readonly who: string;
+  readonly stepId: string;
+  readonly client: Kafka;
+  readonly consumerConfig: KafkaConsumerConfig | undefined;
+  readonly raiseOnErrors: boolean;
+}
+
+/**
+ * @internal Without polls for this long (the run ended without closing its
+ * sources: it failed or was stopped), the consumer is disconnected so it
+ * does not keep the process alive. A later poll connects a new one.
+ */
+const DORMANT_AFTER_MS = 10_000;
+/** While waiting for room in a buffer, heartbeat this often. */
+const HEARTBEAT_WHILE_FULL_MS = 3000;
+const FIRST_RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+/**
+ * @internal Owns the consumer of a set of {@link PartitionFeed}s.
+ *
+ * - Started by the first poll of any of its partitions, so that every
+ *   partition the worker owns was added before (`sealed` from then on).
+ * - Offsets live in the feeds only: every (re)join seeks each partition to
+ *   its `fetched` offset, and batches fetched again are deduplicated by
+ *   offset. Nothing is committed to the group.
+ * - Backpressure: `eachBatch` buffers the batch, and if the partition's
+ *   buffer is then full, waits (heartbeating) until it is half empty. kafkajs
+ *   fetches again only once every batch of a fetch was handled, so a full
+ *   buffer stops fetching without the latency of pause/resume (kafkajs
+ *   sleeps `maxWaitTimeInMs` while every partition is paused). Batches of
+ *   the same fetch are handled concurrently, so one full partition does not
+ *   hold back the others' batches.
+ * - Partitions that reached their end offset or were released are paused.
+ * - When the consumer dies (kafkajs does not restart it) the failure is
+ *   thrown by every later poll (`raiseOnErrors`), or queued as an error item
+ *   on every partition and a new consumer is started after a backoff.
+ */
+export class GroupReader {
+  private readonly feeds = new Map<string, PartitionFeed>();
+  private consumer: Consumer | undefined;
+  private failure: ConnectorError | undefined;
+  private closed = false;
+  private restartAt = 0;
+  private restartDelay = 0;
+  private lastPoll = Date.now();
+  private watchdog: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> = Promise.resolve();
+  /** Whether the consumer was started: no partition can be added any more. */
+  sealed = false;
+
+  constructor(private readonly config: GroupReaderConfig) {}
+
+  /** Add a partition to read (before the first poll). */
+  add(feed: PartitionFeed): void {
+    this.feeds.set(partName(feed.topic, feed.partition), feed);
+  }
+
+  /**
+   * Called by each `nextBatch`: start (or restart) the consumer when needed.
+   *
+   * @throws ConnectorError the consumer's failure, with `raiseOnErrors`.
+   */
+  poll(): void {
+    this.lastPoll = Date.now();
+    if (this.failure !== undefined) throw this.failure;
+    if (this.consumer === undefined && !this.closed && this.lastPoll >= this.restartAt && this.wanted().length > 0) this.start();
+  }
+
+  /** Release `feed` (its partition ended); the last release stops the consumer. */
+  async release(feed: PartitionFeed): Promise<void> {
+    feed.closed = true;
+    feed.clear();
+    if (this.feeds.get(partName(feed.topic, feed.partition)) === feed) this.setPaused(feed, true);
+    for (const f of this.feeds.values()) if (!f.closed) return;
+    this.closed = true;
+    clearInterval(this.watchdog);
+    this.stop();
+    await this.stopping;
+  }
+
+  /** Feeds that still need fetching. */
+  private wanted(): PartitionFeed[] {
+    const out: PartitionFeed[] = [];
+    for (const f of this.feeds.values()) if (!f.closed && !f.fetchedAll) out.push(f);
+    return out;
+  }
+
+  private assignment(): Assignment {
+    const out: Assignment = {};
+    for (const f of this.wanted()) (out[f.topic] ??= []).push(f.partition);
+    return out;
+  }
+
+  private start(): void {
+    this.sealed = true;
+    const { client, consumerConfig, stepId } = this.config;
+    const consumer = client.consumer({
+      maxWaitTimeInMs: 500,
+      ...consumerConfig,
+      groupId: `sluice-${stepId}-${randomUUID()}`,
+      partitionAssigners: [pinnedAssigner(() => this.assignment())],
+    });
+    this.consumer = consumer;
+    const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = consumer.events;
+    consumer.on(GROUP_JOIN, () => this.onJoin(consumer));
+    consumer.on(CRASH, (event) => {
+      if (!event.payload.restart) this.onFailure(consumer, event.payload.error);
+    });
+    consumer.on(END_BATCH_PROCESS, (event) => {
+      // Batches of only control records or aborted messages skip `eachBatch`.
+      if (event.payload.batchSize === 0 && consumer === this.consumer) {
+        const feed = this.feeds.get(partName(event.payload.topic, event.payload.partition));
+        if (feed !== undefined) this.receive(feed, [], Number(event.payload.lastOffset) + 1);
+      }
+    });
+    const topics = Object.keys(this.assignment());
+    (async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: Math.min(this.feeds.size, 64),
+        eachBatch: ({ batch, heartbeat }) => this.onBatch(consumer, batch, heartbeat),
+      });
+    })().catch((err: unknown) => this.onFailure(consumer, err));
+    if (this.watchdog === undefined) {
+      this.watchdog = setInterval(() => {
+        if (this.consumer !== undefined && Date.now() - this.lastPoll > DORMANT_AFTER_MS) this.stop();
+      }, 1000);
+      this.watchdog.unref();
+    }
+  }
+
+  /** After each (re)join: put every partition at its own position, pause the finished ones. */
+  private onJoin(consumer: Consumer): void {
+    if (consumer !== this.consumer) return;
+    for (const feed of this.feeds.values()) {
+      if (feed.closed || feed.fetchedAll) this.setPaused(feed, true);
+      else consumer.seek({ topic: feed.topic, partition: feed.partition, offset: String(feed.fetched) });
+    }
+  }
+
+  private async onBatch(consumer: Consumer, batch: Batch, heartbeat: () => Promise<void>): Promise<void> {
+    if (consumer !== this.consumer) return;
+    const feed = this.feeds.get(partName(batch.topic, batch.partition));
+    if (feed === undefined) return;
+    this.restartDelay = 0;
+    this.receive(feed, batch.messages, Number(batch.lastOffset()) + 1);
+    while (feed.full && !feed.closed && consumer === this.consumer) {
+      await feed.waitForRoom(HEARTBEAT_WHILE_FULL_MS);
+      if (feed.full && !feed.closed && consumer === this.consumer) await heartbeat();
+    }
+  }
+
+  private receive(feed: PartitionFeed, messages: Batch["messages"], next: number): void {
+    feed.receive(messages, next);
+    if (feed.closed || feed.fetchedAll) this.setPaused(feed, true);
+  }
+
+  private onFailure(consumer: Consumer, err: unknown): void {
+    if (consumer !== this.consumer) return;
+    this.stop();
+    const error = connectorError(`${this.config.who} lost its Kafka consumer`, err);
+    if (this.config.raiseOnErrors) {
+      this.failure = error;
+      return;
+    }
+    for (const feed of this.feeds.values()) if (!feed.closed && !feed.done) feed.errors.push(error);
+    this.restartDelay = Math.min(Math.max(this.restartDelay * 2, FIRST_RESTART_DELAY_MS), MAX_RESTART_DELAY_MS);
+    this.restartAt = Date.now() + this.restartDelay;
+  }
+
+  /** Disconnect the consumer, if any (in the background). */
+  private stop(): void {
+    const consumer = this.consumer;
+    if (consumer === undefined) return;
+    this.consumer = undefined;
+    // A batch handler waiting for room would hold up the disconnection.
+    for (const feed of this.feeds.values()) feed.wakeUp();
+    const previous = this.stopping;
+    this.stopping = previous.then(() => consumer.disconnect()).catch(() => {});
+  }
+
+  private setPaused(feed: PartitionFeed, paused: boolean): void {
+    const consumer = this.consumer;
+    if (consumer === undefined) return;
+    const tp = [{ topic: feed.topic, partitions: [feed.partition] }];
+    try {
+      if (paused) consumer.pause(tp);
+      else consumer.resume(tp);
+    } catch {
+      // Not running yet: the next join applies it.
+    }
+  }
+}

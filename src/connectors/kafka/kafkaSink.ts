@@ -1,0 +1,133 @@
+/**
+ * `KafkaSink`: write messages to Kafka with kafkajs.
+ *
+ * @module
+ */
+import type { CompressionTypes, Kafka, ProducerConfig } from "kafkajs";
+import { DynamicSink, type StatelessSinkPartition } from "../../outputs/sink.js";
+import { BuildError } from "../../errors.js";
+import type { KafkaSinkMessage } from "./messages.js";
+import { checkBrokers, checkClient, checkObject, makeClient } from "./internal/client.js";
+import type { KafkaClientConfig } from "./config.js";
+import { KafkaSinkPartition, type KafkaSinkConfig } from "./internal/kafkaSinkPartition.js";
+
+/**
+ * Options of {@link KafkaSink}.
+ *
+ * @category Connectors
+ * @example
+ * ```ts
+ * const options: KafkaSinkOptions = {
+ *   brokers: ["127.0.0.1:9092"],
+ *   topic: "click-totals",
+ *   producerConfig: { idempotent: true, maxInFlightRequests: 1 },
+ * };
+ * new KafkaSink(options);
+ * ```
+ */
+export interface KafkaSinkOptions {
+  /** Bootstrap brokers, `"host:port"`. */
+  brokers: string[];
+  /** Topic of messages that name none. Without it, every message must have a `topic`. */
+  topic?: string;
+  /** Acknowledgements to wait for: `-1` all in-sync replicas (default), `1` the leader, `0` none. */
+  acks?: -1 | 0 | 1;
+  /** How long the brokers may take to acknowledge, in ms (kafkajs default 30 000). */
+  timeout?: number;
+  /** Compression codec of the record batches (kafkajs `CompressionTypes`; default none). */
+  compression?: CompressionTypes;
+  /** A kafkajs client to use instead of making one from `brokers` and `clientConfig`. */
+  client?: Kafka;
+  /** kafkajs client options for the client made from `brokers`; see `KafkaSourceOptions.clientConfig`. */
+  clientConfig?: KafkaClientConfig;
+  /** kafkajs producer options (`idempotent`, `retry`, `createPartitioner`, …). */
+  producerConfig?: ProducerConfig;
+}
+
+/**
+ * Writes {@link KafkaSinkMessage}s to Kafka, with one kafkajs producer per
+ * worker.
+ *
+ * - Each batch is sent with one `sendBatch` (grouped by topic, in order) and
+ *   the flow waits for the brokers to acknowledge it before reading more
+ *   input: never a request or an `await` per message.
+ * - Each message may name its `topic` (else the sink's `topic` is used; a
+ *   message with neither fails the run with a `StepError` saying so),
+ *   `partition` (else kafkajs's default partitioner hashes the key, like the
+ *   Java client), `key`, `headers` and `timestamp`. Keys and values must be
+ *   `Buffer`s, strings or `null`: serialize them first (`kop.serializeKey`,
+ *   `kop.serializeValue`).
+ * - A send that fails after kafkajs's retries fails the run with a
+ *   `ConnectorError` (its `retriable` and `cause` from kafkajs).
+ *
+ * **Delivery is at least once.** A dynamic sink has no snapshot: after a
+ * crash, the run resumes from the last committed epoch and sends again what
+ * the epochs after it had already sent. Consumers of the topic should be
+ * idempotent (for example upsert by key). Use `producerConfig: { idempotent:
+ * true }` to also rule out duplicates from the producer's own retries.
+ *
+ * @category Connectors
+ * @example
+ * ```ts
+ * const flow = new Dataflow("to_kafka");
+ * flow
+ *   .input("in", new TestingSource(["a", "b"]))
+ *   .map("msg", (s): KafkaSinkMessage<string, string> => ({ key: s, value: s.toUpperCase() }))
+ *   .output("out", new KafkaSink({ brokers: ["127.0.0.1:9092"], topic: "letters" }));
+ * await runMain(flow);
+ * // topic "letters" receives a -> A and b -> B
+ * ```
+ */
+export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>> {
+  /** The bootstrap brokers, as given. */
+  readonly brokers: readonly string[];
+  /** The default topic, if any. */
+  readonly topic: string | undefined;
+  private readonly settings: Omit<KafkaSinkConfig, "who" | "client">;
+  private readonly injected: Kafka | undefined;
+  private readonly clientConfig: KafkaClientConfig | undefined;
+  private client: Kafka | undefined;
+
+  /**
+   * @param options - Brokers, default topic and kafkajs options; see {@link KafkaSinkOptions}.
+   * @throws {@link sluice!BuildError | BuildError} if an option is invalid.
+   */
+  constructor(options: KafkaSinkOptions) {
+    super();
+    const fail = (problem: string): never => {
+      throw new BuildError(`KafkaSink ${problem}`);
+    };
+    if (typeof options !== "object" || options === null) fail("needs an options object with brokers");
+    this.brokers = checkBrokers("KafkaSink", options.brokers);
+    const { topic, acks = -1, timeout, compression } = options;
+    if (topic !== undefined && (typeof topic !== "string" || topic.length === 0)) fail("`topic` must be a non-empty string");
+    if (acks !== -1 && acks !== 0 && acks !== 1) fail(`\`acks\` must be -1, 0 or 1; got ${String(acks)}`);
+    if (timeout !== undefined && !(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0)) {
+      fail(`\`timeout\` must be a number of ms > 0; got ${String(timeout)}`);
+    }
+    this.injected = checkClient("KafkaSink", options.client);
+    checkObject("KafkaSink", "clientConfig", options.clientConfig);
+    checkObject("KafkaSink", "producerConfig", options.producerConfig);
+    this.topic = topic;
+    this.clientConfig = options.clientConfig;
+    this.settings = { topic, acks, timeout, compression, producerConfig: options.producerConfig };
+  }
+
+  /**
+   * Connect this worker's producer.
+   *
+   * @param stepId - Full id of the output step, for messages.
+   * @param _workerIndex - This worker's index (unused: every worker has its own producer).
+   * @param _workerCount - How many workers run the flow (unused).
+   * @returns A partition with a connected producer.
+   * @throws {@link sluice!ConnectorError | ConnectorError} if the producer cannot connect.
+   */
+  build(
+    stepId: string,
+    _workerIndex: number,
+    _workerCount: number,
+  ): Promise<StatelessSinkPartition<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>>> {
+    this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected);
+    return KafkaSinkPartition.open({ ...this.settings, who: `KafkaSink in step '${stepId}'`, client: this.client });
+  }
+}
