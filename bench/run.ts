@@ -1,23 +1,61 @@
 /**
- * `npm run bench [-- <name>...] [--quick]`: run the benchmarks and print
- * their tables. `--quick` uses tiny inputs (CI checks that it runs).
+ * `npm run bench [-- <name>...] [--quick] [--no-bytewax]`: run the
+ * benchmarks and print their tables. `--quick` uses tiny inputs and one
+ * repetition (CI checks that it runs) and skips Bytewax when its venv is
+ * missing. A full run of every benchmark also writes
+ * `bench/results/<date>.json` and regenerates `docs/performance.md` (so
+ * does `--report` with a subset).
  */
-import { table } from "./lib.js";
+import { QUICK, table, type BenchOutput } from "./lib.js";
+import { benchW0 } from "./w0.js";
+import { benchW1 } from "./w1.js";
+import { benchW2 } from "./w2.js";
+import { benchW3 } from "./w3.js";
+import { benchW4 } from "./w4.js";
 import { benchRecovery } from "./recovery.js";
 import { benchWorkers } from "./workers.js";
+import { benchKafka } from "./kafka.js";
+import { LOAD_AT_START, writeReport, type BenchRecord } from "./report.js";
 
-const BENCHES: Record<string, () => Promise<Record<string, string | number>[]>> = {
-  recovery: benchRecovery,
-  workers: benchWorkers,
+const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }> = {
+  w1: { title: "W1 per-item overhead", run: benchW1 },
+  w2: { title: "W2 word count", run: benchW2 },
+  w3: { title: "W3 keyed aggregate", run: benchW3 },
+  w4: { title: "W4 windows", run: benchW4 },
+  recovery: { title: "W5 recovery", run: benchRecovery },
+  w0: { title: "W0 idle", run: benchW0 },
+  workers: { title: "Workers", run: async () => ({ rows: await benchWorkers() }) },
+};
+
+/** Run only when named (`npm run bench -- kafka`): they start a Kafka broker. */
+const ON_REQUEST: typeof BENCHES = {
+  kafka: { title: "Kafka in -> null, Kafka in -> map -> Kafka out", run: async () => ({ rows: await benchKafka() }) },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
-  const bench = BENCHES[name];
-  if (bench === undefined) {
+for (const name of wanted) {
+  if (BENCHES[name] === undefined && ON_REQUEST[name] !== undefined) BENCHES[name] = ON_REQUEST[name];
+  if (BENCHES[name] === undefined) {
     console.error(`unknown benchmark '${name}'; known: ${Object.keys(BENCHES).join(", ")}`);
     process.exit(2);
   }
-  console.log(`\n## ${name}\n`);
-  console.log(table(await bench()));
+}
+const started = new Date();
+console.log(`load average (1, 5, 15 min): ${LOAD_AT_START.map((x) => x.toFixed(2)).join(", ")}`);
+if (QUICK) console.log("quick run: tiny inputs, one repetition; it checks that the benchmarks run, its numbers mean nothing");
+const records: BenchRecord[] = [];
+for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
+  const { title, run } = BENCHES[name];
+  console.log(`\n## ${title} (${name})\n`);
+  const t0 = Date.now();
+  const out = await run();
+  console.log(table(out.rows));
+  for (const t of out.targets ?? []) console.log(`${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.measured}`);
+  for (const n of out.notes ?? []) console.log(`note: ${n}`);
+  records.push({ name, title, seconds: Math.round((Date.now() - t0) / 1000), ...out });
+}
+console.log(`\nbenchmarks took ${Math.round((Date.now() - started.getTime()) / 1000)} s`);
+if ((!QUICK && wanted.length === 0) || process.argv.includes("--report")) {
+  const { json, markdown } = writeReport(started, records);
+  console.log(`wrote ${json} and ${markdown}`);
 }

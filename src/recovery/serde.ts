@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { types } from "node:util";
 import { deserialize as v8Deserialize, serialize as v8Serialize } from "node:v8";
 
 /**
@@ -50,7 +51,7 @@ function typeName(x: unknown): string {
  *
  * @throws TypeError naming the path and type of the first offending value.
  */
-function check(value: unknown, path: string, seen: Set<object>): void {
+function check(value: unknown, path: string, seen: Set<object>, vouch?: { sure: boolean }): void {
   const t = typeof value;
   if (value === null || t === "undefined" || t === "string" || t === "number" || t === "boolean" || t === "bigint") return;
   if (t === "function" || t === "symbol") {
@@ -59,22 +60,24 @@ function check(value: unknown, path: string, seen: Set<object>): void {
   const obj = value as object;
   if (seen.has(obj)) return;
   seen.add(obj);
+  // Only V8's serializer can tell whether a proxy, a buffer or a view encodes (detached buffers do not).
+  if (vouch !== undefined && (types.isProxy(obj) || obj instanceof ArrayBuffer || ArrayBuffer.isView(obj))) vouch.sure = false;
   if (Array.isArray(obj)) {
-    for (let i = 0; i < obj.length; i++) check(obj[i], `${path}[${i}]`, seen);
+    for (let i = 0; i < obj.length; i++) check(obj[i], `${path}[${i}]`, seen, vouch);
     return;
   }
   if (obj instanceof Map) {
     let i = 0;
     for (const [k, v] of obj) {
-      check(k, `${path}.<key ${i}>`, seen);
-      check(v, `${path}.get(${typeof k === "string" ? JSON.stringify(k) : `<key ${i}>`})`, seen);
+      check(k, `${path}.<key ${i}>`, seen, vouch);
+      check(v, `${path}.get(${typeof k === "string" ? JSON.stringify(k) : `<key ${i}>`})`, seen, vouch);
       i++;
     }
     return;
   }
   if (obj instanceof Set) {
     let i = 0;
-    for (const v of obj) check(v, `${path}.<item ${i++}>`, seen);
+    for (const v of obj) check(v, `${path}.<item ${i++}>`, seen, vouch);
     return;
   }
   if (obj instanceof Date || obj instanceof RegExp || obj instanceof ArrayBuffer || isTypedArray(obj)) return;
@@ -85,7 +88,7 @@ function check(value: unknown, path: string, seen: Set<object>): void {
         "round-trip; store plain data in the state and rebuild objects in the builder",
     );
   }
-  for (const key of Object.keys(obj)) check((obj as Record<string, unknown>)[key], `${path}.${key}`, seen);
+  for (const key of Object.keys(obj)) check((obj as Record<string, unknown>)[key], `${path}.${key}`, seen, vouch);
   for (const sym of Object.getOwnPropertySymbols(obj)) {
     throw new TypeError(`cannot snapshot a symbol-keyed property ${String(sym)} at ${path}`);
   }
@@ -114,3 +117,15 @@ export const defaultSerde: StateSerde = {
     return v8Deserialize(bytes);
   },
 };
+
+/**
+ * @internal Check `state` as {@link defaultSerde}'s `serialize` does, without
+ * encoding it when the check alone settles that it encodes: for a run whose
+ * snapshots nobody stores (no recovery), which must still fail on a state
+ * that could not be snapshotted. Throws what `serialize` throws.
+ */
+export function checkWithDefaultSerde(state: unknown): void {
+  const vouch = { sure: true };
+  check(state, "state", new Set(), vouch);
+  if (!vouch.sure) v8Serialize(state);
+}

@@ -176,14 +176,27 @@ export class TestingSource<X> extends FixedPartitionedSource<X, number> {
   }
 }
 
-/** @internal Whether `x` is one of the marker objects. */
+/** @internal Whether `x` is one of the marker objects (primitives never are: checked first, cheaply). */
 function isMarker(x: unknown): x is TestingSourceMarker {
-  return x instanceof TestingSourceEof || x instanceof TestingSourceAbort || x instanceof TestingSourcePause;
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    (x instanceof TestingSourceEof || x instanceof TestingSourceAbort || x instanceof TestingSourcePause)
+  );
 }
 
-/** @internal The `"iterable"` partition of a {@link TestingSource}. */
+const ARRAY_ITERATOR = Array.prototype[Symbol.iterator];
+/** @internal The end of the items. */
+const DONE: unique symbol = Symbol("done");
+
+/**
+ * @internal The `"iterable"` partition of a {@link TestingSource}. A plain
+ * array (with the built-in iterator) is read by index, which is what its
+ * iterator would do, without an iterator result per item.
+ */
 class TestingSourcePartition<X> extends StatefulSourcePartition<X, number> {
-  readonly #it: Iterator<X | TestingSourceMarker>;
+  readonly #it: Iterator<X | TestingSourceMarker> | undefined;
+  readonly #array: readonly (X | TestingSourceMarker)[] | undefined;
   #index = 0;
   #ended = false;
   #abortNext = false;
@@ -195,8 +208,21 @@ class TestingSourcePartition<X> extends StatefulSourcePartition<X, number> {
     start: number,
   ) {
     super();
-    this.#it = items[Symbol.iterator]();
-    while (this.#index < start && !this.#it.next().done) this.#index++;
+    if (Array.isArray(items) && (items as unknown[])[Symbol.iterator] === ARRAY_ITERATOR) {
+      this.#array = items as (X | TestingSourceMarker)[];
+      this.#index = Math.min(start, this.#array.length);
+    } else {
+      this.#it = items[Symbol.iterator]();
+      while (this.#index < start && !this.#it.next().done) this.#index++;
+    }
+  }
+
+  /** The next element, or `DONE` at the end of the items. */
+  #next(): X | TestingSourceMarker | typeof DONE {
+    const array = this.#array;
+    if (array !== undefined) return this.#index < array.length ? array[this.#index] : DONE;
+    const r = this.#it!.next();
+    return r.done ? DONE : r.value;
   }
 
   nextBatch(): X[] | null {
@@ -206,15 +232,26 @@ class TestingSourcePartition<X> extends StatefulSourcePartition<X, number> {
       throw new AbortExecution("TestingSource reached an ABORT marker");
     }
     if (this.#ended) return null;
-    const out: X[] = [];
+    let out: X[] = [];
+    const array = this.#array;
     while (out.length < this.batchSize) {
-      const r = this.#it.next();
-      if (r.done) {
+      if (array !== undefined) {
+        // Fast path: copy the run of plain items up to the batch size or the next marker.
+        const start = this.#index;
+        const end = Math.min(array.length, start + this.batchSize - out.length);
+        let i = start;
+        while (i < end && !isMarker(array[i])) i++;
+        if (out.length === 0) out = array.slice(start, i) as X[];
+        else for (let j = start; j < i; j++) out.push(array[j] as X);
+        this.#index = i;
+        if (out.length === this.batchSize) break;
+      }
+      const x = this.#next();
+      if (x === DONE) {
         this.#ended = true;
         break;
       }
       this.#index++;
-      const x = r.value;
       if (!isMarker(x)) {
         out.push(x);
       } else if (x instanceof TestingSourceEof) {

@@ -261,6 +261,22 @@ describe("snapshots at epoch close", () => {
       expectSnapshotError(err, "f.avg", "u1", ["Foo instance"]);
     });
 
+    it("without recovery, a state only the encoder rejects (a proxy) still fails the run, as with recovery", async () => {
+      const run = async (hook: boolean): Promise<unknown> => {
+        const flow = flowOf([["px", 1]], (s) => s.statefulBatch("sb", () => new Holder((n) => ({ inner: new Proxy({ n }, {}) }))));
+        const options = hook ? { epochInterval: 0, onEpochClose: () => undefined } : { epochInterval: 0 };
+        return runFlow(flow, options).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      };
+      const without = await run(false);
+      const withHook = await run(true);
+      expect(without).toBeInstanceOf(StepError);
+      expect((without as StepError).key).toBe("px");
+      expect((without as StepError).message).toBe((withHook as StepError).message);
+    });
+
     it("a throwing snapshot() is a StepError naming the key", async () => {
       const boom = new Error("no snapshot");
       const flow = flowOf(

@@ -31,13 +31,17 @@ export function coreInspectDebug<X>(
   return defineCore("inspectDebug", stepId, { up }, spec, ["down"]).down;
 }
 
-/** @internal `statefulBatch` building logics with `builder`, errors reported for function `fn`. */
+/**
+ * @internal `statefulBatch` building logics with `builder`, errors reported
+ * for function `fn`. `unordered`: see the core spec (built-in logics only).
+ */
 export function coreStatefulBatch<V, W, S>(
   stepId: string,
   up: Stream<readonly [string, V]>,
   builder: (resume: S | undefined) => import("../stateful/logic.js").StatefulBatchLogic<V, W, S>,
   fn: string,
+  unordered = false,
 ): Stream<readonly [string, W]> {
-  const spec = { kind: "statefulBatch", builder: builder as (resume: unknown) => unknown, fn } as const;
+  const spec = { kind: "statefulBatch", builder: builder as (resume: unknown) => unknown, fn, unordered } as const;
   return defineCore("statefulBatch", stepId, { up }, spec, ["down"]).down;
 }

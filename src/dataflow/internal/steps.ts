@@ -21,7 +21,17 @@ export type CoreSpec =
       readonly inspector: (stepId: string, item: unknown, epoch: number, worker: number) => void;
       readonly fn: string;
     }
-  | { readonly kind: "statefulBatch"; readonly builder: (resume: unknown) => unknown; readonly fn: string };
+  | {
+      readonly kind: "statefulBatch";
+      readonly builder: (resume: unknown) => unknown;
+      readonly fn: string;
+      /**
+       * Set by built-in operators whose logic runs no user code when a batch
+       * arrives (`countFinal`): the order of keys within a batch is then
+       * unobservable, so the step does not sort them.
+       */
+      readonly unordered?: boolean;
+    };
 
 /**
  * One step of a dataflow, as plain data.

@@ -24,14 +24,19 @@ export function filter<X>(stepId: string, up: Stream<X>, predicate: (x: X) => bo
 export function filter<X>(stepId: string, up: Stream<X>, predicate: (x: X) => boolean): Stream<X> {
   return defineOperator("filter", stepId, { up }, ({ up }) => {
     const shim = (xs: X[]): X[] => {
-      const out: X[] = [];
-      for (let i = 0; i < xs.length; i++) {
-        const keep = predicate(xs[i]);
-        if (keep === true) out.push(xs[i]);
+      // Preallocated and trimmed: faster than growing with push.
+      const n = xs.length;
+      const out = new Array<X>(n);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const x = xs[i];
+        const keep = predicate(x);
+        if (keep === true) out[k++] = x;
         else if (keep !== false) {
           throw new TypeError(`\`filter\` predicate must return a boolean; got ${describeType(keep)}`);
         }
       }
+      if (k !== n) out.length = k;
       return out;
     };
     return { down: coreFlatMapBatch("flat_map_batch", up, shim, "predicate") };

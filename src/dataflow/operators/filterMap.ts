@@ -22,11 +22,15 @@ import { coreFlatMapBatch } from "../internal/core.js";
 export function filterMap<X, Y>(stepId: string, up: Stream<X>, mapper: (x: X) => Y | undefined): Stream<Y> {
   return defineOperator("filterMap", stepId, { up }, ({ up }) => {
     const shim = (xs: X[]): Y[] => {
-      const out: Y[] = [];
-      for (let i = 0; i < xs.length; i++) {
+      // Preallocated and trimmed: faster than growing with push.
+      const n = xs.length;
+      const out = new Array<Y>(n);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
         const y = mapper(xs[i]);
-        if (y !== undefined) out.push(y);
+        if (y !== undefined) out[k++] = y;
       }
+      if (k !== n) out.length = k;
       return out;
     };
     return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper") };

@@ -21,17 +21,22 @@ import { coreFlatMapBatch } from "../internal/core.js";
 export function flatMap<X, Y>(stepId: string, up: Stream<X>, mapper: (x: X) => Iterable<Y>): Stream<Y> {
   return defineOperator("flatMap", stepId, { up }, ({ up }) => {
     const shim = (xs: X[]): Y[] => {
-      const out: Y[] = [];
-      for (let i = 0; i < xs.length; i++) {
+      // Preallocated for one item out per item in (grows past it as needed), then trimmed.
+      const n = xs.length;
+      const out = new Array<Y>(n);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
         const ys = mapper(xs[i]);
         if (Array.isArray(ys)) {
-          for (let j = 0; j < ys.length; j++) out.push(ys[j]);
+          const m = ys.length;
+          for (let j = 0; j < m; j++) out[k++] = ys[j];
         } else if (ys != null && typeof (ys as Iterable<Y>)[Symbol.iterator] === "function") {
-          for (const y of ys) out.push(y);
+          for (const y of ys) out[k++] = y;
         } else {
           throw new TypeError(`\`flatMap\` mapper must return an iterable; got ${describeType(ys)}`);
         }
       }
+      if (k !== n) out.length = k;
       return out;
     };
     return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper") };

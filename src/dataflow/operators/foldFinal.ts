@@ -1,8 +1,12 @@
 import type { KeyedStream } from "../stream.js";
-import { StatefulLogic, type LogicResult } from "../stateful/logic.js";
-import { statefulWith } from "./stateful.js";
+import { StatefulBatchLogic, type LogicResult } from "../stateful/logic.js";
+import { statefulBatchWith } from "./stateful.js";
 
-class FoldLogic<V, S> extends StatefulLogic<V, S, S> {
+/** What `onBatch` returns: nothing to emit, keep the state (never mutated). */
+const KEEP: LogicResult<never> = Object.freeze([Object.freeze([]), false] as const);
+
+/** Folds a key's whole batch in one call: the same calls, in the same order, as folding item by item. */
+class FoldLogic<V, S> extends StatefulBatchLogic<V, S, S> {
   constructor(
     private readonly builder: () => S,
     private readonly folder: (state: S, value: V) => S,
@@ -12,13 +16,13 @@ class FoldLogic<V, S> extends StatefulLogic<V, S, S> {
     super();
   }
 
-  onItem(value: V): LogicResult<S> {
+  onBatch(values: V[]): LogicResult<S> {
     if (!this.has) {
       this.state = this.builder();
       this.has = true;
     }
-    this.state = this.folder(this.state as S, value);
-    return [[], false];
+    for (let i = 0; i < values.length; i++) this.state = this.folder(this.state as S, values[i]);
+    return KEEP;
   }
 
   override onEof(): LogicResult<S> {
@@ -55,7 +59,10 @@ export function foldFinal<V, S>(
   return foldFinalWith("foldFinal", stepId, up, builder, folder, "folder");
 }
 
-/** @internal `foldFinal` whose errors name the user's function `fn`. */
+/**
+ * @internal `foldFinal` whose errors name the user's function `fn`;
+ * `unordered` only when `builder` and `folder` are built-in (no user code).
+ */
 export function foldFinalWith<V, S>(
   opType: string,
   stepId: string,
@@ -63,6 +70,7 @@ export function foldFinalWith<V, S>(
   builder: () => S,
   folder: (state: S, value: V) => S,
   fn: string,
+  unordered = false,
 ): KeyedStream<S> {
-  return statefulWith(opType, stepId, up, (resume: S | undefined) => new FoldLogic(builder, folder, resume !== undefined, resume), fn);
+  return statefulBatchWith(opType, stepId, up, (resume: S | undefined) => new FoldLogic(builder, folder, resume !== undefined, resume), fn, unordered);
 }

@@ -59,14 +59,24 @@ export function statefulWith<V, W, S>(
   builder: (resume: S | undefined) => StatefulLogic<V, W, S>,
   fn: string,
 ): KeyedStream<W> {
-  return defineOperator(opType, stepId, { up }, ({ up }) => ({
-    down: coreStatefulBatch(
-      "stateful_batch",
-      up,
-      (resume: S | undefined) => new ItemLogicAdapter(builder, ItemLogicAdapter.build(builder, resume)),
-      fn,
-    ),
-  }), builtin).down;
+  return statefulBatchWith(opType, stepId, up, (resume: S | undefined) => new ItemLogicAdapter(builder, ItemLogicAdapter.build(builder, resume)), fn);
+}
+
+/**
+ * @internal The step a per-item stateful operator makes (`<stepId>.stateful_batch`),
+ * for built-in operators whose logic handles a key's whole batch in one call
+ * (no per-item adapter); errors are reported as calls of `fn`. `unordered`:
+ * the logic runs no user code on a batch (see the core spec).
+ */
+export function statefulBatchWith<V, W, S>(
+  opType: string,
+  stepId: string,
+  up: KeyedStream<V>,
+  builder: (resume: S | undefined) => StatefulBatchLogic<V, W, S>,
+  fn: string,
+  unordered = false,
+): KeyedStream<W> {
+  return defineOperator(opType, stepId, { up }, ({ up }) => ({ down: coreStatefulBatch("stateful_batch", up, builder, fn, unordered) }), builtin).down;
 }
 
 /**

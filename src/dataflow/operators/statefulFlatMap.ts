@@ -1,38 +1,55 @@
 import type { KeyedStream } from "../stream.js";
-import { StatefulLogic, type LogicResult } from "../stateful/logic.js";
-import { checkIterable, checkPair } from "../stateful/result.js";
-import { statefulWith } from "./stateful.js";
+import { describeType } from "../../errors.js";
+import { StatefulBatchLogic, type LogicResult } from "../stateful/logic.js";
+import { checkIterable } from "../stateful/result.js";
+import { statefulBatchWith } from "./stateful.js";
 
-class FlatMapLogic<V, W, S> extends StatefulLogic<V, W, S> {
+/**
+ * @internal A key's state and mapper, over a whole batch in one call: the
+ * same mapper calls, in the same order, as item by item. A state of
+ * `undefined` drops the key: the key's next value (in this batch or later)
+ * starts from `undefined`; the key is discarded if the batch ends so.
+ * `single`: the mapper returns `[state, value]` (statefulMap), else
+ * `[state, values]` (statefulFlatMap).
+ */
+export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> {
   constructor(
-    private readonly mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
+    private readonly mapper: (state: S | undefined, value: V) => readonly [S | undefined, unknown],
+    private readonly single: boolean,
     private readonly what: string,
     private state: S | undefined,
   ) {
     super();
   }
 
-  onItem(value: V): LogicResult<W> {
-    const [state, ws] = checkPair(this.mapper(this.state, value), `${this.what} must return a [state, values] pair`);
-    this.state = state as S | undefined;
-    return [checkIterable(ws, `${this.what} must return an iterable of values as the second element`) as Iterable<W>, state === undefined];
+  onBatch(values: V[]): LogicResult<W> {
+    const n = values.length;
+    // One value out per value in with `single`: preallocated.
+    const out: W[] = this.single ? new Array<W>(n) : [];
+    for (let i = 0; i < n; i++) {
+      const r = this.mapper(this.state, values[i]);
+      if (!Array.isArray(r) || r.length !== 2) {
+        throw new TypeError(`${this.what} must return ${this.single ? "a [state, value]" : "a [state, values]"} pair; got ${describeType(r)}`);
+      }
+      this.state = r[0] as S | undefined;
+      if (this.single) {
+        out[i] = r[1] as W;
+        continue;
+      }
+      const ws = r[1] as Iterable<W>;
+      if (Array.isArray(ws)) {
+        for (let j = 0; j < ws.length; j++) out.push(ws[j] as W);
+      } else {
+        for (const w of checkIterable(ws, `${this.what} must return an iterable of values as the second element`)) out.push(w as W);
+      }
+    }
+    return [out, this.state === undefined];
   }
 
   snapshot(): S {
     // Never undefined here: an undefined state discards the key before any snapshot.
     return this.state as S;
   }
-}
-
-/** @internal `statefulFlatMap` reporting shape errors as `what`. */
-export function statefulFlatMapWith<V, W, S>(
-  opType: string,
-  stepId: string,
-  up: KeyedStream<V>,
-  mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
-  what: string,
-): KeyedStream<W> {
-  return statefulWith(opType, stepId, up, (resume: S | undefined) => new FlatMapLogic<V, W, S>(mapper, what, resume), "mapper");
 }
 
 /**
@@ -58,5 +75,5 @@ export function statefulFlatMap<V, W, S>(
   up: KeyedStream<V>,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
 ): KeyedStream<W> {
-  return statefulFlatMapWith("statefulFlatMap", stepId, up, mapper, "`statefulFlatMap` mapper");
+  return statefulBatchWith("statefulFlatMap", stepId, up, (resume: S | undefined) => new MapStateLogic<V, W, S>(mapper, false, "`statefulFlatMap` mapper", resume), "mapper");
 }

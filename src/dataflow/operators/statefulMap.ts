@@ -1,6 +1,6 @@
 import type { KeyedStream } from "../stream.js";
-import { checkPair } from "../stateful/result.js";
-import { statefulFlatMapWith } from "./statefulFlatMap.js";
+import { MapStateLogic } from "./statefulFlatMap.js";
+import { statefulBatchWith } from "./stateful.js";
 
 /**
  * Per-key state updated by a function that returns the new state and one
@@ -27,9 +27,5 @@ export function statefulMap<V, W, S>(
   up: KeyedStream<V>,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
 ): KeyedStream<W> {
-  const what = "`statefulMap` mapper must return a [state, value] pair";
-  return statefulFlatMapWith("statefulMap", stepId, up, (state: S | undefined, value: V) => {
-    const [s, w] = checkPair(mapper(state, value), what);
-    return [s as S | undefined, [w as W]] as const;
-  }, "`statefulMap` mapper");
+  return statefulBatchWith("statefulMap", stepId, up, (resume: S | undefined) => new MapStateLogic<V, W, S>(mapper, true, "`statefulMap` mapper", resume), "mapper");
 }

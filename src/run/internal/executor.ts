@@ -15,6 +15,7 @@ import { InputNode, type PartitionReader } from "./sources.js";
 import { isThenable, stepFailure } from "./failure.js";
 import { isFixedPartitionedSink } from "../../outputs/sink.js";
 import { stableHash } from "../../internal/hash.js";
+import { checkWithDefaultSerde, defaultSerde } from "../../recovery/serde.js";
 import { ExchangeNode, routeFor, type PeerLink } from "./exchange.js";
 
 /** @internal How a run ended. */
@@ -41,6 +42,8 @@ export interface ExecutorOptions {
 }
 
 const NO_RESUME: ResumeStates = new Map();
+/** The `bytes` of a snapshot that was checked, not encoded (nobody stores it). */
+const NOT_ENCODED = new Uint8Array(0);
 const YIELD_EVERY_MS = 4;
 
 function makeNode(n: CoreNode): RuntimeNode {
@@ -63,7 +66,7 @@ function makeNode(n: CoreNode): RuntimeNode {
     case "inspectDebug":
       return new InspectNode(n.stepId, n.userStepId, s.inspector, s.fn);
     case "statefulBatch":
-      return new StatefulBatchNode(n.stepId, n.userStepId, s.builder, s.fn);
+      return new StatefulBatchNode(n.stepId, n.userStepId, s.builder, s.fn, s.unordered === true);
   }
 }
 
@@ -179,10 +182,12 @@ export class Executor {
       while (true) {
         if (signal?.aborted) return "stopped";
         let now = Date.now();
-        await this.fireTimers(now);
+        if (this.timersDue(now)) await this.fireTimers(now);
         for (const r of this.readers) {
           if (r.done || r.awake > now) continue;
-          const batch = await this.poll(r);
+          // Await only what is a Promise: a synchronous batch costs no microtask turn.
+          let batch = this.poll(r);
+          if (isThenable(batch)) batch = await batch;
           r.touched = true;
           if (batch === null) {
             await this.endPartition(r);
@@ -229,26 +234,38 @@ export class Executor {
     }
   }
 
+  /** Read a batch of `r`: an array, `null` at its end, or a Promise of either when the source is async. */
   protected poll(r: PartitionReader): unknown[] | null | Promise<unknown[] | null> {
-    const fail = (err: unknown): never => {
-      if (err instanceof AbortExecution) throw err;
-      throw stepFailure(err, "nextBatch", r.input.userStepId, { partition: r.name, epoch: this.ctx.epoch });
-    };
-    const check = (res: unknown): unknown[] | null => {
-      if (res === null) return null;
-      try {
-        return toArray(res, "nextBatch", `partition '${r.name}'`);
-      } catch (err) {
-        return fail(err);
-      }
-    };
     let res: unknown;
     try {
       res = r.part.nextBatch();
     } catch (err) {
-      fail(err);
+      throw this.pollFailure(err, r);
     }
-    return isThenable(res) ? Promise.resolve(res).then(check, fail) : check(res);
+    if (isThenable(res)) {
+      return Promise.resolve(res).then(
+        (x) => this.checkBatch(x, r),
+        (err: unknown) => {
+          throw this.pollFailure(err, r);
+        },
+      );
+    }
+    return this.checkBatch(res, r);
+  }
+
+  private checkBatch(res: unknown, r: PartitionReader): unknown[] | null {
+    if (res === null || Array.isArray(res)) return res;
+    try {
+      return toArray(res, "nextBatch", `partition '${r.name}'`);
+    } catch (err) {
+      throw this.pollFailure(err, r);
+    }
+  }
+
+  /** What a failed `nextBatch` of `r` throws: `AbortExecution` as is, else a `StepError`. */
+  private pollFailure(err: unknown, r: PartitionReader): unknown {
+    if (err instanceof AbortExecution) return err;
+    return stepFailure(err, "nextBatch", r.input.userStepId, { partition: r.name, epoch: this.ctx.epoch });
   }
 
   protected async endPartition(r: PartitionReader): Promise<void> {
@@ -280,6 +297,13 @@ export class Executor {
     }
   }
 
+  /** Whether a stateful node has a notification due at `now` (so `fireTimers` has work). */
+  protected timersDue(now: number): boolean {
+    const indexes = this.statefulIndexes;
+    for (let k = 0; k < indexes.length; k++) if ((this.nodes[indexes[k]] as StatefulBatchNode).hasDue(now)) return true;
+    return false;
+  }
+
   /** Fire due notifications of every stateful node, in topological order. */
   protected async fireTimers(now: number): Promise<void> {
     for (const i of this.statefulIndexes) {
@@ -302,23 +326,35 @@ export class Executor {
   }
 
   protected async closeEpoch(): Promise<void> {
-    const encoded = this.encodeEpoch();
-    if (this.options.onEpochClose !== undefined) await this.options.onEpochClose(this.ctx.epoch, encoded);
+    const hook = this.options.onEpochClose;
+    // Without a consumer (no recovery), snapshots are only checked: a state that could not be snapshotted fails the run all the same.
+    const encoded = this.encodeEpoch(hook !== undefined);
+    if (hook !== undefined) await hook(this.ctx.epoch, encoded);
     this.ctx.epoch++;
   }
 
-  /** Snapshot what changed this epoch and encode it with the flow's serde. */
-  protected encodeEpoch(): EncodedSnapshot[] {
+  /**
+   * Snapshot what changed this epoch and encode it with the flow's serde.
+   * With `needBytes` false, a state the default serde's check accepts is not
+   * encoded (its `bytes` are empty): the same errors, for less work.
+   */
+  protected encodeEpoch(needBytes = true): EncodedSnapshot[] {
     const entries: SnapshotEntry[] = [];
     for (const node of this.nodes) node.snapshot(entries);
     const serde = this.flow.stateSerde;
+    const checkOnly = !needBytes && serde === defaultSerde;
     const encoded: EncodedSnapshot[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];
       let bytes: Uint8Array | null = null;
       if (!e.discarded) {
         try {
-          bytes = serde.serialize(e.state);
+          if (checkOnly) {
+            checkWithDefaultSerde(e.state);
+            bytes = NOT_ENCODED;
+          } else {
+            bytes = serde.serialize(e.state);
+          }
         } catch (err) {
           const isKey = this.nodes.some((n) => n instanceof StatefulBatchNode && n.stepId === e.stepId);
           throw stepFailure(err, "snapshot", e.userStepId, isKey ? { key: e.stateKey } : { partition: e.stateKey });

@@ -21,6 +21,7 @@ import { Executor, type ExecutorOptions, type RunOutcome } from "./executor.js";
 import { ExchangeNode } from "./exchange.js";
 import { InputNode } from "./sources.js";
 import { FixedSinkNode } from "./sinks.js";
+import { isThenable } from "./failure.js";
 import type { StatefulBatchNode } from "./stateful.js";
 import type { FromWorker, PeerMessage, SnapshotMessage, ToWorker } from "./protocol.js";
 
@@ -101,12 +102,13 @@ export class ParallelExecutor extends Executor {
           continue;
         }
         let now = Date.now();
-        await this.fireTimers(now);
+        if (this.timersDue(now)) await this.fireTimers(now);
         let read = false;
         if (!waitingForBarrier) {
           for (const r of this.readers) {
             if (r.done || r.awake > now) continue;
-            const batch = await this.poll(r);
+            let batch = this.poll(r);
+            if (isThenable(batch)) batch = await batch;
             r.touched = true;
             if (batch === null) {
               await this.endPartition(r);

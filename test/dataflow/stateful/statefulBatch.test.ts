@@ -188,6 +188,38 @@ describe("op.statefulBatch", () => {
     ]);
   });
 
+  it.each([0, 10_000])("calls keys in sorted order in every batch, as keys come, go and come back (epochInterval %d)", async (epochInterval) => {
+    // Batches of 40 items over a pool of keys that grows, with discards, so
+    // the step switches between sorting by string and by cached rank. Each
+    // value is its key, and "!" to discard it.
+    let seed = 11;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) >>> 0);
+    const items: (readonly [string, string])[] = [];
+    for (let b = 0; b < 60; b++) {
+      const pool = b < 20 ? 30 : b < 40 ? 30 + (b - 20) : 50;
+      for (let i = 0; i < 40; i++) {
+        const key = `k${next() % pool}`;
+        items.push([key, next() % 7 === 0 ? `${key}!` : key]);
+      }
+    }
+    const calls: string[] = [];
+    class Recorder extends StatefulBatchLogic<string, never, number> {
+      onBatch(values: string[]): LogicResult<never> {
+        calls.push(values[0].replace("!", ""));
+        return [[], values.some((v) => v.endsWith("!")) ? StatefulBatchLogic.DISCARD : StatefulBatchLogic.RETAIN];
+      }
+      snapshot(): number {
+        return 0;
+      }
+    }
+    const flow = new Dataflow("f");
+    flow.input("in", new TestingSource(items, 40)).statefulBatch("sb", () => new Recorder()).output("out", new TestingSink([]));
+    await runMain(flow, { epochInterval });
+    const expected: string[] = [];
+    for (let b = 0; b < 60; b++) expected.push(...[...new Set(items.slice(b * 40, b * 40 + 40).map((kv) => kv[0]))].sort());
+    expect(calls).toEqual(expected);
+  });
+
   describe("errors", () => {
     const badItem = async (item: unknown): Promise<StepError> => {
       const flow = new Dataflow("f");

@@ -42,7 +42,9 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
   private readonly clock: ClockLogic<V, unknown>;
   private readonly windower: WindowerLogic<unknown>;
   private readonly logics = new Map<number, WindowLogic<V, W, S>>();
-  private readonly queue: (readonly [number, V])[];
+  /** Values waiting for the watermark, by timestamp: `queue[head..]` (applied ones are dropped lazily). */
+  private queue: (readonly [number, V])[];
+  private head = 0;
 
   constructor(
     private readonly config: WindowConfig<V, W, S>,
@@ -89,31 +91,42 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
   /** When the next window closes or the next queued value is due (system time). */
   override notifyAt(): Date | undefined {
     let next = this.windower.nextClose() ?? Infinity;
-    if (this.queue.length > 0 && this.queue[0][0] < next) next = this.queue[0][0];
+    if (this.head < this.queue.length && this.queue[this.head][0] < next) next = this.queue[this.head][0];
     return Number.isFinite(next) ? this.clock.toSystem(next) : undefined;
   }
 
   snapshot(): WindowKeyState {
     const logics = new Map<number, unknown>();
     for (const [id, logic] of this.logics) logics.set(id, logic.snapshot());
-    return { clock: this.clock.snapshot(), windower: this.windower.snapshot(), logics, queue: this.queue.slice() };
+    return { clock: this.clock.snapshot(), windower: this.windower.snapshot(), logics, queue: this.queue.slice(this.head) };
   }
 
   /** Nothing left to remember: no window, no queued value, no clock state. */
   private isEmpty(): boolean {
-    return this.queue.length === 0 && this.windower.isEmpty() && this.clock.isEmpty();
+    return this.head === this.queue.length && this.windower.isEmpty() && this.clock.isEmpty();
   }
 
   /** Apply queued values the watermark has passed, in timestamp order, then close windows. */
   private advance(watermark: number, out: WindowEvent[]): void {
     const queue = this.queue;
-    let n = 0;
+    const from = this.head;
+    let n = from;
     while (n < queue.length && queue[n][0] <= watermark) n++;
-    if (n > 0) {
-      for (const [ts, value] of queue.splice(0, n)) {
+    if (n > from) {
+      // Taken off the queue first (moving `head`, not shifting the array), then applied.
+      this.head = n;
+      for (let i = from; i < n; i++) {
+        const [ts, value] = queue[i];
         // Windows ending before this value close before it is applied: event-time order.
         this.close(ts, out);
         this.insert(ts, value, out);
+      }
+      if (this.head === queue.length) {
+        this.queue = [];
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= queue.length) {
+        this.queue = queue.slice(this.head);
+        this.head = 0;
       }
     }
     this.close(watermark, out);
@@ -122,7 +135,7 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
   /** Queue a value by timestamp, after values with the same timestamp. */
   private enqueue(ts: number, value: V): void {
     const queue = this.queue;
-    let lo = 0;
+    let lo = this.head;
     let hi = queue.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
