@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { cliMain, initDbDir, RecoveryConfig, StepError } from "../../dist/index.js";
 
@@ -45,6 +46,22 @@ describe("several workers", () => {
     const two = await runOn("keyed", 2, { epochInterval: 0 });
     expect(sorted(two.items)).toEqual(sorted(one.items));
   }, 60_000);
+
+  it("closes epochs on the interval, not back to back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-par-epochs-"));
+    initDbDir(dir, 2);
+    const t0 = Date.now();
+    const { items } = await runOn("keyed", 2, { epochInterval: 60_000, recovery: new RecoveryConfig(dir) });
+    expect(items.length).toBe(1200);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    // A run shorter than the interval commits one epoch: the final one.
+    for (const f of ["part-0.sqlite3", "part-1.sqlite3"]) {
+      const db = new Database(join(dir, f), { readonly: true });
+      const epochs = db.prepare("SELECT commit_epoch FROM commits ORDER BY commit_epoch").pluck().all();
+      db.close();
+      expect(epochs).toEqual([1]);
+    }
+  });
 
   it("passes each worker its index and the worker count", async () => {
     const { items } = await runOn("whoAmI", 3);

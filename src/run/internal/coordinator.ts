@@ -72,6 +72,7 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
       workerCount: n,
       epochInterval: options.epochInterval,
       startEpoch: epoch,
+      recovery: store !== undefined,
       states,
       ports: mine,
     };
@@ -121,7 +122,9 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
       if (inBarrier || finalCommitted || listedCount < n || outcome !== "eof") return;
       const doneInputs = globallyDone();
       const final = doneInputs.length === allInputs.length;
-      if (!final && !wantBarrier && options.epochInterval === 0) return;
+      // An epoch closes when its interval elapsed (the timer) or, with `epochInterval: 0`, when a worker
+      // read a round of batches; or when every input ended.
+      if (!final && !wantBarrier) return;
       inBarrier = true;
       wantBarrier = false;
       post({ t: "barrier", epoch, doneInputs, final });
