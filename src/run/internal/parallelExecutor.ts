@@ -50,6 +50,8 @@ export class ParallelExecutor extends Executor {
     flow: CompiledFlow,
     options: ExecutorOptions,
     private readonly channels: WorkerChannels,
+    /** Whether the coordinator stores snapshots; without recovery they are only checked. */
+    private readonly storing: boolean,
   ) {
     super(flow, options);
     this.exchanges = this.nodes.filter((n): n is ExchangeNode => n instanceof ExchangeNode);
@@ -198,9 +200,12 @@ export class ParallelExecutor extends Executor {
         }
       }
     }
-    const entries: SnapshotMessage[] = this.encodeEpoch().map((e) => ({ stepId: e.stepId, stateKey: e.stateKey, bytes: e.bytes }));
+    const encoded = this.encodeEpoch(this.storing);
+    const entries: SnapshotMessage[] = this.storing ? encoded.map((e) => ({ stepId: e.stepId, stateKey: e.stateKey, bytes: e.bytes })) : [];
     this.channels.toCoordinator({ t: "snapshots", worker: this.ctx.worker, epoch, entries });
-    while (this.committedEpoch < epoch) {
+    // The snapshot is taken: go on with the next epoch while the coordinator commits this one
+    // (what a crash loses meanwhile is re-done from the last commit). Nodes close only after the final commit.
+    while (b.final && this.committedEpoch < epoch) {
       if (this.stopping) throw new StopRequested();
       await this.sleep(Infinity);
     }

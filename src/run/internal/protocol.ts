@@ -27,6 +27,8 @@ export interface WorkerData {
   readonly workerCount: number;
   readonly epochInterval: number;
   readonly startEpoch: number;
+  /** Whether the run stores snapshots (without recovery they are only checked, never encoded or sent). */
+  readonly recovery: boolean;
   /** Encoded resume states: step id, then key and bytes. */
   readonly states: [string, [string, Uint8Array][]][];
   /** A port to each other worker, by worker index (`null` at this worker's own index). */

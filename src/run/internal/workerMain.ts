@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       toCoordinator: send,
       toPeer: (w, msg) => ports[w]!.postMessage(msg),
     },
+    data.recovery,
   );
   ports.forEach((p: MessagePort | null) => p?.on("message", (msg: PeerMessage) => executor.onPeer(msg)));
 
