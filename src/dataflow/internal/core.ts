@@ -8,15 +8,20 @@
  */
 import type { Stream } from "../stream.js";
 import { defineCore } from "./operator.js";
+import type { PerItem } from "./steps.js";
 
-/** @internal `flatMapBatch` calling `mapper`, reported as function `fn`. */
+/**
+ * @internal `flatMapBatch` calling `mapper`, reported as function `fn`;
+ * `perItem` when `mapper` only applies that per-item function (see {@link PerItem}).
+ */
 export function coreFlatMapBatch<X, Y>(
   stepId: string,
   up: Stream<X>,
   mapper: (xs: X[]) => Iterable<Y> | Promise<Iterable<Y>>,
   fn: string,
+  perItem?: PerItem,
 ): Stream<Y> {
-  const spec = { kind: "flatMapBatch", mapper: mapper as (xs: unknown[]) => Iterable<unknown>, fn } as const;
+  const spec = { kind: "flatMapBatch", mapper: mapper as (xs: unknown[]) => Iterable<unknown>, fn, perItem } as const;
   return defineCore("flatMapBatch", stepId, { up }, spec, ["down"]).down;
 }
 

@@ -8,11 +8,29 @@
 import type { DynamicSink, FixedPartitionedSink } from "../../outputs/sink.js";
 import type { DynamicSource, FixedPartitionedSource } from "../../inputs/source.js";
 
+/**
+ * @internal What a per-item `flatMapBatch` does to each item: `map` (emit
+ * `fn(x)`), `filter` (keep `x` when `fn(x)` is `true`; not a boolean fails),
+ * `filterMap` (emit `fn(x)` unless `undefined`), `flatMap` (emit every item
+ * of the iterable `fn(x)`), `keyOn` (emit `[fn(x), x]`; a key that is not a
+ * string fails). The batch mapper of the same step must do exactly that.
+ */
+export interface PerItem {
+  readonly kind: "map" | "filter" | "filterMap" | "flatMap" | "keyOn";
+  readonly fn: (x: never) => unknown;
+}
+
 /** @internal What the executor needs to run one core operator. */
 export type CoreSpec =
   | { readonly kind: "input"; readonly source: FixedPartitionedSource<unknown, unknown> | DynamicSource<unknown> }
   | { readonly kind: "output"; readonly sink: FixedPartitionedSink<unknown, unknown> | DynamicSink<unknown> }
-  | { readonly kind: "flatMapBatch"; readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>; readonly fn: string }
+  | {
+      readonly kind: "flatMapBatch";
+      readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>;
+      readonly fn: string;
+      /** Set when `mapper` only applies a per-item function: lets the executor fuse a chain of such steps. */
+      readonly perItem?: PerItem;
+    }
   | { readonly kind: "branch"; readonly predicate: (x: unknown) => unknown; readonly fn: string }
   | { readonly kind: "merge" }
   | { readonly kind: "redistribute" }

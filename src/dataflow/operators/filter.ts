@@ -39,6 +39,6 @@ export function filter<X>(stepId: string, up: Stream<X>, predicate: (x: X) => bo
       if (k !== n) out.length = k;
       return out;
     };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "predicate") };
+    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "predicate", { kind: "filter", fn: predicate }) };
   }, builtin).down;
 }

@@ -33,6 +33,6 @@ export function filterMap<X, Y>(stepId: string, up: Stream<X>, mapper: (x: X) =>
       if (k !== n) out.length = k;
       return out;
     };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper") };
+    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper", { kind: "filterMap", fn: mapper }) };
   }, builtin).down;
 }

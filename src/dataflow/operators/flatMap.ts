@@ -39,6 +39,6 @@ export function flatMap<X, Y>(stepId: string, up: Stream<X>, mapper: (x: X) => I
       if (k !== n) out.length = k;
       return out;
     };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper") };
+    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper", { kind: "flatMap", fn: mapper }) };
   }, builtin).down;
 }

@@ -20,12 +20,15 @@ import { flatMap } from "./flatMap.js";
  */
 export function flatMapValue<V, W>(stepId: string, up: KeyedStream<V>, mapper: (v: V) => Iterable<W>): KeyedStream<W> {
   return defineOperator("flatMapValue", stepId, { up }, ({ up }) => ({
-    down: flatMap("flat_map", up, function* (kv): Iterable<readonly [string, W]> {
+    down: flatMap("flat_map", up, (kv): (readonly [string, W])[] => {
       const ws = mapper(kv[1]);
       if (ws == null || typeof (ws as Iterable<W>)[Symbol.iterator] !== "function") {
         throw new TypeError(`\`flatMapValue\` mapper must return an iterable; got ${describeType(ws)}`);
       }
-      for (const w of ws) yield [kv[0], w];
+      // An array, not a generator: cheaper per item, and the items are consumed at once anyway.
+      const out: (readonly [string, W])[] = [];
+      for (const w of ws) out.push([kv[0], w]);
+      return out;
     }),
   }), builtin).down;
 }

@@ -33,6 +33,6 @@ export function keyOn<X>(stepId: string, up: Stream<X>, key: (x: X) => string): 
       }
       return out;
     };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "key") };
+    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "key", { kind: "keyOn", fn: key }) };
   }, builtin).down;
 }

@@ -24,6 +24,6 @@ export function map<X, Y>(stepId: string, up: Stream<X>, mapper: (x: X) => Y): S
       for (let i = 0; i < n; i++) out[i] = mapper(xs[i]);
       return out;
     };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper") };
+    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper", { kind: "map", fn: mapper }) };
   }, builtin).down;
 }

@@ -56,7 +56,7 @@ function makeNode(n: CoreNode): RuntimeNode {
         ? new FixedSinkNode(n.stepId, n.userStepId, s.sink)
         : new DynamicSinkNode(n.stepId, n.userStepId, s.sink);
     case "flatMapBatch":
-      return new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn);
+      return new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn, s.perItem);
     case "branch":
       return new BranchNode(n.stepId, n.userStepId, s.predicate, s.fn);
     case "merge":
@@ -111,8 +111,27 @@ export class Executor {
       this.upstreamInputs.push([...ups]);
     });
     if (options.workerCount > 1) this.spliceExchanges();
+    this.fuseChains();
     this.eofDone = this.nodes.map(() => false);
     this.ctx = { epoch: options.startEpoch ?? 1, worker: options.worker, workerCount: options.workerCount };
+  }
+
+  /** Run every chain of per-item steps (each the only consumer of the one before) as one loop. */
+  private fuseChains(): void {
+    const absorbed = new Set<RuntimeNode>();
+    for (const node of this.nodes) {
+      if (!(node instanceof FlatMapBatchNode) || node.perItem === undefined || absorbed.has(node)) continue;
+      const next: FlatMapBatchNode[] = [];
+      let last: RuntimeNode = node;
+      while (last.downs[0].length === 1) {
+        const down = last.downs[0][0];
+        if (!(down instanceof FlatMapBatchNode) || down.perItem === undefined) break;
+        next.push(down);
+        absorbed.add(down);
+        last = down;
+      }
+      if (next.length > 0) node.fuse(next);
+    }
   }
 
   /**

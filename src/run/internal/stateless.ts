@@ -7,6 +7,8 @@
 import { describeType } from "../../errors.js";
 import { RuntimeNode, type RunContext } from "./node.js";
 import { isThenable, stepFailure } from "./failure.js";
+import { fuseStages, StageFailure } from "./fuse.js";
+import type { PerItem } from "../../dataflow/internal/steps.js";
 
 /** @internal Turn what a mapper returned into an array, or fail clearly. */
 export function toArray(result: unknown, fn: string, what: string): unknown[] {
@@ -19,13 +21,30 @@ export function toArray(result: unknown, fn: string, what: string): unknown[] {
 
 /** @internal `flatMapBatch`: the mapper once per batch. */
 export class FlatMapBatchNode extends RuntimeNode {
+  /** The steps whose per-item functions this node runs in one loop (set by {@link FlatMapBatchNode.fuse}). */
+  private fused: FlatMapBatchNode[] | undefined;
+
   constructor(
     stepId: string,
     userStepId: string,
-    private readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>,
+    private mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>,
     private readonly fn: string,
+    /** Set when the mapper only applies a per-item function. */
+    readonly perItem?: PerItem,
   ) {
     super(stepId, userStepId, 1);
+  }
+
+  /**
+   * Run this step and the per-item steps `next` (each the only consumer of
+   * the one before) as one loop, emitting to the last one's consumers. The
+   * nodes of `next` stay in the graph and receive nothing.
+   */
+  fuse(next: FlatMapBatchNode[]): void {
+    const chain = [this, ...next];
+    this.mapper = fuseStages(chain.map((n) => n.perItem!));
+    this.fused = chain;
+    this.downs[0] = next[next.length - 1].downs[0];
   }
 
   process(items: unknown[], ctx: RunContext): void | Promise<void> {
@@ -33,6 +52,10 @@ export class FlatMapBatchNode extends RuntimeNode {
     try {
       out = this.mapper(items);
     } catch (err) {
+      if (err instanceof StageFailure) {
+        const at = this.fused![err.stage];
+        throw stepFailure(err.cause, at.fn, at.userStepId, { epoch: ctx.epoch });
+      }
       throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
     }
     if (isThenable(out)) {

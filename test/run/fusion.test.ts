@@ -1,0 +1,123 @@
+// Chains of per-item steps run as one compiled loop: same items, same order,
+// same errors naming the step, as when each step runs on its own.
+import { describe, expect, it } from "vitest";
+import { Dataflow, StepError } from "../../src/index.js";
+import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js";
+import { fuseStages, StageFailure } from "../../src/run/internal/fuse.js";
+
+async function failure(flow: Dataflow): Promise<StepError> {
+  const err = await runMain(flow).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(StepError);
+  return err as StepError;
+}
+
+describe("fused chains of per-item steps", () => {
+  it("give the items of the steps run one by one, in order", async () => {
+    const out: (readonly [string, number])[] = [];
+    const flow = new Dataflow("f");
+    flow
+      .input("in", new TestingSource([1, 2, 3, 4, 5, 6, 7, 8], 3))
+      .map("double", (x) => x * 2)
+      .filter("not_8", (x) => x !== 8)
+      // A non-array iterable, an empty one, and several items per input.
+      .flatMap("spread", (x) => (x % 4 === 0 ? new Set([x, x + 1]) : x === 6 ? [] : [x]))
+      .filterMap("odd_gone", (x) => (x % 2 === 1 ? undefined : x))
+      .keyOn("key", (x) => `k${x % 3}`)
+      .mapValue("plus", (x) => x + 0.5)
+      .output("out", new TestingSink(out));
+    await runMain(flow);
+    const expected = [2, 4, 6, 8, 10, 12, 14, 16]
+      .filter((x) => x !== 8)
+      .flatMap((x) => (x % 4 === 0 ? [x, x + 1] : x === 6 ? [] : [x]))
+      .filter((x) => x % 2 === 0)
+      .map((x) => [`k${x % 3}`, x + 0.5] as const);
+    expect(out).toEqual(expected);
+  });
+
+  it("fan out to several consumers with their own arrays", async () => {
+    const a: number[] = [];
+    const b: number[] = [];
+    const flow = new Dataflow("fan");
+    const s = flow.input("in", new TestingSource([1, 2, 3])).map("m", (x) => x + 1);
+    s.map("a", (x) => x * 10).output("out_a", new TestingSink(a));
+    s.filter("b", (x) => x > 2).map("b2", (x) => -x).output("out_b", new TestingSink(b));
+    await runMain(flow);
+    expect(a).toEqual([20, 30, 40]);
+    expect(b).toEqual([-3, -4]);
+  });
+
+  it("name the step whose function threw, with its cause", async () => {
+    const flow = new Dataflow("err");
+    flow
+      .input("in", new TestingSource([1, 2, 3]))
+      .map("first", (x) => x)
+      .map("second", (x) => {
+        if (x === 2) throw new RangeError("two is bad");
+        return x;
+      })
+      .filter("third", () => true)
+      .output("out", new TestingSink([]));
+    const err = await failure(flow);
+    expect(err.stepId).toBe("err.second");
+    expect(err.message).toContain("error calling `mapper` in step 'err.second'");
+    expect(err.cause).toBeInstanceOf(RangeError);
+  });
+
+  it("report a filter predicate that returns no boolean, a flatMap mapper that returns no iterable, a key that is no string", async () => {
+    const filterFlow = new Dataflow("p");
+    filterFlow
+      .input("in", new TestingSource([1]))
+      .map("m", (x) => x)
+      .filter("bad", (() => 1) as unknown as (x: number) => boolean)
+      .output("out", new TestingSink([]));
+    const e1 = await failure(filterFlow);
+    expect(e1.stepId).toBe("p.bad");
+    expect(e1.message).toContain("`filter` predicate must return a boolean; got number");
+
+    const flatFlow = new Dataflow("q");
+    flatFlow
+      .input("in", new TestingSource([1]))
+      .map("m", (x) => x)
+      .flatMap("bad", (() => 5) as unknown as (x: number) => number[])
+      .output("out", new TestingSink([]));
+    const e2 = await failure(flatFlow);
+    expect(e2.stepId).toBe("q.bad");
+    expect(e2.message).toContain("`flatMap` mapper must return an iterable; got number");
+
+    const keyFlow = new Dataflow("r");
+    keyFlow
+      .input("in", new TestingSource([1]))
+      .map("m", (x) => x)
+      .keyOn("bad", (() => 7) as unknown as (x: number) => string)
+      .output("out", new TestingSink([]));
+    const e3 = await failure(keyFlow);
+    expect(e3.stepId).toBe("r.bad");
+    expect(e3.message).toContain("`keyOn` key function must return a string; got number");
+  });
+
+  it("compile one loop per chain shape and keep each chain's functions apart", () => {
+    const double = fuseStages([
+      { kind: "map", fn: (x: number) => x * 2 },
+      { kind: "filter", fn: (x: number) => x > 2 },
+    ] as never);
+    const negate = fuseStages([
+      { kind: "map", fn: (x: number) => -x },
+      { kind: "filter", fn: (x: number) => x < 0 },
+    ] as never);
+    expect(double([1, 2, 3])).toEqual([4, 6]);
+    expect(negate([1, 2, 3])).toEqual([-1, -2, -3]);
+    const failing = fuseStages([
+      { kind: "map", fn: (x: number) => x },
+      { kind: "map", fn: () => { throw new Error("boom"); } },
+    ] as never);
+    const thrown = (() => {
+      try {
+        failing([1]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(StageFailure);
+    expect(thrown).toMatchObject({ stage: 1 });
+  });
+});
