@@ -240,7 +240,11 @@ class TestingSourcePartition<X> extends StatefulSourcePartition<X, number> {
         const start = this.#index;
         const end = Math.min(array.length, start + this.batchSize - out.length);
         let i = start;
-        while (i < end && !isMarker(array[i])) i++;
+        // Primitives are never markers: only objects need the class checks.
+        for (; i < end; i++) {
+          const x = array[i];
+          if (typeof x === "object" && x !== null && isMarker(x)) break;
+        }
         if (out.length === 0) out = array.slice(start, i) as X[];
         else for (let j = start; j < i; j++) out.push(array[j] as X);
         this.#index = i;
