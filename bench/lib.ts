@@ -271,3 +271,27 @@ export async function timeSide(items: number, warm: () => Promise<unknown> | unk
   const cpu = process.cpuUsage(cpu0);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRss: process.resourceUsage().maxRSS * 1024, items, check };
 }
+
+/**
+ * In a side's child process, for workloads whose run takes milliseconds:
+ * run `body` for `warmMs` (the JIT reaches its steady state), then for at
+ * least `measureMs` (and 5 runs), and return the mean run as the sample. A
+ * single run of a few milliseconds would mostly measure timer resolution,
+ * one stray GC, or a JIT tier-up.
+ */
+export async function timeRepeated(items: number, body: () => Promise<string> | string, warmMs = 1000, measureMs = 500): Promise<Sample> {
+  const w0 = performance.now();
+  for (let i = 0; i < 3 || performance.now() - w0 < warmMs; i++) await body();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let runs = 0;
+  const checks = new Set<string>();
+  while (runs < 5 || performance.now() - t0 < measureMs) {
+    checks.add(await body());
+    runs++;
+  }
+  const wallMs = (performance.now() - t0) / runs;
+  const cpu = process.cpuUsage(cpu0);
+  const check = checks.size === 1 ? [...checks][0] : `UNSTABLE ${[...checks].join(" | ")}`;
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 / runs, peakRss: process.resourceUsage().maxRSS * 1024, items, check };
+}

@@ -57,7 +57,9 @@ const digestOf = (count: number, sum: number): string => `${count} means, sum ${
 async function runSluice(rows: string[], p: W3Params): Promise<string> {
   let sum = 0;
   const sink = new NullSink<readonly [string, number]>((means) => {
-    for (let i = 0; i < means.length; i++) sum += means[i][1];
+    let s = 0; // a local, as in the hand-written loop (see W1)
+    for (let i = 0; i < means.length; i++) s += means[i][1];
+    sum += s;
   });
   const flow = new Dataflow("w3");
   flow.input("in", new TestingSource(rows, p.batch)).map("parse", parse).statefulMap("agg", aggregate).output("out", sink);
