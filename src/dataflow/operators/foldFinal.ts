@@ -1,9 +1,10 @@
 import type { KeyedStream } from "../stream.js";
 import { StatefulBatchLogic, type LogicResult } from "../stateful/logic.js";
 import { statefulBatchWith } from "./stateful.js";
+import { RETAIN_NOTHING } from "../stateful/result.js";
 
 /** What `onBatch` returns: nothing to emit, keep the state (never mutated). */
-const KEEP: LogicResult<never> = Object.freeze([Object.freeze([]), false] as const);
+const KEEP = RETAIN_NOTHING;
 
 /** Folds a key's whole batch in one call: the same calls, in the same order, as folding item by item. */
 class FoldLogic<V, S> extends StatefulBatchLogic<V, S, S> {

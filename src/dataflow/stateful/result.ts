@@ -7,6 +7,12 @@
 import { describeType } from "../../errors.js";
 import type { LogicResult } from "./logic.js";
 
+/**
+ * @internal The result "emit nothing, keep the state", shared (frozen) by
+ * built-in logics: the stateful node recognizes it without checking it.
+ */
+export const RETAIN_NOTHING: LogicResult<never> = Object.freeze([Object.freeze([]) as never[], false] as const);
+
 /** @internal Check a `[iterable, boolean]` logic result. */
 export function checkLogicResult(r: unknown, method: string): LogicResult<unknown> {
   if (

@@ -6,8 +6,8 @@
  * @internal
  */
 import { describeType } from "../../errors.js";
-import type { LogicResult, StatefulBatchLogic } from "../../dataflow/stateful/logic.js";
-import { checkLogicResult as checkResult } from "../../dataflow/stateful/result.js";
+import { StatefulBatchLogic, type LogicResult } from "../../dataflow/stateful/logic.js";
+import { checkLogicResult as checkResult, RETAIN_NOTHING } from "../../dataflow/stateful/result.js";
 import { RuntimeNode, type RunContext, type SnapshotEntry } from "./node.js";
 import { stepFailure } from "./failure.js";
 import { TimerHeap } from "./timerHeap.js";
@@ -30,15 +30,11 @@ interface KeyEntry {
   logic: Logic | undefined;
   touched: boolean;
   rank: number;
+  /** Whether the logic has a `notifyAt` of its own (else it never asks for a timer, and is not asked). */
+  timed: boolean;
 }
 
-/**
- * An `unordered` step with more keys than this still sorts each batch: with
- * state much larger than the CPU caches, visiting keys in sorted order (the
- * order their state was created in) saves more cache misses than the sort
- * costs (measured: W2 with 700,000 words).
- */
-const UNSORTED_MAX_KEYS = 1 << 16;
+const BASE_NOTIFY_AT = StatefulBatchLogic.prototype.notifyAt;
 
 /** Batches larger than this (distinct keys) are always sorted by string: ranks are packed with 20-bit indexes. */
 const MAX_RANKED_BATCH = 1 << 20;
@@ -81,19 +77,37 @@ export class StatefulBatchNode extends RuntimeNode {
   open(resume: ResumeStates, ctx: RunContext): void {
     for (const key of sortKeys([...resume.keys()])) {
       const logic = this.build(key, resume.get(key), ctx);
-      this.keys.set(key, { logic, touched: false, rank: -1 });
-      this.schedule(key, logic, ctx);
+      const entry: KeyEntry = { logic, touched: false, rank: -1, timed: logic.notifyAt !== BASE_NOTIFY_AT };
+      this.keys.set(key, entry);
+      if (entry.timed) this.schedule(key, logic, ctx);
     }
   }
 
+  private badItem(kv: unknown, ctx: RunContext): never {
+    const err = new TypeError(`stateful steps need [key, value] items with a string key; got ${describeType(kv)}`);
+    throw stepFailure(err, this.fn || "onBatch", this.userStepId, { epoch: ctx.epoch });
+  }
+
   process(items: unknown[], ctx: RunContext): void {
+    if (this.unordered) {
+      // Built-in logics only (no user code sees how values are grouped or in which key order):
+      // one call per item, without grouping or sorting the batch. Measured on W2 (700,000 words),
+      // this beats visiting keys in sorted order for cache locality.
+      const out: unknown[] = [];
+      const one: unknown[] = [undefined];
+      for (let i = 0; i < items.length; i++) {
+        const kv = items[i] as readonly [string, unknown];
+        if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") this.badItem(kv, ctx);
+        one[0] = kv[1];
+        this.call(kv[0], ON_BATCH, one, out, ctx);
+      }
+      this.emit(0, out);
+      return;
+    }
     const groups = new Map<string, unknown[]>();
     for (let i = 0; i < items.length; i++) {
       const kv = items[i] as readonly [string, unknown];
-      if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") {
-        const err = new TypeError(`stateful steps need [key, value] items with a string key; got ${describeType(kv)}`);
-        throw stepFailure(err, this.fn || "onBatch", this.userStepId, { epoch: ctx.epoch });
-      }
+      if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") this.badItem(kv, ctx);
       const group = groups.get(kv[0]);
       if (group === undefined) groups.set(kv[0], [kv[1]]);
       else group.push(kv[1]);
@@ -125,11 +139,6 @@ export class StatefulBatchNode extends RuntimeNode {
         this.emit(0, out);
         return;
       }
-    }
-    if (this.unordered && this.keys.size <= UNSORTED_MAX_KEYS) {
-      for (const [key, group] of groups) this.call(key, ON_BATCH, group, out, ctx);
-      this.emit(0, out);
-      return;
     }
     const keys = sortKeys([...groups.keys()]);
     this.newKeys = 0;
@@ -242,23 +251,29 @@ export class StatefulBatchNode extends RuntimeNode {
   ): void {
     let entry = known;
     if (entry === undefined) {
-      entry = { logic: this.build(key, undefined, ctx), touched: false, rank: -1 };
+      const logic = this.build(key, undefined, ctx);
+      entry = { logic, touched: false, rank: -1, timed: logic.notifyAt !== BASE_NOTIFY_AT };
       this.keys.set(key, entry);
       this.ranked = false;
       this.newKeys++;
     } else if (entry.logic === undefined) {
       entry.logic = this.build(key, undefined, ctx);
+      entry.timed = entry.logic.notifyAt !== BASE_NOTIFY_AT;
     }
     const logic = entry.logic!;
     let result: LogicResult<unknown>;
     try {
       const r = method === ON_BATCH ? logic.onBatch(values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
-      result = checkResult(r, METHODS[method]);
-      const emitted = result[0];
-      if (Array.isArray(emitted)) {
-        for (let i = 0; i < emitted.length; i++) out.push([key, emitted[i]]);
+      if (r === RETAIN_NOTHING) {
+        result = r;
       } else {
-        for (const w of emitted) out.push([key, w]);
+        result = checkResult(r, METHODS[method]);
+        const emitted = result[0];
+        if (Array.isArray(emitted)) {
+          for (let i = 0; i < emitted.length; i++) out.push([key, emitted[i]]);
+        } else {
+          for (const w of emitted) out.push([key, w]);
+        }
       }
     } catch (err) {
       throw stepFailure(err, method === ON_BATCH && this.fn !== "" ? this.fn : METHODS[method], this.userStepId, { key, epoch: ctx.epoch });
@@ -270,7 +285,7 @@ export class StatefulBatchNode extends RuntimeNode {
     if (result[1]) {
       entry.logic = undefined;
       this.due.delete(key);
-    } else {
+    } else if (entry.timed) {
       this.schedule(key, logic, ctx);
     }
   }
