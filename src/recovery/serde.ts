@@ -5,6 +5,7 @@
  */
 import { types } from "node:util";
 import { deserialize as v8Deserialize, serialize as v8Serialize } from "node:v8";
+import { encodePlain, isSimplePlain } from "./plainEncoder.js";
 
 /**
  * Turns snapshots (of keyed state and of source and sink partitions) into
@@ -110,6 +111,8 @@ function check(value: unknown, path: string, seen: Set<object>, vouch?: { sure: 
  */
 export const defaultSerde: StateSerde = {
   serialize(state: unknown): Uint8Array {
+    const plain = encodePlain(state);
+    if (plain !== undefined) return plain;
     check(state, "state", new Set());
     return v8Serialize(state);
   },
@@ -125,6 +128,7 @@ export const defaultSerde: StateSerde = {
  * that could not be snapshotted. Throws what `serialize` throws.
  */
 export function checkWithDefaultSerde(state: unknown): void {
+  if (isSimplePlain(state)) return;
   const vouch = { sure: true };
   check(state, "state", new Set(), vouch);
   if (!vouch.sure) v8Serialize(state);
