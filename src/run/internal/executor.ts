@@ -359,7 +359,7 @@ export class Executor {
    */
   protected encodeEpoch(needBytes = true): EncodedSnapshot[] {
     const entries: SnapshotEntry[] = [];
-    for (const node of this.nodes) node.snapshot(entries);
+    for (const node of this.nodes) node.snapshot(entries, needBytes);
     const serde = this.flow.stateSerde;
     const checkOnly = !needBytes && serde === defaultSerde;
     const encoded: EncodedSnapshot[] = new Array(entries.length);

@@ -61,8 +61,8 @@ export abstract class RuntimeNode {
   /** Called once when every input upstream of this node has ended. */
   onEof(_ctx: RunContext): void | Promise<void> {}
 
-  /** Add the states changed since the last call to `out`. */
-  snapshot(_out: SnapshotEntry[]): void {}
+  /** Add the states changed since the last call to `out`; `_stored`: whether they will be stored (else only checked). */
+  snapshot(_out: SnapshotEntry[], _stored?: boolean): void {}
 
   /** Release resources at a clean end of the run. */
   close(): void | Promise<void> {}

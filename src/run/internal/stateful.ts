@@ -204,9 +204,10 @@ export class StatefulBatchNode extends RuntimeNode {
     this.emit(0, out);
   }
 
-  override snapshot(out: SnapshotEntry[]): void {
+  override snapshot(out: SnapshotEntry[], stored = true): void {
     if (this.touched.length === 0) return;
-    const keys = sortKeys(this.touched);
+    // Stored snapshots go out in key order (sequential inserts into the store's index); checked ones in any.
+    const keys = stored ? sortKeys(this.touched) : this.touched;
     this.touched = [];
     for (const key of keys) {
       const entry = this.keys.get(key)!;
