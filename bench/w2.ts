@@ -68,14 +68,19 @@ export const sides = {
 export async function benchW2(): Promise<BenchOutput> {
   const rows: Row[] = [];
   const targets: Target[] = [];
+  const notes = [`W2: ${LINES} lines of 1-15 words (8 on average); items are lines`];
   for (const vocab of VOCABS) {
     const path = wordLines(LINES, vocab);
     const s = await compareSides("w2", { path, batch: BATCH }, "w2");
     rows.push(...sideRows({ vocabulary: vocab }, s));
     targets.push(ratioTarget(`W2 vocabulary ${vocab}: Sluice >= 40% of the hand-written loop`, s.limit && s.limit.wallMs / s.sluice.wallMs, 0.4, true));
     targets.push(ratioTarget(`W2 vocabulary ${vocab}: Sluice >= 5x Bytewax`, s.bytewax && s.bytewax.wallMs / s.sluice.wallMs, 5, false));
+    if (s.bytewax !== undefined && s.limit !== undefined) {
+      // Where Bytewax's C string methods make the target unreachable by any JS engine: the limit itself is slower than 5x.
+      notes.push(`W2 vocabulary ${vocab}: the hand-written loop is ${(s.bytewax.wallMs / s.limit.wallMs).toFixed(1)}x Bytewax`);
+    }
   }
-  return { rows, targets, notes: [`W2: ${LINES} lines of 1-15 words (8 on average); items are lines`] };
+  return { rows, targets, notes };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
