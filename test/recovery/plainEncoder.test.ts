@@ -54,7 +54,8 @@ describe("the default serde's fast path for plain data", () => {
     const shared = { a: 1 };
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const holes = [1, , 3];
+    const holes = [1, 2, 3];
+    delete holes[1];
     const extra = Object.assign([1, 2], { tag: "x" });
     const nullProto = Object.create(null) as object;
     const withSymbol = { [Symbol("s")]: 1 };
