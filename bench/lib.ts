@@ -273,20 +273,20 @@ export async function timeSide(items: number, warm: () => Promise<unknown> | unk
 }
 
 /**
- * In a side's child process, for workloads whose run takes milliseconds:
- * run `body` for `warmMs` (the JIT reaches its steady state), then for at
- * least `measureMs` (and 5 runs), and return the mean run as the sample. A
- * single run of a few milliseconds would mostly measure timer resolution,
- * one stray GC, or a JIT tier-up.
+ * In a side's child process, for workloads whose run is short: run `body`
+ * for `warmMs` (and 3 runs; the JIT reaches its steady state), then for at
+ * least `measureMs` (and `minRuns` runs), and return the mean run as the
+ * sample. A single short run would mostly measure timer resolution, whether
+ * one major GC fell inside it, or a JIT tier-up.
  */
-export async function timeRepeated(items: number, body: () => Promise<string> | string, warmMs = 1000, measureMs = 500): Promise<Sample> {
+export async function timeRepeated(items: number, body: () => Promise<string> | string, warmMs = 1000, measureMs = 500, minRuns = 5): Promise<Sample> {
   const w0 = performance.now();
   for (let i = 0; i < 3 || performance.now() - w0 < warmMs; i++) await body();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let runs = 0;
   const checks = new Set<string>();
-  while (runs < 5 || performance.now() - t0 < measureMs) {
+  while (runs < minRuns || performance.now() - t0 < measureMs) {
     checks.add(await body());
     runs++;
   }

@@ -68,8 +68,9 @@ function markdown(result: ReturnType<typeof resultOf>): string {
     "**sluice** (this library, one worker, `runMain`), **limit** (a hand-written loop calling the same user",
     "functions with no framework: the physical limit) and **bytewax** (Bytewax, pinned in `bench/bytewax/setup.sh`,",
     "one worker, `bytewax.testing.run_main`). Every run is a fresh process that loads its input into memory,",
-    "warms up (Node: on a tenth of the input, at least 200,000 items, W1: three runs over all of it; Bytewax: on a",
-    "tenth, as CPython has no JIT), then times one run: process start-up,",
+    "warms up (Node: on a tenth of the input, at least 200,000 items; Bytewax: on a tenth, as CPython has no JIT),",
+    "then times one run (W1 and W4, whose runs are short: runs for 1 s, then reports the mean run over at least",
+    "0.5 s (W1) or 1 s (W4) of runs, on the Node sides): process start-up,",
     "Python interpreter start-up and reading the input are not timed. Sluice (the built package, `dist/`) and",
     "Bytewax read the in-memory input through their `TestingSource` with the same batch size. Numbers are",
     `medians of \`reps\` repetitions (${result.reps}, or 1 when a run takes over ${LONG_RUN_MS / 1000} s), by wall time, with the cpu`,
@@ -112,6 +113,14 @@ function resultOf(started: Date, benches: BenchRecord[]) {
     load: { start: LOAD_AT_START, end: loadavg() },
     benches,
   };
+}
+
+/** Regenerate `docs/performance.md` from a results JSON written by {@link writeReport} (nothing is measured again). */
+export function renderReport(jsonPath: string): string {
+  const result = JSON.parse(readFileSync(jsonPath, "utf8")) as ReturnType<typeof resultOf>;
+  const md = `${ROOT}docs/performance.md`;
+  writeFileSync(md, markdown(result));
+  return md.slice(ROOT.length);
 }
 
 /** Write the results JSON and regenerate `docs/performance.md`; returns both paths. */

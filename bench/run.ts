@@ -4,7 +4,8 @@
  * repetition (CI checks that it runs) and skips Bytewax when its venv is
  * missing. A full run of every benchmark also writes
  * `bench/results/<date>.json` and regenerates `docs/performance.md` (so
- * does `--report` with a subset).
+ * does `--report` with a subset). `--render <json>` only regenerates
+ * `docs/performance.md` from recorded results.
  */
 import { QUICK, table, type BenchOutput } from "./lib.js";
 import { benchW0 } from "./w0.js";
@@ -15,7 +16,7 @@ import { benchW4 } from "./w4.js";
 import { benchRecovery } from "./recovery.js";
 import { benchWorkers } from "./workers.js";
 import { benchKafka } from "./kafka.js";
-import { LOAD_AT_START, writeReport, type BenchRecord } from "./report.js";
+import { LOAD_AT_START, renderReport, writeReport, type BenchRecord } from "./report.js";
 
 const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }> = {
   w1: { title: "W1 per-item overhead", run: benchW1 },
@@ -32,6 +33,17 @@ const ON_REQUEST: typeof BENCHES = {
   kafka: { title: "Kafka in -> null, Kafka in -> map -> Kafka out", run: async () => ({ rows: await benchKafka() }) },
 };
 
+const renderAt = process.argv.indexOf("--render");
+if (renderAt >= 0) {
+  // `--render bench/results/<date>.json`: regenerate docs/performance.md from recorded results.
+  const path = process.argv[renderAt + 1];
+  if (path === undefined) {
+    console.error("--render needs the path of a results JSON");
+    process.exit(2);
+  }
+  console.log(`wrote ${renderReport(path)} from ${path}`);
+  process.exit(0);
+}
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 for (const name of wanted) {
   if (BENCHES[name] === undefined && ON_REQUEST[name] !== undefined) BENCHES[name] = ON_REQUEST[name];

@@ -8,7 +8,10 @@
  * the same generated file into memory before the timed run; Sluice and
  * Bytewax then read it through their `TestingSource` in batches of 1000.
  * The hand-written loop keeps one open window per key (valid for in-order
- * input only).
+ * input only). A run takes a tenth of a second to a second, so each Node
+ * side runs for a second to warm up, then reports the mean run over at
+ * least one more second (one run alone swings with whether a major GC fell
+ * inside it).
  *
  *     npm run bench -- w4 [--quick]
  */
@@ -16,7 +19,7 @@ import { Dataflow, minutes, runMain, win } from "../dist/index.js";
 import { TestingSource } from "../dist/testing/index.js";
 import { NullSink } from "./fixtures/nullSink.js";
 import { EVENTS_START, events, readLines } from "./inputs.js";
-import { QUICK, compareSides, ratioTarget, sideRows, table, timeSide, warmPart, type BenchOutput, type Row, type Sample, type Target } from "./lib.js";
+import { QUICK, compareSides, ratioTarget, sideRows, table, timeRepeated, type BenchOutput, type Row, type Sample, type Target } from "./lib.js";
 
 /** Bytewax spends ~150 µs per event with 10,000 keys: 200,000 events keep its run near 30 s. */
 const EVENTS = QUICK ? 20_000 : Number(process.env.BENCH_W4_EVENTS ?? 200_000);
@@ -101,11 +104,11 @@ function runLimit(lines: string[]): string {
 export const sides = {
   sluice: async ({ path, batch, waitMs }: Params): Promise<Sample> => {
     const lines = readLines(path);
-    return timeSide(lines.length, () => runSluice(warmPart(lines), batch, waitMs), () => runSluice(lines, batch, waitMs));
+    return timeRepeated(lines.length, () => runSluice(lines, batch, waitMs), 1000, 1000, 1);
   },
   limit: async ({ path }: Params): Promise<Sample> => {
     const lines = readLines(path);
-    return timeSide(lines.length, () => runLimit(warmPart(lines)), () => runLimit(lines));
+    return timeRepeated(lines.length, () => runLimit(lines), 1000, 1000, 1);
   },
 };
 
