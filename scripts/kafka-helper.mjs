@@ -89,9 +89,15 @@ try {
     case "ports":
       console.log((await freePorts(Number(args[0] ?? 1))).join(" "));
       break;
-    case "cluster-id":
-      console.log(randomBytes(16).toString("base64url"));
+    case "cluster-id": {
+      // kafka-storage parses an id that starts with "-" as an option (as Kafka's
+      // own Uuid.randomUuid knows), so draw again until it does not.
+      let id;
+      do id = randomBytes(16).toString("base64url");
+      while (id.startsWith("-"));
+      console.log(id);
       break;
+    }
     case "wait":
       await waitReady(args[0], Number(args[1] ?? 60), args[2] === undefined ? undefined : Number(args[2]));
       break;
