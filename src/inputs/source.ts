@@ -17,6 +17,13 @@
  * - `snapshot()` returns the position after the last item returned by
  *   `nextBatch()`, as plain data; `buildPart` gets it back on resume.
  * - `close()` is called on a clean end of input only. It is not guaranteed.
+ * - `abort(reason)` is called instead, at most once and best effort, when the
+ *   run ends before this partition's input did: the run failed (`reason` is
+ *   the error it fails with), was stopped, or a source threw
+ *   `AbortExecution` (`reason` is an `AbortExecution` then). Release
+ *   connections, timers and file handles there, so they do not keep the
+ *   process alive. The executor does not wait for a returned Promise, and
+ *   ignores what `abort` throws.
  *
  * @typeParam X - Item type.
  * @typeParam S - Resume state type.
@@ -42,6 +49,13 @@ export abstract class StatefulSourcePartition<X, S> {
   abstract snapshot(): S;
   /** Release resources at a clean end of input. Not guaranteed to be called. */
   close?(): void | Promise<void>;
+  /**
+   * Release resources when the run ends before this partition's input did
+   * (failure, stop, `AbortExecution`); `close()` is not called then.
+   *
+   * @param reason - The error the run fails with, or an `AbortExecution` for a stopped or aborted run.
+   */
+  abort?(reason: unknown): void | Promise<void>;
 }
 
 /**
@@ -81,7 +95,7 @@ export abstract class FixedPartitionedSource<X, S> {
 
 /**
  * One worker's share of a {@link DynamicSource}. Same contract as
- * {@link StatefulSourcePartition} without snapshots: such sources are not
+ * {@link StatefulSourcePartition} (including `close` and `abort`) without snapshots: such sources are not
  * resumable, so processing them is at most once across a crash.
  *
  * @typeParam X - Item type.
@@ -102,6 +116,13 @@ export abstract class StatelessSourcePartition<X> {
   nextAwake?(): Date | undefined;
   /** Release resources at a clean end of input. Not guaranteed to be called. */
   close?(): void | Promise<void>;
+  /**
+   * Release resources when the run ends before this partition's input did
+   * (failure, stop, `AbortExecution`); `close()` is not called then.
+   *
+   * @param reason - The error the run fails with, or an `AbortExecution` for a stopped or aborted run.
+   */
+  abort?(reason: unknown): void | Promise<void>;
 }
 
 /**

@@ -34,8 +34,9 @@ export abstract class StatefulSinkPartition<X, S> {
   /** Flush and release resources at a clean end of the run. Not guaranteed. */
   close?(): void | Promise<void>;
   /**
-   * Called (best effort, at most once) when the run fails, with the error it
-   * fails with; `close()` is not called then.
+   * Called (best effort, at most once) instead of `close()` when the run ends
+   * without reaching EOF: with the error it fails with, or with an
+   * `AbortExecution` when it was stopped or a source aborted it.
    */
   abort?(error: unknown): void;
 }
@@ -103,8 +104,10 @@ export abstract class StatelessSinkPartition<X> {
   /** Flush and release resources at a clean end of the run. Not guaranteed. */
   close?(): void | Promise<void>;
   /**
-   * Called (best effort, at most once) when the run fails, with the error it
-   * fails with; `close()` is not called then. Lets a sink tell its consumers.
+   * Called (best effort, at most once) instead of `close()` when the run ends
+   * without reaching EOF: with the error it fails with, or with an
+   * `AbortExecution` when it was stopped or a source aborted it. Lets a sink
+   * tell its consumers and release its connections.
    */
   abort?(error: unknown): void;
 }

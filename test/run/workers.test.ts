@@ -102,6 +102,31 @@ describe("several workers", () => {
     expect((err as Error).message).toContain("structured-cloneable");
   });
 
+  it("a stopped run aborts every worker's source and sink partitions, so they release what they hold", async () => {
+    const ctl = new AbortController();
+    const logs = mkdtempSync(join(tmpdir(), "sluice-par-log-"));
+    process.env.PAR_LOG = logs;
+    delete process.env.PAR_FAIL_ON;
+    setTimeout(() => ctl.abort(), 300);
+    await cliMain(FIXTURE, "foreverLogged", { workers: 2, epochInterval: 50, signal: ctl.signal });
+    for (const w of [0, 1]) {
+      expect(readFileSync(join(logs, `w${w}.log`), "utf8").split("\n").filter(Boolean).sort()).toEqual(["sink AbortExecution", "source AbortExecution"]);
+    }
+  });
+
+  it("a failing worker aborts its partitions with the run's StepError", async () => {
+    const logs = mkdtempSync(join(tmpdir(), "sluice-par-log-"));
+    process.env.PAR_LOG = logs;
+    process.env.PAR_FAIL_ON = "1";
+    try {
+      const err = await cliMain(FIXTURE, "foreverLogged", { workers: 2, epochInterval: 50 }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ stepId: "forever_logged.check" });
+    } finally {
+      delete process.env.PAR_FAIL_ON;
+    }
+    expect(readFileSync(join(logs, "w1.log"), "utf8").split("\n").filter(Boolean).sort()).toEqual(["sink StepError", "source StepError"]);
+  });
+
   it("stops every worker cleanly on a signal", async () => {
     const ctl = new AbortController();
     process.env.PAR_OUT = mkdtempSync(join(tmpdir(), "sluice-par-"));

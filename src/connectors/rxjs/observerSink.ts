@@ -5,7 +5,7 @@
  */
 import type { Observer } from "rxjs";
 import { DynamicSink, StatelessSinkPartition } from "../../outputs/sink.js";
-import { BuildError } from "../../errors.js";
+import { AbortExecution, BuildError } from "../../errors.js";
 
 /**
  * Sends every item to an RxJS `Observer` (a `Subject`, a `Subscriber`, or a
@@ -94,7 +94,8 @@ class ObserverPartition<X> extends StatelessSinkPartition<X> {
   }
 
   override abort(error: unknown): void {
-    if (this.finished) return;
+    // A stopped or aborted run neither completes nor errors the observer (see `ObserverSink`).
+    if (this.finished || error instanceof AbortExecution) return;
     this.finished = true;
     this.observer.error?.(error);
   }

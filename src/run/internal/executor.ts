@@ -85,6 +85,8 @@ export class Executor {
   /** Indexes of the stateful nodes, in topological order. */
   protected readonly statefulIndexes: number[];
   protected readers: PartitionReader[] = [];
+  /** Whether the nodes were told the run ends without EOF. */
+  private aborted = false;
   /** Per node: the inputs upstream of it; its EOF fires when all have ended. */
   protected readonly upstreamInputs: InputNode[][];
   protected readonly eofDone: boolean[];
@@ -173,7 +175,7 @@ export class Executor {
     try {
       await this.openNodes();
     } catch (err) {
-      for (const node of this.nodes) node.abort(err);
+      this.abortNodes(err);
       throw err;
     }
   }
@@ -191,66 +193,84 @@ export class Executor {
     this.readers = this.inputs.flatMap((i) => i.readers);
   }
 
-  /** Run until every input ends, a source aborts, or the signal stops it. */
+  /**
+   * Run until every input ends, a source aborts, or the signal stops it. A
+   * run that ends without EOF lets its sources and sinks release what they
+   * hold (`abort`).
+   */
   async run(): Promise<RunOutcome> {
-    const { epochInterval, signal } = this.options;
+    let outcome: RunOutcome;
     try {
-      await this.fireEofs();
-      let deadline = epochInterval > 0 ? Date.now() + epochInterval : Infinity;
-      let lastYield = Date.now();
-      while (true) {
-        if (signal?.aborted) return "stopped";
-        let now = Date.now();
-        if (this.timersDue(now)) await this.fireTimers(now);
-        for (const r of this.readers) {
-          if (r.done || r.awake > now) continue;
-          // Await only what is a Promise: a synchronous batch costs no microtask turn.
-          let batch = this.poll(r);
-          if (isThenable(batch)) batch = await batch;
-          r.touched = true;
-          if (batch === null) {
-            await this.endPartition(r);
-          } else {
-            r.schedule(batch.length, now);
-            if (batch.length > 0) {
-              r.input.emit(0, batch);
-              const pushed = this.drain(0);
-              if (pushed !== undefined) await pushed;
-              if (epochInterval === 0) await this.closeEpoch();
-            }
-          }
-          now = Date.now();
-          if (signal?.aborted) return "stopped";
-        }
-        if (now >= deadline) {
-          await this.closeEpoch();
-          deadline = now + epochInterval;
-        }
-        let next = deadline;
-        for (const i of this.statefulIndexes) next = Math.min(next, (this.nodes[i] as StatefulBatchNode).nextDue());
-        let live = false;
-        for (const r of this.readers) {
-          if (r.done) continue;
-          live = true;
-          if (r.awake < next) next = r.awake;
-        }
-        if (!live) break;
-        if (next > now) {
-          await this.sleep(next === Infinity ? 1 : next - now);
-          lastYield = Date.now();
-        } else if (now - lastYield >= YIELD_EVERY_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          lastYield = Date.now();
-        }
-      }
-      await this.closeEpoch();
-      for (const node of this.nodes) await node.close();
-      return "eof";
+      outcome = await this.loop();
     } catch (err) {
+      this.abortNodes(err);
       if (err instanceof AbortExecution) return "aborted";
-      for (const node of this.nodes) node.abort(err);
       throw err;
     }
+    if (outcome === "stopped") this.abortNodes(new AbortExecution("the run was stopped"));
+    return outcome;
+  }
+
+  /** Tell every node the run ends without EOF (best effort, once per run). */
+  protected abortNodes(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const node of this.nodes) node.abort(reason);
+  }
+
+  private async loop(): Promise<RunOutcome> {
+    const { epochInterval, signal } = this.options;
+    await this.fireEofs();
+    let deadline = epochInterval > 0 ? Date.now() + epochInterval : Infinity;
+    let lastYield = Date.now();
+    while (true) {
+      if (signal?.aborted) return "stopped";
+      let now = Date.now();
+      if (this.timersDue(now)) await this.fireTimers(now);
+      for (const r of this.readers) {
+        if (r.done || r.awake > now) continue;
+        // Await only what is a Promise: a synchronous batch costs no microtask turn.
+        let batch = this.poll(r);
+        if (isThenable(batch)) batch = await batch;
+        r.touched = true;
+        if (batch === null) {
+          await this.endPartition(r);
+        } else {
+          r.schedule(batch.length, now);
+          if (batch.length > 0) {
+            r.input.emit(0, batch);
+            const pushed = this.drain(0);
+            if (pushed !== undefined) await pushed;
+            if (epochInterval === 0) await this.closeEpoch();
+          }
+        }
+        now = Date.now();
+        if (signal?.aborted) return "stopped";
+      }
+      if (now >= deadline) {
+        await this.closeEpoch();
+        deadline = now + epochInterval;
+      }
+      let next = deadline;
+      for (const i of this.statefulIndexes) next = Math.min(next, (this.nodes[i] as StatefulBatchNode).nextDue());
+      let live = false;
+      for (const r of this.readers) {
+        if (r.done) continue;
+        live = true;
+        if (r.awake < next) next = r.awake;
+      }
+      if (!live) break;
+      if (next > now) {
+        await this.sleep(next === Infinity ? 1 : next - now);
+        lastYield = Date.now();
+      } else if (now - lastYield >= YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+      }
+    }
+    await this.closeEpoch();
+    for (const node of this.nodes) await node.close();
+    return "eof";
   }
 
   /** Read a batch of `r`: an array, `null` at its end, or a Promise of either when the source is async. */

@@ -67,7 +67,11 @@ export abstract class RuntimeNode {
   /** Release resources at a clean end of the run. */
   close(): void | Promise<void> {}
 
-  /** Tell sinks the run failed with `error` (best effort, never throws). */
+  /**
+   * The run ends without EOF, failing with `error` (an `AbortExecution` when
+   * it was stopped or aborted): sinks and sources release what they hold.
+   * Best effort, never throws; called at most once.
+   */
   abort(_error: unknown): void {}
 
   /** Hand `items` to every consumer of output `port`. */

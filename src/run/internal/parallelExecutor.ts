@@ -86,64 +86,73 @@ export class ParallelExecutor extends Executor {
   }
 
   override async run(): Promise<RunOutcome> {
-    const epochInterval = this.options.epochInterval;
+    let outcome: RunOutcome;
     try {
-      this.reportInputs();
-      let waitingForBarrier = false;
-      while (true) {
-        if (this.stopping) return "stopped";
-        await this.processInbox();
-        const barrier = this.barrierRequest;
-        if (barrier !== undefined) {
-          this.barrierRequest = undefined;
-          waitingForBarrier = false;
-          if (await this.barrier(barrier)) {
-            for (const node of this.nodes) await node.close();
-            return "eof";
-          }
-          continue;
-        }
-        let now = Date.now();
-        if (this.timersDue(now)) await this.fireTimers(now);
-        let read = false;
-        if (!waitingForBarrier) {
-          for (const r of this.readers) {
-            if (r.done || r.awake > now) continue;
-            let batch = this.poll(r);
-            if (isThenable(batch)) batch = await batch;
-            r.touched = true;
-            if (batch === null) {
-              await this.endPartition(r);
-            } else {
-              r.schedule(batch.length, now);
-              if (batch.length > 0) {
-                read = true;
-                r.input.emit(0, batch);
-                const pushed = this.drain(0);
-                if (pushed !== undefined) await pushed;
-              }
-            }
-            now = Date.now();
-            if (this.stopping || this.barrierRequest !== undefined) break;
-          }
-        }
-        if (epochInterval === 0 && read) {
-          // Every round of batches is its own epoch: ask for the barrier, read nothing more until it.
-          this.channels.toCoordinator({ t: "wantBarrier", worker: this.ctx.worker });
-          waitingForBarrier = true;
-        }
-        if (this.inbox.length > 0 || this.barrierRequest !== undefined || this.stopping) continue;
-        let next = Infinity;
-        for (const i of this.statefulIndexes) next = Math.min(next, (this.nodes[i] as StatefulBatchNode).nextDue());
-        if (!waitingForBarrier) for (const r of this.readers) if (!r.done && r.awake < next) next = r.awake;
-        if (next > now) await this.sleep(next - now);
-        else await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      outcome = await this.workerLoop();
     } catch (err) {
-      if (err instanceof AbortExecution) return "aborted";
-      if (err instanceof StopRequested) return "stopped";
-      for (const node of this.nodes) node.abort(err);
-      throw err;
+      if (err instanceof StopRequested) outcome = "stopped";
+      else {
+        this.abortNodes(err);
+        if (err instanceof AbortExecution) return "aborted";
+        throw err;
+      }
+    }
+    if (outcome === "stopped") this.abortNodes(new AbortExecution("the run was stopped"));
+    return outcome;
+  }
+
+  private async workerLoop(): Promise<RunOutcome> {
+    const epochInterval = this.options.epochInterval;
+    this.reportInputs();
+    let waitingForBarrier = false;
+    while (true) {
+      if (this.stopping) return "stopped";
+      await this.processInbox();
+      const barrier = this.barrierRequest;
+      if (barrier !== undefined) {
+        this.barrierRequest = undefined;
+        waitingForBarrier = false;
+        if (await this.barrier(barrier)) {
+          for (const node of this.nodes) await node.close();
+          return "eof";
+        }
+        continue;
+      }
+      let now = Date.now();
+      if (this.timersDue(now)) await this.fireTimers(now);
+      let read = false;
+      if (!waitingForBarrier) {
+        for (const r of this.readers) {
+          if (r.done || r.awake > now) continue;
+          let batch = this.poll(r);
+          if (isThenable(batch)) batch = await batch;
+          r.touched = true;
+          if (batch === null) {
+            await this.endPartition(r);
+          } else {
+            r.schedule(batch.length, now);
+            if (batch.length > 0) {
+              read = true;
+              r.input.emit(0, batch);
+              const pushed = this.drain(0);
+              if (pushed !== undefined) await pushed;
+            }
+          }
+          now = Date.now();
+          if (this.stopping || this.barrierRequest !== undefined) break;
+        }
+      }
+      if (epochInterval === 0 && read) {
+        // Every round of batches is its own epoch: ask for the barrier, read nothing more until it.
+        this.channels.toCoordinator({ t: "wantBarrier", worker: this.ctx.worker });
+        waitingForBarrier = true;
+      }
+      if (this.inbox.length > 0 || this.barrierRequest !== undefined || this.stopping) continue;
+      let next = Infinity;
+      for (const i of this.statefulIndexes) next = Math.min(next, (this.nodes[i] as StatefulBatchNode).nextDue());
+      if (!waitingForBarrier) for (const r of this.readers) if (!r.done && r.awake < next) next = r.awake;
+      if (next > now) await this.sleep(next - now);
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

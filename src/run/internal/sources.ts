@@ -106,6 +106,20 @@ export class InputNode extends RuntimeNode {
     throw new Error(`input step '${this.stepId}' has no upstream`);
   }
 
+  /** Let every partition that has not ended release what it holds (not awaited; errors ignored). */
+  override abort(reason: unknown): void {
+    for (const r of this.readers) {
+      if (r.done) continue;
+      r.done = true;
+      try {
+        const p = r.part.abort?.(reason);
+        if (p !== undefined && typeof (p as Promise<void>).then === "function") (p as Promise<void>).then(undefined, () => {});
+      } catch {
+        // Best effort: the run is ending anyway.
+      }
+    }
+  }
+
   override snapshot(out: SnapshotEntry[]): void {
     for (const r of this.readers) {
       if (!r.touched || !r.resumable) continue;

@@ -144,6 +144,37 @@ describe("KafkaSource", () => {
     expect((err as StepError).cause).toBeInstanceOf(ConnectorError);
   });
 
+  it("a run that fails disconnects its consumer at once (abort), instead of lingering", async () => {
+    const name = `fails_${Date.now().toString(36)}`;
+    const flow = new Dataflow(name);
+    flow
+      .input("in", new KafkaSource({ brokers: brokers(), topics: [a] }))
+      .map("boom", () => {
+        throw new Error("no thanks");
+      })
+      .output("out", new TestingSink([]));
+    await expect(runMain(flow)).rejects.toMatchObject({ stepId: `${name}.boom` });
+    const failedAt = Date.now();
+    const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      // The source's consumer group (named after the step) has no member left well before the
+      // 10 s after which an unpolled consumer disconnects by itself.
+      let members = -1;
+      while (Date.now() - failedAt < 5000) {
+        const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(`sluice-${name}.in-`));
+        expect(ids.length).toBeGreaterThan(0);
+        const { groups } = await admin.describeGroups(ids);
+        members = groups.reduce((n, g) => n + g.members.length, 0);
+        if (members === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(members).toBe(0);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it("stops fetching a partition whose buffer is full (bounded memory), and reads everything in order after", async () => {
     const topic = await topics.create("pause", 1);
     const count = 3000;

@@ -151,6 +151,37 @@ describe("ObservableSource", () => {
     });
   });
 
+  it("a run that fails or is stopped unsubscribes from the Observable (abort)", async () => {
+    for (const how of ["fails", "stopped"] as const) {
+      let subscribed = 0;
+      const ticks = new Observable<number>((sub) => {
+        subscribed++;
+        const timer = setInterval(() => sub.next(1), 2);
+        return () => {
+          clearInterval(timer);
+          subscribed--;
+        };
+      });
+      const flow = new Dataflow("rx");
+      flow
+        .input("in", new ObservableSource(() => ticks))
+        .map("check", (n) => {
+          if (how === "fails") throw new Error("no");
+          return n;
+        })
+        .output("out", new TestingSink([]));
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(), 50);
+      const outcome = await runMain(flow, { signal: ctl.signal }).then(
+        () => "ended",
+        (err: unknown) => err,
+      );
+      if (how === "fails") expect(outcome).toBeInstanceOf(StepError);
+      else expect(outcome).toBe("ended");
+      expect(subscribed).toBe(0);
+    }
+  });
+
   it("close() unsubscribes", () => {
     const subject = new Subject<number>();
     const part = build(new ObservableSource(() => subject));

@@ -91,6 +91,11 @@ export class CsvPartition extends StatefulSourcePartition<Record<string, string>
     this.fd = undefined;
   }
 
+  /** The run ended early: close the file. */
+  override abort(): void {
+    this.close();
+  }
+
   private toRow(record: CsvRecord): Record<string, string> {
     const { fields } = record;
     const header = this.header;

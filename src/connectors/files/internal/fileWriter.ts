@@ -95,6 +95,16 @@ export class FileWriterPartition extends StatefulSinkPartition<string, number> {
     this.fd = undefined;
   }
 
+  /** The run ended early: close the file without syncing (what was written stays; a resume truncates it). */
+  override abort(): void {
+    if (this.fd === undefined) return;
+    try {
+      fs.closeSync(this.fd);
+    } finally {
+      this.fd = undefined;
+    }
+  }
+
   private openFd(): number {
     if (this.fd === undefined) throw new ConnectorError(`${this.who} for '${this.path}' was already closed`);
     return this.fd;

@@ -98,6 +98,11 @@ export class LinePartition extends StatefulSourcePartition<string, number> {
     this.fd = undefined;
   }
 
+  /** The run ended early: close the file. */
+  override abort(): void {
+    this.close();
+  }
+
   private endOfFile(lines: string[]): void {
     if (this.carry.length > 0) {
       const bytes = Buffer.concat(this.carry);

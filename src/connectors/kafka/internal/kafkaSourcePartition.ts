@@ -77,4 +77,9 @@ export class KafkaSourcePartition extends StatefulSourcePartition<RawItem, numbe
   override close(): Promise<void> {
     return this.reader.release(this.feed);
   }
+
+  /** The run ended early: release the partition the same way, so the consumer disconnects at once. */
+  override abort(): Promise<void> {
+    return this.reader.release(this.feed);
+  }
 }

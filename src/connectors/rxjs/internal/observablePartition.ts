@@ -89,6 +89,11 @@ export class ObservablePartition<X> extends StatelessSourcePartition<X> {
     this.halt();
   }
 
+  /** The run ended early: unsubscribe. */
+  override abort(): void {
+    this.halt();
+  }
+
   private onNext(value: X): void {
     if (this.stopped) return;
     if (this.queue.length - this.head < this.config.bufferSize) {

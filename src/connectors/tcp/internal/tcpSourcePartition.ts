@@ -133,6 +133,11 @@ export class TcpSourcePartition<X> extends StatefulSourcePartition<X, undefined>
     return undefined;
   }
 
+  /** The run ended early: stop listening and close every connection, as `close` does. */
+  override abort(): void {
+    this.close();
+  }
+
   /** Stop listening and close every connection. */
   override close(): void {
     if (this.closed) return;
