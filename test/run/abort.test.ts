@@ -107,8 +107,12 @@ describe("a run that ends without EOF", () => {
     const flow = new Dataflow("f");
     flow.input("in", new Logged(log)).output("out", new LoggedSink(log));
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(), 50);
+    // Stop once "ends" has ended, however slow the machine.
+    const watch = setInterval(() => {
+      if (log.length > 0) ctl.abort();
+    }, 5);
     await expect(runFlow(flow, { signal: ctl.signal })).resolves.toBe("stopped");
+    clearInterval(watch);
     expect(log.map(([what, who]) => [what, who])).toEqual([
       ["close", "ends"],
       ["abort", "endless"],
