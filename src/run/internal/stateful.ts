@@ -32,6 +32,9 @@ interface KeyEntry {
   rank: number;
   /** Whether the logic has a `notifyAt` of its own (else it never asks for a timer, and is not asked). */
   timed: boolean;
+  /** The last batch (`batchStamp`) that had this key, and the key's index among that batch's keys. */
+  batch: number;
+  slot: number;
 }
 
 const BASE_NOTIFY_AT = StatefulBatchLogic.prototype.notifyAt;
@@ -62,6 +65,8 @@ export class StatefulBatchNode extends RuntimeNode {
   private rankCredit = 0;
   /** Keys created by the batch being processed. */
   private newKeys = 0;
+  /** Number of the batch being grouped by `processRanked`. */
+  private batchStamp = 0;
 
   constructor(
     stepId: string,
@@ -78,7 +83,7 @@ export class StatefulBatchNode extends RuntimeNode {
   open(resume: ResumeStates, ctx: RunContext): void {
     for (const key of sortKeys([...resume.keys()])) {
       const logic = this.build(key, resume.get(key), ctx);
-      const entry: KeyEntry = { logic, touched: false, rank: -1, timed: logic.notifyAt !== BASE_NOTIFY_AT };
+      const entry: KeyEntry = { logic, touched: false, rank: -1, timed: logic.notifyAt !== BASE_NOTIFY_AT, batch: 0, slot: 0 };
       this.keys.set(key, entry);
       if (entry.timed) this.schedule(key, logic, ctx);
     }
@@ -105,6 +110,7 @@ export class StatefulBatchNode extends RuntimeNode {
       this.emit(0, out);
       return;
     }
+    if (this.ranked && this.processRanked(items, ctx)) return;
     const groups = new Map<string, unknown[]>();
     for (let i = 0; i < items.length; i++) {
       const kv = items[i] as readonly [string, unknown];
@@ -115,37 +121,53 @@ export class StatefulBatchNode extends RuntimeNode {
     }
     const out: unknown[] = [];
     const n = groups.size;
-    if (this.ranked && n <= MAX_RANKED_BATCH) {
-      // Every key known so far has a rank: sort the batch by rank, unless a new key is in it.
-      const keys = new Array<string>(n);
-      const values = new Array<unknown[]>(n);
-      const entries = new Array<KeyEntry>(n);
-      const packed = new Float64Array(n);
-      let i = 0;
-      for (const [key, group] of groups) {
-        const entry = this.keys.get(key);
-        if (entry === undefined || entry.rank < 0) break;
-        keys[i] = key;
-        values[i] = group;
-        entries[i] = entry;
-        packed[i] = entry.rank * MAX_RANKED_BATCH + i;
-        i++;
-      }
-      if (i === n) {
-        packed.sort();
-        for (let j = 0; j < n; j++) {
-          const at = packed[j] % MAX_RANKED_BATCH;
-          this.call(keys[at], ON_BATCH, values[at], out, ctx, entries[at]);
-        }
-        this.emit(0, out);
-        return;
-      }
-    }
     const keys = sortKeys([...groups.keys()]);
     this.newKeys = 0;
     for (let i = 0; i < keys.length; i++) this.call(keys[i], ON_BATCH, groups.get(keys[i])!, out, ctx);
     this.updateRanks(n);
     this.emit(0, out);
+  }
+
+  /**
+   * A batch when every known key has a rank: each item's entry is looked up
+   * once and collects the key's values (no per-batch map), then the keys are
+   * called in rank order (a native numeric sort). Returns false, having
+   * called nothing, if a key of the batch is new (no rank yet).
+   */
+  private processRanked(items: unknown[], ctx: RunContext): boolean {
+    const stamp = ++this.batchStamp;
+    // Per-batch arrays indexed by the entry's `slot`: entries (long-lived) only get numbers written
+    // to them, never a pointer to a young object.
+    const entries: KeyEntry[] = [];
+    const keys: string[] = [];
+    const values: unknown[][] = [];
+    for (let i = 0; i < items.length; i++) {
+      const kv = items[i] as readonly [string, unknown];
+      if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") this.badItem(kv, ctx);
+      const entry = this.keys.get(kv[0]);
+      if (entry === undefined || entry.rank < 0) return false;
+      if (entry.batch !== stamp) {
+        entry.batch = stamp;
+        entry.slot = entries.length;
+        entries.push(entry);
+        keys.push(kv[0]);
+        values.push([kv[1]]);
+      } else {
+        values[entry.slot].push(kv[1]);
+      }
+    }
+    const n = entries.length;
+    if (n > MAX_RANKED_BATCH) return false;
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = entries[i].rank * MAX_RANKED_BATCH + i;
+    packed.sort();
+    const out: unknown[] = [];
+    for (let j = 0; j < n; j++) {
+      const at = packed[j] % MAX_RANKED_BATCH;
+      this.call(keys[at], ON_BATCH, values[at], out, ctx, entries[at]);
+    }
+    this.emit(0, out);
+    return true;
   }
 
   /** After a batch of `n` keys sorted by string: recompute the ranks when that has been paid for. */
@@ -256,7 +278,7 @@ export class StatefulBatchNode extends RuntimeNode {
     let entry = known;
     if (entry === undefined) {
       const logic = this.build(key, undefined, ctx);
-      entry = { logic, touched: false, rank: -1, timed: logic.notifyAt !== BASE_NOTIFY_AT };
+      entry = { logic, touched: false, rank: -1, timed: logic.notifyAt !== BASE_NOTIFY_AT, batch: 0, slot: 0 };
       this.keys.set(key, entry);
       this.ranked = false;
       this.newKeys++;

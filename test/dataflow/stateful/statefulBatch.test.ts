@@ -205,7 +205,7 @@ describe("op.statefulBatch", () => {
     const calls: string[] = [];
     class Recorder extends StatefulBatchLogic<string, never, number> {
       onBatch(values: string[]): LogicResult<never> {
-        calls.push(values[0].replace("!", ""));
+        calls.push(`${values[0].replace("!", "")}: ${values.join(" ")}`);
         return [[], values.some((v) => v.endsWith("!")) ? StatefulBatchLogic.DISCARD : StatefulBatchLogic.RETAIN];
       }
       snapshot(): number {
@@ -216,7 +216,13 @@ describe("op.statefulBatch", () => {
     flow.input("in", new TestingSource(items, 40)).statefulBatch("sb", () => new Recorder()).output("out", new TestingSink([]));
     await runMain(flow, { epochInterval });
     const expected: string[] = [];
-    for (let b = 0; b < 60; b++) expected.push(...[...new Set(items.slice(b * 40, b * 40 + 40).map((kv) => kv[0]))].sort());
+    for (let b = 0; b < 60; b++) {
+      // Each key once per batch, keys sorted, with all its values of the batch in arrival order.
+      const batch = items.slice(b * 40, b * 40 + 40);
+      for (const key of [...new Set(batch.map((kv) => kv[0]))].sort()) {
+        expected.push(`${key}: ${batch.filter((kv) => kv[0] === key).map((kv) => kv[1]).join(" ")}`);
+      }
+    }
     expect(calls).toEqual(expected);
   });
 
