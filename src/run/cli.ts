@@ -66,6 +66,8 @@ async function execute(command: CliCommand): Promise<number> {
       return 0;
     }
     case "run":
+      // Progress logs are read from the environment, which worker threads inherit.
+      if (command.verbose === true) process.env.SLUICE_LOG = "info";
       return run(command.target, command.epochInterval, command.recovery, command.workers);
     case "recoveryInit":
       initDbDir(command.dir, command.partitions);

@@ -13,6 +13,7 @@ import { RecoveryConfig } from "../recovery/config.js";
 import { RecoveryStore } from "../recovery/store.js";
 import { RecoveryError } from "../errors.js";
 import type { StateSerde } from "../recovery/serde.js";
+import { RunLog } from "./internal/runLog.js";
 
 /**
  * Options of {@link runMain}.
@@ -62,10 +63,18 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
     throw new BuildError(`options.recovery must be a RecoveryConfig; got ${describeType(recovery)}`);
   }
   const store = recovery === undefined ? undefined : RecoveryStore.open(recovery, 1);
+  const log = RunLog.fromEnv();
+  let executor: Executor | undefined;
   try {
     const states = store === undefined ? new Map<string, ResumeStates>() : decodeStates(store.loadStates(), flow.stateSerde);
-    const userHook = options.onEpochClose;
-    const executor = new Executor(compiled, {
+    log?.started(flow.flowId, 1, epochInterval, store && { dir: recovery!.dbDir, execution: store.exNum, resumeEpoch: store.resumeEpoch });
+    const userHook = log === undefined
+      ? options.onEpochClose
+      : async (epoch: number, entries: EncodedSnapshot[]): Promise<void> => {
+          log.epoch(epoch, executor?.itemsRead ?? 0, entries.length, store !== undefined);
+          if (options.onEpochClose !== undefined) await options.onEpochClose(epoch, entries);
+        };
+    executor = new Executor(compiled, {
       epochInterval,
       startEpoch: store?.resumeEpoch,
       worker: 0,
@@ -81,7 +90,12 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
       signal: options.signal,
     });
     await executor.open();
-    return await executor.run();
+    const outcome = await executor.run();
+    log?.ended(outcome, executor.itemsRead);
+    return outcome;
+  } catch (err) {
+    log?.failed(err, executor?.itemsRead ?? 0);
+    throw err;
   } finally {
     store?.close();
   }

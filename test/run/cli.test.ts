@@ -480,6 +480,35 @@ describe("sluice CLI with recovery", () => {
     expect(third.stdout).toBe("");
   });
 
+  it("-v prints progress to stderr: the start, where a recovered run resumes, every epoch, the end", async () => {
+    for (const workers of ["1", "2"]) {
+      const dir = await mkdtemp(join(tmpdir(), "sluice-cli-rec-"));
+      expect((await sluice(["recovery", "init", dir, "2"])).code).toBe(0);
+      const args = ["run", `${FLOWS}:sums`, "-r", dir, "-s", "0", "-b", "0", "-w", workers, "-v"];
+      const first = await sluice(args);
+      expect(first.code).toBe(0);
+      expect(first.stdout.split("\n").filter(Boolean).sort()).toEqual(["a=1", "b=2"]);
+      const lines = first.stderr.split("\n").filter(Boolean);
+      const plural = workers === "1" ? "worker" : "workers";
+      expect(lines[0]).toBe(`sluice: running 'sums' on ${workers} ${plural}, an epoch per batch, recovery in ${dir}, execution 1, starting at epoch 1`);
+      expect(lines.some((l) => /^sluice: epoch \d+ committed at [\d.]+ s: [\d,]+ items? read( \([\d,]+\/s\))?, 2 in all, \d+ states? stored$/.test(l))).toBe(true);
+      expect(lines.at(-1)).toMatch(/^sluice: run ended \(every input ended\) after [\d.]+ s: 2 items read$/);
+      const second = await sluice(args);
+      expect(second.stdout).toBe("a=4\n");
+      expect(second.stderr.split("\n")[0]).toMatch(new RegExp(`^sluice: running 'sums' on ${workers} ${plural}, an epoch per batch, recovery in .*, execution 2, resuming at epoch \\d+$`));
+      expect(second.stderr).toMatch(/run ended \(every input ended\) after [\d.]+ s: 1 item read\n$/);
+    }
+  }, 60_000);
+
+  it("is silent on stderr without -v or SLUICE_LOG, and SLUICE_LOG alone turns progress on", async () => {
+    const quiet = await sluice(["run", FLOWS]);
+    expect(quiet.stderr).toBe("");
+    const loud = await sluice(["run", FLOWS], { env: { SLUICE_LOG: "info" } });
+    expect(loud.stdout).toBe("hello: 1\nhello: 2\nhello: 3\n");
+    expect(loud.stderr).toMatch(/^sluice: running 'hello' on 1 worker, epochs of 10\.0 s, no recovery\n/);
+    expect(loud.stderr).toMatch(/sluice: epoch 1 closed at [\d.]+ s: 3 items read.*, 3 in all\nsluice: run ended \(every input ended\)/);
+  });
+
   it("requires -s and -b with -r, and -r with -b", async () => {
     for (const args of [["-r", "x"], ["-r", "x", "-s", "1"], ["-r", "x", "-b", "1"]]) {
       const r = await sluice(["run", FLOWS, ...args]);

@@ -27,6 +27,8 @@ export type CliCommand =
       readonly workers: number;
       /** With `-r`: the recovery directory and backup interval (ms). */
       readonly recovery?: { readonly dir: string; readonly backupInterval: number };
+      /** `-v`: print progress (start, every epoch, end) to stderr. */
+      readonly verbose?: boolean;
     }
   | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
   | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: "mermaid" | "json" };
@@ -105,9 +107,14 @@ Options:
   -b, --backup-interval SECONDS
                   Keep superseded snapshots this long, so a partition restored
                   from a backup at most this old still resumes (with -r).
+  -v, --verbose   Print progress to stderr: the start (and where a recovered
+                  run resumes), every epoch (items read, rate, states stored)
+                  and the end.
   -h, --help      Show this help
 
 Environment:
+  SLUICE_LOG                 Set (to anything but 0/off/false) to print progress
+                             as -v does; also for runMain and cliMain
   SLUICE_SNAPSHOT_INTERVAL   Default of --snapshot-interval
   SLUICE_WORKERS             Default of --workers
   SLUICE_RECOVERY_DIRECTORY  Default of --recovery-directory
@@ -194,9 +201,11 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     "recovery-directory": { type: "string", short: "r" },
     workers: { type: "string", short: "w" },
     "backup-interval": { type: "string", short: "b" },
+    verbose: { type: "boolean", short: "v" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help === true) return { kind: "help", text: RUN_HELP };
+  const verbose = values.verbose === true ? { verbose: true } : {};
   const target = parseFlowTarget(onePositional("run", positionals), "run");
   const pick = (flag: string, envName: string): { text: string; what: string } | undefined => {
     const fromFlag = values[flag];
@@ -215,7 +224,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
   if (dir === undefined) {
     if (backup !== undefined) throw new CliError(`${backup.what} needs a recovery directory (-r DIR)`, { command: "run" });
     const seconds = snapshot === undefined ? DEFAULT_SNAPSHOT_INTERVAL : parseSeconds(snapshot.text, snapshot.what);
-    return { kind: "run", target, workers, epochInterval: seconds * 1000 };
+    return { kind: "run", target, workers, epochInterval: seconds * 1000, ...verbose };
   }
   if (snapshot === undefined || backup === undefined) {
     throw new CliError(
@@ -230,6 +239,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     workers,
     epochInterval: parseSeconds(snapshot.text, snapshot.what) * 1000,
     recovery: { dir: dir.text, backupInterval: parseSeconds(backup.text, backup.what) * 1000 },
+    ...verbose,
   };
 }
 

@@ -11,6 +11,7 @@ import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { stableHash } from "../../internal/hash.js";
 import type { RecoveryConfig } from "../../recovery/config.js";
 import { RecoveryStore } from "../../recovery/store.js";
+import { RunLog } from "./runLog.js";
 import type { RunOutcome } from "./executor.js";
 import { deserializeError, type FromWorker, type SnapshotMessage, type ToWorker, type WorkerData } from "./protocol.js";
 
@@ -53,6 +54,7 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
   const store = options.recovery === undefined ? undefined : RecoveryStore.open(options.recovery, n);
   const states = store === undefined ? [] : [...store.loadStates()].map(([stepId, keys]) => [stepId, [...keys]] as [string, [string, Uint8Array][]]);
   let epoch = store?.resumeEpoch ?? 1;
+  const log = RunLog.fromEnv();
 
   const ports: (MessagePort | null)[][] = Array.from({ length: n }, () => new Array(n).fill(null));
   for (let i = 0; i < n; i++) {
@@ -95,10 +97,16 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
     let settled = false;
     let outcome: RunOutcome = "eof";
     let timer: NodeJS.Timeout | undefined;
+    /** Items each worker had read at its last epoch close. */
+    const itemsRead: number[] = new Array<number>(n).fill(0);
 
     const finish = (err?: unknown): void => {
       if (settled) return;
       settled = true;
+      const items = itemsRead.reduce((a, b) => a + b, 0);
+      // Workers report what they read at epoch closes only: after a failure, the count is not known.
+      if (err !== undefined) log?.failed(err, undefined);
+      else log?.ended(outcome, items);
       if (timer !== undefined) clearInterval(timer);
       options.signal?.removeEventListener("abort", onAbort);
       if (err !== undefined) for (const w of workers) void w.terminate();
@@ -139,6 +147,7 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
           listed[msg.worker] = msg.parts;
           allInputs = msg.inputs;
           if (++listedCount === n) {
+            log?.started(msg.flowId, n, options.epochInterval, store && { dir: options.recovery!.dbDir, execution: store.exNum, resumeEpoch: store.resumeEpoch });
             post({ t: "assign", owners: assignPartitions(listed) });
             if (options.epochInterval > 0) {
               timer = setInterval(() => {
@@ -159,6 +168,7 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
           break;
         case "snapshots":
           for (const e of msg.entries) snapshots.push(e);
+          itemsRead[msg.worker] = msg.items;
           if (++snapshotCount === n) {
             try {
               store?.commit(epoch, snapshots);
@@ -166,6 +176,7 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
               finish(err);
               return;
             }
+            log?.epoch(epoch, itemsRead.reduce((a, b) => a + b, 0), snapshots.length, store !== undefined);
             snapshots = [];
             snapshotCount = 0;
             post({ t: "committed", epoch });

@@ -87,6 +87,8 @@ export class Executor {
   protected readers: PartitionReader[] = [];
   /** Whether the nodes were told the run ends without EOF. */
   private aborted = false;
+  /** Items this worker read from its source partitions so far (for progress logs). */
+  itemsRead = 0;
   /** Per node: the inputs upstream of it; its EOF fires when all have ended. */
   protected readonly upstreamInputs: InputNode[][];
   protected readonly eofDone: boolean[];
@@ -238,6 +240,7 @@ export class Executor {
         } else {
           r.schedule(batch.length, now);
           if (batch.length > 0) {
+            this.itemsRead += batch.length;
             r.input.emit(0, batch);
             const pushed = this.drain(0);
             if (pushed !== undefined) await pushed;

@@ -133,6 +133,7 @@ export class ParallelExecutor extends Executor {
             r.schedule(batch.length, now);
             if (batch.length > 0) {
               read = true;
+              this.itemsRead += batch.length;
               r.input.emit(0, batch);
               const pushed = this.drain(0);
               if (pushed !== undefined) await pushed;
@@ -211,7 +212,7 @@ export class ParallelExecutor extends Executor {
     }
     const encoded = this.encodeEpoch(this.storing);
     const entries: SnapshotMessage[] = this.storing ? encoded.map((e) => ({ stepId: e.stepId, stateKey: e.stateKey, bytes: e.bytes })) : [];
-    this.channels.toCoordinator({ t: "snapshots", worker: this.ctx.worker, epoch, entries });
+    this.channels.toCoordinator({ t: "snapshots", worker: this.ctx.worker, epoch, entries, items: this.itemsRead });
     // The snapshot is taken: go on with the next epoch while the coordinator commits this one
     // (what a crash loses meanwhile is re-done from the last commit). Nodes close only after the final commit.
     while (b.final && this.committedEpoch < epoch) {

@@ -44,10 +44,10 @@ export type ToWorker =
 
 /** @internal Worker to coordinator. */
 export type FromWorker =
-  | { readonly t: "parts"; readonly worker: number; readonly inputs: string[]; readonly parts: Record<string, string[]> }
+  | { readonly t: "parts"; readonly worker: number; readonly flowId: string; readonly inputs: string[]; readonly parts: Record<string, string[]> }
   | { readonly t: "inputsDone"; readonly worker: number; readonly inputs: string[] }
   | { readonly t: "wantBarrier"; readonly worker: number }
-  | { readonly t: "snapshots"; readonly worker: number; readonly epoch: number; readonly entries: SnapshotMessage[] }
+  | { readonly t: "snapshots"; readonly worker: number; readonly epoch: number; readonly entries: SnapshotMessage[]; readonly items: number }
   | { readonly t: "ended"; readonly worker: number; readonly outcome: "eof" | "aborted" | "stopped" }
   | { readonly t: "error"; readonly worker: number; readonly error: SerializedError };
 
