@@ -461,6 +461,22 @@ describe("esmFormatFor", () => {
     expect(esmFormatFor("file:///nowhere/flow.js", "commonjs")).toBeUndefined();
     expect(esmFormatFor("node:fs", "builtin")).toBeUndefined();
   });
+
+  it('in a "type": "commonjs" package, treats only files written as ES modules (and using no CommonJS names) as ES modules', async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-cjs-format-"));
+    await writeFile(join(dir, "package.json"), '{ "type": "commonjs" }\n');
+    const cases: [string, string, string | undefined][] = [
+      ["esm.ts", 'import { a } from "./a";\nexport const b = a; // see http://example.com\n', "module"],
+      ["comment.ts", '// uses require(...) only in a comment\n/* module.exports */\nexport const x = 1;\n', "module"],
+      ["cjs.ts", 'const a = require("./a");\nmodule.exports = { a };\n', undefined],
+      ["mixed.ts", 'import { a } from "./a";\nexport const here = __dirname + a;\n', undefined],
+      ["dynamic.ts", 'const m = import("./a");\n', undefined],
+    ];
+    for (const [name, text, expected] of cases) {
+      await writeFile(join(dir, name), text);
+      expect(esmFormatFor(`file://${join(dir, name)}`, "commonjs"), name).toBe(expected);
+    }
+  });
 });
 
 describe("sluice CLI with recovery", () => {
@@ -508,6 +524,31 @@ describe("sluice CLI with recovery", () => {
     expect(loud.stderr).toMatch(/^sluice: running 'hello' on 1 worker, epochs of 10\.0 s, no recovery\n/);
     expect(loud.stderr).toMatch(/sluice: epoch 1 closed at [\d.]+ s: 3 items read.*, 3 in all\nsluice: run ended \(every input ended\)/);
   });
+
+  it('runs a flow written as an ES module in a "type": "commonjs" package (what npm init writes)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-cli-cjs-"));
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "proj", version: "1.0.0", type: "commonjs" }));
+    // Extensionless relative imports, as CommonJS TypeScript projects write them.
+    await writeFile(join(dir, "helper.ts"), "export const double = (n: number): number => n * 2;\n");
+    await writeFile(
+      join(dir, "flow.ts"),
+      [
+        `import { Dataflow } from ${JSON.stringify(join(DIST, "index.js"))};`,
+        `import { TestingSource } from ${JSON.stringify(join(DIST, "testing", "index.js"))};`,
+        `import { StdOutSink } from ${JSON.stringify(join(DIST, "connectors", "stdio", "index.js"))};`,
+        'import { double } from "./helper";',
+        'export const flow = new Dataflow("cjs");',
+        'flow.input("in", new TestingSource([1, 2, 3])).map("double", double).map("fmt", (n) => `cjs: ${n}`).output("out", new StdOutSink());',
+        "",
+      ].join("\n"),
+    );
+    for (const workers of ["1", "2"]) {
+      const r = await sluice(["run", "flow.ts", "-w", workers], { cwd: dir });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual(["cjs: 2", "cjs: 4", "cjs: 6"]);
+    }
+  }, 30_000);
 
   it("requires -s and -b with -r, and -r with -b", async () => {
     for (const args of [["-r", "x"], ["-r", "x", "-s", "1"], ["-r", "x", "-b", "1"]]) {

@@ -7,8 +7,12 @@
  * top-level `await` is a syntax error and ESM-only packages (like `sluice`)
  * load only through `require(esm)`. Flow files are written as ES modules, so
  * this hook gives `.ts`/`.tsx` files outside `node_modules` the `module`
- * format unless their nearest `package.json` says `"type": "commonjs"`.
- * `.mts`/`.cts` keep their fixed formats.
+ * format. Where the nearest `package.json` says `"type": "commonjs"` (what
+ * `npm init` writes), only files that use `import`/`export` statements and
+ * none of CommonJS's own names (`require(`, `module.exports`, `exports.`,
+ * `__dirname`, `__filename`) are: loaded as CommonJS, such a file would get a
+ * second copy of `sluice` through `require`, whose `Dataflow` the CLI does
+ * not recognize. `.mts`/`.cts` keep their fixed formats.
  *
  * Registered with `module.register` *before* tsx's hooks, so it runs after
  * them in the chain (on the default resolution) and tsx compiles what it
@@ -56,8 +60,24 @@ export function esmFormatFor(url: string, format: string | null | undefined): st
     return undefined;
   }
   if (!ESM_EXTENSIONS.has(extname(path)) || path.includes(`${sep}node_modules${sep}`)) return undefined;
-  if (packageTypeOf(dirname(path)) === "commonjs") return undefined;
+  if (packageTypeOf(dirname(path)) === "commonjs" && !looksLikeEsm(path)) return undefined;
   return format === "commonjs-typescript" ? "module-typescript" : "module";
+}
+
+const ESM_SYNTAX = /^[ \t]*(import|export)\b[^(]/m;
+const CJS_NAMES = /\brequire\s*\(|\bmodule\.exports\b|\bexports\.|\b__dirname\b|\b__filename\b/;
+
+/** Whether the TypeScript file at `path` is written as an ES module (see the module comment). */
+function looksLikeEsm(path: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return false;
+  }
+  // Comments do not count (roughly: a `//` after a `:` is taken for a URL, not a comment).
+  const code = text.replace(/\/\*[\s\S]*?\*\/|(^|[^:])\/\/.*$/gm, "$1");
+  return ESM_SYNTAX.test(code) && !CJS_NAMES.test(code);
 }
 
 /** The `type` field of the nearest `package.json` above `dir`. */
