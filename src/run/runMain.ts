@@ -68,12 +68,7 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
   try {
     const states = store === undefined ? new Map<string, ResumeStates>() : decodeStates(store.loadStates(), flow.stateSerde);
     log?.started(flow.flowId, 1, epochInterval, store && { dir: recovery!.dbDir, execution: store.exNum, resumeEpoch: store.resumeEpoch });
-    const userHook = log === undefined
-      ? options.onEpochClose
-      : async (epoch: number, entries: EncodedSnapshot[]): Promise<void> => {
-          log.epoch(epoch, executor?.itemsRead ?? 0, entries.length, store !== undefined);
-          if (options.onEpochClose !== undefined) await options.onEpochClose(epoch, entries);
-        };
+    const userHook = options.onEpochClose;
     executor = new Executor(compiled, {
       epochInterval,
       startEpoch: store?.resumeEpoch,
@@ -85,8 +80,11 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
           ? userHook
           : async (epoch, entries) => {
               store.commit(epoch, entries);
+              log?.epoch(epoch, executor?.itemsRead ?? 0, entries.length, true);
               if (userHook !== undefined) await userHook(epoch, entries);
             },
+      // Without recovery, progress is logged without forcing snapshots to be encoded.
+      afterEpoch: log === undefined || store !== undefined ? undefined : (epoch) => log.epoch(epoch, executor?.itemsRead ?? 0, 0, false),
       signal: options.signal,
     });
     await executor.open();
