@@ -233,22 +233,9 @@ export class Executor {
       if (this.timersDue(now)) await this.fireTimers(now);
       for (const r of this.readers) {
         if (r.done || r.awake > now) continue;
-        // Await only what is a Promise: a synchronous batch costs no microtask turn.
-        let batch = this.poll(r);
-        if (isThenable(batch)) batch = await batch;
-        r.touched = true;
-        if (batch === null) {
-          await this.endPartition(r);
-        } else {
-          r.schedule(batch.length, now);
-          if (batch.length > 0) {
-            this.itemsRead += batch.length;
-            r.input.emit(0, batch);
-            const pushed = this.drain(0);
-            if (pushed !== undefined) await pushed;
-            if (epochInterval === 0) await this.closeEpoch();
-          }
-        }
+        let read = this.read(r, now);
+        if (typeof read !== "number") read = await read;
+        if (read > 0 && epochInterval === 0) await this.closeEpoch();
         now = Date.now();
         if (signal?.aborted) return "stopped";
       }
@@ -276,6 +263,28 @@ export class Executor {
     await this.closeEpoch();
     for (const node of this.nodes) await node.close();
     return "eof";
+  }
+
+  /**
+   * Poll `r` once and push its batch through the graph (or end it); how many
+   * items it read. A Promise only when the source or a step is asynchronous:
+   * a synchronous batch costs no microtask turn.
+   */
+  protected read(r: PartitionReader, now: number): number | Promise<number> {
+    const batch = this.poll(r);
+    return isThenable(batch) ? batch.then((b) => this.push(r, b, now)) : this.push(r, batch, now);
+  }
+
+  private push(r: PartitionReader, batch: unknown[] | null, now: number): number | Promise<number> {
+    r.touched = true;
+    if (batch === null) return this.endPartition(r).then(() => 0);
+    r.schedule(batch.length, now);
+    const n = batch.length;
+    if (n === 0) return 0;
+    this.itemsRead += n;
+    r.input.emit(0, batch);
+    const pushed = this.drain(0);
+    return pushed === undefined ? n : pushed.then(() => n);
   }
 
   /** Read a batch of `r`: an array, `null` at its end, or a Promise of either when the source is async. */

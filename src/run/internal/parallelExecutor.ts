@@ -21,7 +21,6 @@ import { Executor, type ExecutorOptions, type RunOutcome } from "./executor.js";
 import { ExchangeNode } from "./exchange.js";
 import { InputNode } from "./sources.js";
 import { FixedSinkNode } from "./sinks.js";
-import { isThenable } from "./failure.js";
 import type { StatefulBatchNode } from "./stateful.js";
 import type { FromWorker, PeerMessage, SnapshotMessage, ToWorker } from "./protocol.js";
 
@@ -124,21 +123,9 @@ export class ParallelExecutor extends Executor {
       if (!waitingForBarrier) {
         for (const r of this.readers) {
           if (r.done || r.awake > now) continue;
-          let batch = this.poll(r);
-          if (isThenable(batch)) batch = await batch;
-          r.touched = true;
-          if (batch === null) {
-            await this.endPartition(r);
-          } else {
-            r.schedule(batch.length, now);
-            if (batch.length > 0) {
-              read = true;
-              this.itemsRead += batch.length;
-              r.input.emit(0, batch);
-              const pushed = this.drain(0);
-              if (pushed !== undefined) await pushed;
-            }
-          }
+          let n = this.read(r, now);
+          if (typeof n !== "number") n = await n;
+          if (n > 0) read = true;
           now = Date.now();
           if (this.stopping || this.barrierRequest !== undefined) break;
         }
