@@ -38,6 +38,12 @@ interface KeyEntry {
 }
 
 const BASE_NOTIFY_AT = StatefulBatchLogic.prototype.notifyAt;
+
+/** Whether `logic` has a `notifyAt` of its own. */
+const isTimed = (logic: Logic): boolean => logic.notifyAt !== BASE_NOTIFY_AT;
+
+/** The entry of a key whose logic was just built. */
+const newEntry = (logic: Logic): KeyEntry => ({ logic, touched: false, rank: -1, timed: isTimed(logic), batch: 0, slot: 0 });
 const BASE_ON_EOF = StatefulBatchLogic.prototype.onEof;
 
 /** Batches larger than this (distinct keys) are always sorted by string: ranks are packed with 20-bit indexes. */
@@ -83,14 +89,17 @@ export class StatefulBatchNode extends RuntimeNode {
   open(resume: ResumeStates, ctx: RunContext): void {
     for (const key of sortKeys([...resume.keys()])) {
       const logic = this.build(key, resume.get(key), ctx);
-      const entry: KeyEntry = { logic, touched: false, rank: -1, timed: logic.notifyAt !== BASE_NOTIFY_AT, batch: 0, slot: 0 };
+      const entry = newEntry(logic);
       this.keys.set(key, entry);
       if (entry.timed) this.schedule(key, logic, ctx);
     }
   }
 
-  private badItem(kv: unknown, ctx: RunContext): never {
-    const err = new TypeError(`stateful steps need [key, value] items with a string key; got ${describeType(kv)}`);
+  /** `item` as a `[key, value]` pair, or the run fails naming the step. */
+  private pair(item: unknown, ctx: RunContext): readonly [string, unknown] {
+    const kv = item as readonly [string, unknown];
+    if (Array.isArray(kv) && kv.length === 2 && typeof kv[0] === "string") return kv;
+    const err = new TypeError(`stateful steps need [key, value] items with a string key; got ${describeType(item)}`);
     throw stepFailure(err, this.fn || "onBatch", this.userStepId, { epoch: ctx.epoch });
   }
 
@@ -102,8 +111,7 @@ export class StatefulBatchNode extends RuntimeNode {
       const out: unknown[] = [];
       const one: unknown[] = [undefined];
       for (let i = 0; i < items.length; i++) {
-        const kv = items[i] as readonly [string, unknown];
-        if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") this.badItem(kv, ctx);
+        const kv = this.pair(items[i], ctx);
         one[0] = kv[1];
         this.call(kv[0], ON_BATCH, one, out, ctx);
       }
@@ -113,8 +121,7 @@ export class StatefulBatchNode extends RuntimeNode {
     if (this.ranked && this.processRanked(items, ctx)) return;
     const groups = new Map<string, unknown[]>();
     for (let i = 0; i < items.length; i++) {
-      const kv = items[i] as readonly [string, unknown];
-      if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") this.badItem(kv, ctx);
+      const kv = this.pair(items[i], ctx);
       const group = groups.get(kv[0]);
       if (group === undefined) groups.set(kv[0], [kv[1]]);
       else group.push(kv[1]);
@@ -142,8 +149,7 @@ export class StatefulBatchNode extends RuntimeNode {
     const keys: string[] = [];
     const values: unknown[][] = [];
     for (let i = 0; i < items.length; i++) {
-      const kv = items[i] as readonly [string, unknown];
-      if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") this.badItem(kv, ctx);
+      const kv = this.pair(items[i], ctx);
       const entry = this.keys.get(kv[0]);
       if (entry === undefined || entry.rank < 0) return false;
       if (entry.batch !== stamp) {
@@ -278,13 +284,13 @@ export class StatefulBatchNode extends RuntimeNode {
     let entry = known;
     if (entry === undefined) {
       const logic = this.build(key, undefined, ctx);
-      entry = { logic, touched: false, rank: -1, timed: logic.notifyAt !== BASE_NOTIFY_AT, batch: 0, slot: 0 };
+      entry = newEntry(logic);
       this.keys.set(key, entry);
       this.ranked = false;
       this.newKeys++;
     } else if (entry.logic === undefined) {
       entry.logic = this.build(key, undefined, ctx);
-      entry.timed = entry.logic.notifyAt !== BASE_NOTIFY_AT;
+      entry.timed = isTimed(entry.logic);
     }
     const logic = entry.logic!;
     let result: LogicResult<unknown>;
