@@ -80,11 +80,11 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
           ? userHook
           : async (epoch, entries) => {
               store.commit(epoch, entries);
-              log?.epoch(epoch, executor?.itemsRead ?? 0, entries.length, true);
               if (userHook !== undefined) await userHook(epoch, entries);
             },
-      // Without recovery, progress is logged without forcing snapshots to be encoded.
-      afterEpoch: log === undefined || store !== undefined ? undefined : (epoch) => log.epoch(epoch, executor?.itemsRead ?? 0, 0, false),
+      // Not through onEpochClose: without recovery, snapshots stay only checked, never encoded.
+      afterEpoch:
+        log === undefined ? undefined : (epoch, snapshots) => log.epoch(epoch, executor!.itemsRead, store === undefined ? undefined : snapshots),
       signal: options.signal,
     });
     await executor.open();

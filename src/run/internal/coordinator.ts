@@ -99,14 +99,14 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
     let timer: NodeJS.Timeout | undefined;
     /** Items each worker had read at its last epoch close. */
     const itemsRead: number[] = new Array<number>(n).fill(0);
+    const totalRead = (): number => itemsRead.reduce((a, b) => a + b, 0);
 
     const finish = (err?: unknown): void => {
       if (settled) return;
       settled = true;
-      const items = itemsRead.reduce((a, b) => a + b, 0);
       // Workers report what they read at epoch closes only: after a failure, the count is not known.
       if (err !== undefined) log?.failed(err, undefined);
-      else log?.ended(outcome, items);
+      else log?.ended(outcome, totalRead());
       if (timer !== undefined) clearInterval(timer);
       options.signal?.removeEventListener("abort", onAbort);
       if (err !== undefined) for (const w of workers) void w.terminate();
@@ -176,7 +176,7 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
               finish(err);
               return;
             }
-            log?.epoch(epoch, itemsRead.reduce((a, b) => a + b, 0), snapshots.length, store !== undefined);
+            log?.epoch(epoch, totalRead(), store === undefined ? undefined : snapshots.length);
             snapshots = [];
             snapshotCount = 0;
             post({ t: "committed", epoch });

@@ -33,8 +33,8 @@ export interface ExecutorOptions {
   readonly resumeStates?: (stepId: string) => ResumeStates;
   /** Receives the changed states of each closed epoch; awaited before the next batch. */
   readonly onEpochClose?: (epoch: number, entries: EncodedSnapshot[]) => void | Promise<void>;
-  /** Told each closed epoch, without its snapshots (so they are only checked, not encoded, when nothing stores them). */
-  readonly afterEpoch?: (epoch: number) => void;
+  /** Told each closed epoch, after `onEpochClose`, with how many snapshots that got (`undefined` without it). */
+  readonly afterEpoch?: (epoch: number, snapshots: number | undefined) => void;
   /** Stops the run at the next batch boundary, without closing the epoch. */
   readonly signal?: AbortSignal | undefined;
   /** With several workers: how exchanges reach the other workers. */
@@ -383,7 +383,7 @@ export class Executor {
     // Without a consumer (no recovery), snapshots are only checked: a state that could not be snapshotted fails the run all the same.
     const encoded = this.encodeEpoch(hook !== undefined);
     if (hook !== undefined) await hook(this.ctx.epoch, encoded);
-    this.options.afterEpoch?.(this.ctx.epoch);
+    this.options.afterEpoch?.(this.ctx.epoch, hook === undefined ? undefined : encoded.length);
     this.ctx.epoch++;
   }
 

@@ -46,17 +46,17 @@ export class RunLog {
   }
 
   /**
-   * Epoch `epoch` was closed, and committed with `states` snapshots when the
-   * run has recovery; `items`: read so far by every worker.
+   * Epoch `epoch` was closed; `items`: read so far by every worker;
+   * `stored`: the snapshots committed with it, when the run has recovery.
    */
-  epoch(epoch: number, items: number, states: number, committed: boolean): void {
+  epoch(epoch: number, items: number, stored: number | undefined): void {
     const now = Date.now();
     const dt = now - this.lastAt;
     const rate = dt > 0 ? ` (${number(Math.round(((items - this.lastItems) * 1000) / dt))}/s)` : "";
     this.write(
-      `epoch ${epoch} ${committed ? "committed" : "closed"} at ${seconds(now - this.t0)}: ` +
+      `epoch ${epoch} ${stored === undefined ? "closed" : "committed"} at ${seconds(now - this.t0)}: ` +
         `${count(items - this.lastItems, "item")} read${rate}, ${number(items)} in all` +
-        (committed ? `, ${count(states, "state")} stored` : ""),
+        (stored === undefined ? "" : `, ${count(stored, "state")} stored`),
     );
     this.lastAt = now;
     this.lastItems = items;
