@@ -3,9 +3,6 @@ import { StatefulBatchLogic, type LogicResult } from "../stateful/logic.js";
 import { statefulBatchWith } from "./stateful.js";
 import { RETAIN_NOTHING } from "../stateful/result.js";
 
-/** What `onBatch` returns: nothing to emit, keep the state (never mutated). */
-const KEEP = RETAIN_NOTHING;
-
 /** Folds a key's whole batch in one call: the same calls, in the same order, as folding item by item. */
 class FoldLogic<V, S> extends StatefulBatchLogic<V, S, S> {
   constructor(
@@ -23,7 +20,8 @@ class FoldLogic<V, S> extends StatefulBatchLogic<V, S, S> {
       this.has = true;
     }
     for (let i = 0; i < values.length; i++) this.state = this.folder(this.state as S, values[i]);
-    return KEEP;
+    // Nothing to emit, keep the state: the shared result the stateful node skips checking.
+    return RETAIN_NOTHING;
   }
 
   override onEof(): LogicResult<S> {
