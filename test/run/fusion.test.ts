@@ -1,7 +1,7 @@
 // Chains of per-item steps run as one compiled loop: same items, same order,
 // same errors naming the step, as when each step runs on its own.
 import { describe, expect, it } from "vitest";
-import { Dataflow, StepError } from "../../src/index.js";
+import { Dataflow, StepError, type Stream } from "../../src/index.js";
 import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js";
 import { fuseStages, StageFailure } from "../../src/run/internal/fuse.js";
 
@@ -64,35 +64,18 @@ describe("fused chains of per-item steps", () => {
   });
 
   it("report a filter predicate that returns no boolean, a flatMap mapper that returns no iterable, a key that is no string", async () => {
-    const filterFlow = new Dataflow("p");
-    filterFlow
-      .input("in", new TestingSource([1]))
-      .map("m", (x) => x)
-      .filter("bad", (() => 1) as unknown as (x: number) => boolean)
-      .output("out", new TestingSink([]));
-    const e1 = await failure(filterFlow);
-    expect(e1.stepId).toBe("p.bad");
-    expect(e1.message).toContain("`filter` predicate must return a boolean; got number");
-
-    const flatFlow = new Dataflow("q");
-    flatFlow
-      .input("in", new TestingSource([1]))
-      .map("m", (x) => x)
-      .flatMap("bad", (() => 5) as unknown as (x: number) => number[])
-      .output("out", new TestingSink([]));
-    const e2 = await failure(flatFlow);
-    expect(e2.stepId).toBe("q.bad");
-    expect(e2.message).toContain("`flatMap` mapper must return an iterable; got number");
-
-    const keyFlow = new Dataflow("r");
-    keyFlow
-      .input("in", new TestingSource([1]))
-      .map("m", (x) => x)
-      .keyOn("bad", (() => 7) as unknown as (x: number) => string)
-      .output("out", new TestingSink([]));
-    const e3 = await failure(keyFlow);
-    expect(e3.stepId).toBe("r.bad");
-    expect(e3.message).toContain("`keyOn` key function must return a string; got number");
+    const cases: [string, (s: Stream<number>) => Stream<unknown>, string][] = [
+      ["p", (s) => s.filter("bad", (() => 1) as unknown as (x: number) => boolean), "`filter` predicate must return a boolean; got number"],
+      ["q", (s) => s.flatMap("bad", (() => 5) as unknown as (x: number) => number[]), "`flatMap` mapper must return an iterable; got number"],
+      ["r", (s) => s.keyOn("bad", (() => 7) as unknown as (x: number) => string), "`keyOn` key function must return a string; got number"],
+    ];
+    for (const [flowId, bad, message] of cases) {
+      const flow = new Dataflow(flowId);
+      bad(flow.input("in", new TestingSource([1])).map("m", (x) => x)).output("out", new TestingSink([]));
+      const err = await failure(flow);
+      expect(err.stepId).toBe(`${flowId}.bad`);
+      expect(err.message).toContain(message);
+    }
   });
 
   it("compile one loop per chain shape and keep each chain's functions apart", () => {
