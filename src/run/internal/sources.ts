@@ -13,7 +13,7 @@ import {
   type StatelessSourcePartition,
 } from "../../inputs/source.js";
 import { RuntimeNode, type SnapshotEntry } from "./node.js";
-import { stepFailure } from "./failure.js";
+import { isThenable, stepFailure } from "./failure.js";
 import type { ResumeStates } from "./sinks.js";
 
 /** @internal One source partition being read, with its polling schedule. */
@@ -113,7 +113,7 @@ export class InputNode extends RuntimeNode {
       r.done = true;
       try {
         const p = r.part.abort?.(reason);
-        if (p !== undefined && typeof (p as Promise<void>).then === "function") (p as Promise<void>).then(undefined, () => {});
+        if (isThenable(p)) p.then(undefined, () => {});
       } catch {
         // Best effort: the run is ending anyway.
       }
