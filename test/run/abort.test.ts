@@ -1,6 +1,5 @@
 // A run that ends without EOF (failure, stop, AbortExecution) tells the
 // partitions of its sources and sinks, so they release what they hold.
-import { createServer } from "node:net";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +18,7 @@ import { FileSource } from "../../src/connectors/files/index.js";
 import { TcpSource } from "../../src/connectors/tcp/index.js";
 import { runMain, TestingSource } from "../../src/testing/index.js";
 import { runFlow } from "../../src/run/runMain.js";
+import { freePort } from "../connectors/tcp/helpers.js";
 
 type Call = [string, string, unknown?];
 
@@ -173,12 +173,7 @@ describe("a run that ends without EOF", () => {
   }
 
   it("a failed run releases a TcpSource's port at once", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const p = (probe.address() as { port: number }).port;
-        probe.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     for (let run = 0; run < 2; run++) {
       const flow = new Dataflow("tcp");
       flow
