@@ -5,9 +5,13 @@
  */
 import { BuildError, describeType } from "../errors.js";
 import type { Source } from "../inputs/source.js";
-import type { Scope, StepNode } from "./internal/steps.js";
+import type { StepNode } from "./internal/steps.js";
 import type { Stream } from "./stream.js";
+// Loaded for its effect: it registers the Stream class that operators make
+// streams of, so the class is there before any flow can add a step.
+import "./stream.js";
 import { input } from "./operators/input.js";
+import { registerFlow, rootScope } from "./internal/scope.js";
 import { defaultSerde, type StateSerde } from "../recovery/serde.js";
 
 /**
@@ -23,9 +27,6 @@ export interface DataflowOptions {
    */
   stateSerde?: StateSerde;
 }
-
-/** Per flow: its root scope, and the scopes of Dataflow-taking operators being built. */
-const SCOPES = new WeakMap<Dataflow, Scope[]>();
 
 /**
  * A dataflow definition: a tree of steps between inputs and outputs. Building
@@ -64,12 +65,12 @@ export class Dataflow {
     }
     this.flowId = flowId;
     this.stateSerde = options.stateSerde ?? defaultSerde;
-    SCOPES.set(this, [{ id: flowId, step: undefined, substeps: [], flow: this }]);
+    registerFlow(this);
   }
 
   /** The top-level steps, in the order they were added. */
   get substeps(): readonly StepNode[] {
-    return SCOPES.get(this)![0].substeps;
+    return rootScope(this).substeps;
   }
 
   /**
@@ -81,25 +82,5 @@ export class Dataflow {
    */
   input<X>(stepId: string, source: Source<X>): Stream<X> {
     return input(stepId, this, source);
-  }
-}
-
-/**
- * @internal Where steps taking `flow` itself (like inputs) are added: the
- * flow's root, or the inside of the Dataflow-taking operator being built.
- */
-export function flowRoot(flow: Dataflow): Scope {
-  const scopes = SCOPES.get(flow)!;
-  return scopes[scopes.length - 1];
-}
-
-/** @internal Run `body` with `flow`'s inputs added inside `scope`. */
-export function withFlowScope<R>(flow: Dataflow, scope: Scope, body: () => R): R {
-  const scopes = SCOPES.get(flow)!;
-  scopes.push(scope);
-  try {
-    return body();
-  } finally {
-    scopes.pop();
   }
 }

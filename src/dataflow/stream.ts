@@ -5,6 +5,7 @@
  * @module
  */
 import type { Scope } from "./internal/steps.js";
+import { registerStreamClass } from "./internal/scope.js";
 import type { DynamicSink, FixedPartitionedSink } from "../outputs/sink.js";
 import { branch, type BranchOut } from "./operators/branch.js";
 import { filter } from "./operators/filter.js";
@@ -359,3 +360,6 @@ export class Stream<out T> {
     return countWindow(stepId, this, clock, windower, key);
   }
 }
+
+// Operators make streams through the scope module, which imports this one only as a type.
+registerStreamClass(Stream);

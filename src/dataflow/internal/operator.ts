@@ -5,8 +5,9 @@
  */
 import { BuildError, describeType } from "../../errors.js";
 import type { CoreSpec, Scope, StepNode } from "./steps.js";
-import { Stream } from "../stream.js";
-import { Dataflow, flowRoot, withFlowScope } from "../dataflow.js";
+import type { Stream } from "../stream.js";
+import type { Dataflow } from "../dataflow.js";
+import { flowRoot, isDataflow, isStream, makeStream, withFlowScope } from "./scope.js";
 
 /**
  * The input ports of an operator: each a stream, or a list of streams for a
@@ -51,12 +52,12 @@ function checkStepId(stepId: unknown, where: string): asserts stepId is string {
 }
 
 function scopeOf(opType: string, stepId: string, ins: OperatorInputs | Dataflow): Scope {
-  if (ins instanceof Dataflow) return flowRoot(ins);
+  if (isDataflow(ins)) return flowRoot(ins);
   let scope: Scope | undefined;
   for (const [port, value] of Object.entries(ins)) {
     const streams = Array.isArray(value) ? value : [value];
     for (const s of streams) {
-      if (!(s instanceof Stream)) {
+      if (!isStream(s)) {
         throw new BuildError(
           `argument '${port}' of \`${opType}\` step '${stepId}' must be a Stream; got ${describeType(s)}`,
         );
@@ -88,7 +89,7 @@ function openStep(
   const id = `${outer.id}.${stepId}`;
   if (outer.substeps.some((s) => s.name === stepId)) throw new BuildError(`step '${id}' already exists`);
   const upPorts: Record<string, readonly string[]> = {};
-  if (!(ins instanceof Dataflow)) {
+  if (!isDataflow(ins)) {
     for (const [port, value] of Object.entries(ins)) {
       upPorts[port] = (Array.isArray(value) ? value : [value]).map((s: Stream<unknown>) => s.streamId);
     }
@@ -102,8 +103,8 @@ function rescope<P extends OperatorInputs | OperatorOutputs>(ports: P, scope: Sc
   const out: Record<string, unknown> = {};
   for (const [port, value] of Object.entries(ports)) {
     out[port] = Array.isArray(value)
-      ? value.map((s: Stream<unknown>) => new Stream(s.streamId, scope))
-      : new Stream((value as Stream<unknown>).streamId, scope);
+      ? value.map((s: Stream<unknown>) => makeStream(s.streamId, scope))
+      : makeStream((value as Stream<unknown>).streamId, scope);
   }
   return out as P;
 }
@@ -150,7 +151,7 @@ export function defineOperator<const I extends OperatorInputs, O extends Operato
   let outs: O;
   try {
     outs =
-      ins instanceof Dataflow
+      isDataflow(ins)
         ? withFlowScope(ins, inner, () => body({} as I, { stepId: node.stepId }))
         : body(rescope(ins, inner), { stepId: node.stepId });
   } catch (err) {
@@ -162,7 +163,7 @@ export function defineOperator<const I extends OperatorInputs, O extends Operato
     throw new BuildError(`body of \`${opType}\` step '${node.stepId}' must return an object of output streams`);
   }
   for (const [port, s] of Object.entries(outs)) {
-    if (!(s instanceof Stream)) {
+    if (!isStream(s)) {
       throw new BuildError(`output '${port}' of \`${opType}\` step '${node.stepId}' must be a Stream; got ${describeType(s)}`);
     }
     node.downPorts[port] = s.streamId;
@@ -186,7 +187,7 @@ export function defineCore<P extends string>(
   for (const port of outPorts) {
     const streamId = `${node.stepId}.${port}`;
     node.downPorts[port] = streamId;
-    outs[port] = new Stream(streamId, outer);
+    outs[port] = makeStream(streamId, outer);
   }
   return outs;
 }
