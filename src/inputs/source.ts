@@ -73,11 +73,33 @@ export abstract class StatefulSourcePartition<X, S> {
  *     return new CountPartition(resume ?? 0, 10);
  *   }
  * }
+ *
+ * // Partitions listed by a service: `listParts` may be async.
+ * class ShardSource extends FixedPartitionedSource<number, number> {
+ *   constructor(private readonly shards: { list(): Promise<string[]> }) { super(); }
+ *   listParts(): Promise<string[]> { return this.shards.list(); }
+ *   buildPart(_stepId: string, _shard: string, resume: number | undefined) {
+ *     return new CountPartition(resume ?? 0, 10);
+ *   }
+ * }
  * ```
  */
 export abstract class FixedPartitionedSource<X, S> {
-  /** Names of the partitions reachable from this worker. */
-  abstract listParts(): string[];
+  /**
+   * Names of the partitions reachable from this worker.
+   *
+   * Called when a run starts, on every worker, before any partition is
+   * built. It may return a Promise, which the executor awaits, so it may ask
+   * a broker or a service (Kafka's source lists topic-partitions with an
+   * admin client); nothing is read until it settles, so give such a call a
+   * timeout. A throw or a rejected Promise fails the run with a
+   * {@link sluice!StepError | StepError} naming the step and `listParts`.
+   * Return the same names on every call: the executor may call it more than
+   * once per run, and a remote source may keep the answer.
+   *
+   * @returns The partition names (in any order; duplicates count once), or a Promise of them.
+   */
+  abstract listParts(): string[] | Promise<string[]>;
   /**
    * Build the partition `forPart`, positioned at `resumeState` (or at the
    * start when `undefined`).

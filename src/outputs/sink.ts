@@ -58,8 +58,20 @@ export abstract class StatefulSinkPartition<X, S> {
  * ```
  */
 export abstract class FixedPartitionedSink<X, S> {
-  /** Names of the partitions reachable from this worker. */
-  abstract listParts(): string[];
+  /**
+   * Names of the partitions reachable from this worker.
+   *
+   * Called when a run starts, on every worker, before any partition is
+   * built. It may return a Promise, which the executor awaits, so it may ask
+   * a broker or a service; nothing is written until it settles, so give such
+   * a call a timeout. A throw, a rejected Promise or no names at all fails
+   * the run with a {@link sluice!StepError | StepError} naming the step and
+   * `listParts`. Return the same names on every call: the executor may call
+   * it more than once per run, and `partFn` indexes the sorted names.
+   *
+   * @returns The partition names (in any order; duplicates count once), or a Promise of them.
+   */
+  abstract listParts(): string[] | Promise<string[]>;
   /**
    * Which partition a key goes to: the partition is
    * `sortedParts[partFn(key) % sortedParts.length]`. Must be stable across

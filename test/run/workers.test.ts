@@ -63,6 +63,27 @@ describe("several workers", () => {
     }
   });
 
+  it("awaits async listParts of a source and a sink on every worker: the results of one worker, each partition written once", async () => {
+    const one = await runOn("listedAsync", 1);
+    expect(one.items).toHaveLength(400);
+    const two = await runOn("listedAsync", 2);
+    expect(sorted(two.items)).toEqual(sorted(one.items));
+    // One file per sink partition: all three were written.
+    expect(two.perWorker).toHaveLength(3);
+    expect(two.perWorker.every((n) => n > 0)).toBe(true);
+  });
+
+  for (const [exportName, stepId] of [
+    ["listedSourceRejects", "listed.in"],
+    ["listedSinkRejects", "listed.out"],
+  ]) {
+    it(`fails with a StepError naming '${stepId}' when its listParts rejects on the workers`, async () => {
+      const err = await runOn(exportName, 2).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StepError);
+      expect(err).toMatchObject({ stepId, message: `error calling \`listParts\` in step '${stepId}': the partition service is down` });
+    });
+  }
+
   it("passes each worker its index and the worker count", async () => {
     const { items } = await runOn("whoAmI", 3);
     expect(items.sort()).toEqual(["0/3", "1/3", "2/3"]);

@@ -10,7 +10,7 @@ import { BuildError, ConnectorError, describeType } from "../../errors.js";
 import type { KafkaSourceError, KafkaSourceMessage } from "./messages.js";
 import { checkBrokers, checkClient, checkObject, connectorError, makeClient } from "./internal/client.js";
 import type { KafkaClientConfig, KafkaConsumerConfig } from "./config.js";
-import { listPartitionsSync } from "./internal/listPartitions.js";
+import { listPartitions } from "./internal/listPartitions.js";
 import { partName, parsePartName } from "./internal/partName.js";
 import { PartitionFeed } from "./internal/partitionFeed.js";
 import { GroupReader } from "./internal/groupReader.js";
@@ -34,7 +34,7 @@ import { KafkaSourcePartition } from "./internal/kafkaSourcePartition.js";
  * ```
  */
 export interface KafkaSourceOptions<R extends boolean = true> {
-  /** Bootstrap brokers, `"host:port"`. Also used to list partitions when `client` is given. */
+  /** Bootstrap brokers, `"host:port"`. With `client`, they only name the cluster in error messages. */
   brokers: string[];
   /** Topics to read; each must exist. */
   topics: string[];
@@ -131,11 +131,10 @@ type Watermarks = Map<number, { low: number; high: number }>;
  * (`null` when absent); with `raiseOnErrors: false` also
  * {@link KafkaSourceError}s (use `kop.input` to get the two split).
  *
- * `listParts()` is synchronous in Sluice's source contract, so the listing
- * runs in a short-lived worker thread that this thread waits for (at most
- * 30 s), with a client made from `brokers` and the copyable `clientConfig`
- * options (functions such as a `logCreator` or an OAuth provider are left
- * out); the result is kept for the life of the source.
+ * `listParts()` asks the brokers with an admin client of the source's
+ * kafkajs client (`client`, or the one made from `brokers` and
+ * `clientConfig`), for at most 30 s; the result is kept for the life of the
+ * source.
  *
  * @typeParam R - The type of the `raiseOnErrors` option (inferred).
  * @category Connectors
@@ -220,16 +219,19 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
 
   /**
    * Every topic-partition, as `"<topic>-<partition>"`, listed with an admin
-   * client the first time (in a worker thread this thread waits for) and
-   * remembered.
+   * client the first time (connect, `listTopics`, `fetchTopicMetadata`,
+   * disconnect; at most 30 s) and remembered. The executor awaits it when a
+   * run starts, before building any partition.
    *
    * @returns The partition names, by topic then partition number.
-   * @throws {@link sluice!ConnectorError | ConnectorError} naming the topics
-   *   that do not exist, or why the brokers could not be reached.
+   * @throws {@link sluice!ConnectorError | ConnectorError} (as a rejection)
+   *   naming the topics that do not exist, or why the brokers could not be
+   *   asked (`retriable: true` if they did not answer within 30 s).
    */
-  listParts(): string[] {
+  async listParts(): Promise<string[]> {
+    this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected);
     // Metadata comes back in the broker's order: list topics in the order given, partitions by number.
-    this.parts ??= listPartitionsSync("KafkaSource", this.brokers, this.clientConfig, this.topics, LIST_TIMEOUT_MS)
+    this.parts ??= (await listPartitions("KafkaSource", this.client, this.brokers, this.topics, LIST_TIMEOUT_MS))
       .sort((x, y) => this.topics.indexOf(x.topic) - this.topics.indexOf(y.topic))
       .flatMap(({ topic, partitions }) => partitions.map((p) => partName(topic, p)));
     return [...this.parts];

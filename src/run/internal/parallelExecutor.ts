@@ -58,13 +58,13 @@ export class ParallelExecutor extends Executor {
   }
 
   /** Partitions of every fixed source and sink this worker can reach. */
-  listParts(): { inputs: string[]; parts: Record<string, string[]> } {
+  async listParts(): Promise<{ inputs: string[]; parts: Record<string, string[]> }> {
     const parts: Record<string, string[]> = {};
     for (const node of this.nodes) {
       if (node instanceof InputNode) {
-        parts[node.stepId] = node.listParts();
+        parts[node.stepId] = await node.listParts();
       } else if (node instanceof FixedSinkNode) {
-        parts[node.stepId] = node.listParts();
+        parts[node.stepId] = await node.listParts();
       }
     }
     return { inputs: this.inputs.map((i) => i.stepId), parts };

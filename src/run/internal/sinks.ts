@@ -34,10 +34,10 @@ export class FixedSinkNode extends RuntimeNode {
   }
 
   /** Names of every partition this worker can reach (for the partition assignment). */
-  listParts(): string[] {
+  async listParts(): Promise<string[]> {
     let names: string[];
     try {
-      names = [...new Set(this.sink.listParts())].sort();
+      names = [...new Set(await this.sink.listParts())].sort();
     } catch (err) {
       throw stepFailure(err, "listParts", this.userStepId);
     }
@@ -47,7 +47,7 @@ export class FixedSinkNode extends RuntimeNode {
 
   /** Build the partitions `ownerOf` gives to `worker` (all of them on one worker). */
   async open(resume: ResumeStates, worker = 0, ownerOf: (part: string) => number = () => worker): Promise<void> {
-    this.names = this.listParts();
+    this.names = await this.listParts();
     this.ownerOf = ownerOf;
     if (typeof this.sink.partFn === "function") this.partFn = (key) => this.sink.partFn(key);
     this.slots = new Array(this.names.length);

@@ -76,7 +76,7 @@ export class InputNode extends RuntimeNode {
     }
     let names: string[];
     try {
-      names = [...new Set(source.listParts())].sort();
+      names = [...new Set(await source.listParts())].sort();
     } catch (err) {
       throw stepFailure(err, "listParts", this.userStepId);
     }
@@ -92,11 +92,11 @@ export class InputNode extends RuntimeNode {
   }
 
   /** Names of every partition this worker can reach (for the partition assignment). */
-  listParts(): string[] {
+  async listParts(): Promise<string[]> {
     const source = this.source;
     if (!isFixedPartitionedSource(source)) return [];
     try {
-      return [...new Set(source.listParts())].sort();
+      return [...new Set(await source.listParts())].sort();
     } catch (err) {
       throw stepFailure(err, "listParts", this.userStepId);
     }

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       }
     });
   });
-  send({ t: "parts", worker: data.worker, flowId: flow.flowId, ...executor.listParts() });
+  send({ t: "parts", worker: data.worker, flowId: flow.flowId, ...(await executor.listParts()) });
   await assigned;
   await executor.open();
   const outcome = await executor.run();

@@ -50,7 +50,7 @@ export async function buildOnly<X, S>(
   source: FixedPartitionedSource<X, S>,
   resume?: S,
 ): Promise<StatefulSourcePartition<X, S>> {
-  const parts = source.listParts();
+  const parts = await source.listParts();
   if (parts.length !== 1) throw new Error(`expected one partition, got ${parts.length}`);
   return source.buildPart("flow.in", parts[0], resume);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { BuildError, ConnectorError, Dataflow, RecoveryConfig, StepError, initDbDir } from "../../../src/index.js";
 import { pollNextBatch, runMain, TestingSink } from "../../../src/testing/index.js";
 import {
@@ -39,6 +39,9 @@ async function drain<X>(part: { nextBatch(): Iterable<X> | null | Promise<Iterab
   return out;
 }
 
+/** A client that cannot connect (nothing listens on port 1). */
+const deadClient = (): Kafka => new Kafka({ brokers: ["127.0.0.1:1"], logLevel: logLevel.NOTHING, connectionTimeout: 300, retry: { retries: 0 } });
+
 describe("KafkaSource", () => {
   let a: string;
   let b: string;
@@ -52,7 +55,7 @@ describe("KafkaSource", () => {
 
   it("reads 2 topics x 3 partitions to their end offsets with tail: false, in order, with every field", async () => {
     const source = new KafkaSource({ brokers: brokers(), topics: [a, b], tail: false, batchSize: 7 });
-    expect(source.listParts()).toEqual([`${a}-0`, `${a}-1`, `${a}-2`, `${b}-0`, `${b}-1`, `${b}-2`]);
+    expect(await source.listParts()).toEqual([`${a}-0`, `${a}-1`, `${a}-2`, `${b}-0`, `${b}-1`, `${b}-2`]);
     const out: Msg[] = [];
     const flow = new Dataflow("two_topics");
     flow.input("in", source).output("out", new TestingSink(out));
@@ -60,7 +63,7 @@ describe("KafkaSource", () => {
 
     expect(out).toHaveLength(3 * 40 + 3 * 25);
     const parts = byPartition(out);
-    expect([...parts.keys()].sort()).toEqual(source.listParts());
+    expect([...parts.keys()].sort()).toEqual(await source.listParts());
     for (const [name, msgs] of parts) {
       const n = name.startsWith(a) ? 40 : 25;
       const p = msgs[0].partition;
@@ -201,11 +204,56 @@ describe("KafkaSource", () => {
     expect([...first, ...rest].map((m) => m.offset)).toEqual([...Array(count).keys()]);
   });
 
-  describe("when the consumer fails", () => {
-    /** A client whose consumers cannot connect (nothing listens on port 1). */
-    const deadClient = (): Kafka =>
-      new Kafka({ brokers: ["127.0.0.1:1"], logLevel: logLevel.NOTHING, connectionTimeout: 300, retry: { retries: 0 } });
+  describe("listing partitions", () => {
+    it("a missing topic rejects listParts with a ConnectorError naming it", async () => {
+      const missing = uniqueTopic("missing");
+      const err = await new KafkaSource({ brokers: brokers(), topics: [missing, a] }).listParts().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect((err as ConnectorError).message).toMatch(
+        new RegExp(`^KafkaSource: topic '${missing}' does not exist on ${brokers().join(",")} \\(the cluster has \\d+ other topics?\\); create it first$`),
+      );
+      expect((err as ConnectorError).retriable).toBe(false);
+    });
 
+    it("asks with the given client, and says why when it cannot reach the brokers", async () => {
+      const err = await new KafkaSource({ brokers: brokers(), topics: [a], client: deadClient() }).listParts().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect((err as ConnectorError).message).toContain(`KafkaSource could not list partitions on ${brokers().join(",")}: KafkaJS`);
+      expect(((err as ConnectorError).cause as Error).name).toMatch(/^KafkaJS/);
+    });
+
+    it("gives up after 30 s with a retriable ConnectorError and disconnects its admin client", async () => {
+      let disconnects = 0;
+      const hanging = {
+        admin: () => ({
+          connect: () => new Promise<void>(() => {}),
+          disconnect: async () => {
+            disconnects++;
+          },
+        }),
+        consumer: () => undefined,
+        producer: () => undefined,
+      } as unknown as Kafka;
+      vi.useFakeTimers();
+      try {
+        let settled: unknown = "pending";
+        void new KafkaSource({ brokers: ["10.1.2.3:9092"], topics: ["t1", "t2"], client: hanging }).listParts().then(
+          () => (settled = "resolved"),
+          (e: unknown) => (settled = e),
+        );
+        await vi.advanceTimersByTimeAsync(29_999);
+        expect(settled).toBe("pending");
+        await vi.advanceTimersByTimeAsync(1);
+        expect(settled).toBeInstanceOf(ConnectorError);
+        expect(settled).toMatchObject({ retriable: true, message: "KafkaSource could not list the partitions of t1, t2 on 10.1.2.3:9092 within 30000 ms" });
+        expect(disconnects).toBeGreaterThan(0);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  });
+
+  describe("when the consumer fails", () => {
     it("with raiseOnErrors (the default), nextBatch throws a ConnectorError", async () => {
       const source = new KafkaSource({ brokers: brokers(), topics: [a], startingOffset: 0, client: deadClient() });
       const part = await source.buildPart("t.in", `${a}-0`, undefined);
