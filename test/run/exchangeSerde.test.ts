@@ -1,7 +1,7 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { describe, expect, it, vi } from "vitest";
 import { BuildError } from "../../src/errors.js";
-import { ExchangeSerde, TAG_FLAT, TAG_V8, TAG_V8_SURROGATES, type ExchangeClass } from "../../src/run/internal/exchangeSerde.js";
+import { ExchangeSerde, TAG_PLAIN, TAG_V8, TAG_V8_SURROGATES, type ExchangeClass } from "../../src/run/internal/exchangeSerde.js";
 
 class Money {
   constructor(
@@ -151,31 +151,96 @@ describe("ExchangeSerde round-trips", () => {
     expect(node).toBe(back);
   });
 
-  it("writes batches of primitives and flat arrays of them in the flat format", () => {
+  it("writes batches of plain data in the plain format", () => {
     const items: unknown[] = [];
-    for (let i = 0; i < 500; i++) {
-      const s = `k${i}${"é日\u{1F600}".slice(0, i % 4)}${"x".repeat(i % 40)}`;
-      items.push(s, i * 7919 - 100_000, i / 7, [s, i], [s, `v${i}`], [s, null, undefined, true, false, -0]);
+    for (let i = 0; i < 300; i++) {
+      const s = `k${i}${"x".repeat(i % 40)}`;
+      items.push(s, i * 7919 - 100_000, i / 7, [s, i], [s, `v${i}`], [s, null, undefined, true, false, -0, Number.NaN, 2 ** 31]);
+      items.push({ id: i, name: s, tags: [s, [i]], nested: { deep: { deeper: i % 2 === 0 } } });
+      items.push({ key: Buffer.from(s), value: Buffer.alloc(i % 100, i), headers: {}, partition: i % 4 });
+      if (i % 7 === 0) items.push({ other: "shape" }, { id: -i }, []);
     }
     const bytes = serde.encode(items);
-    expect(bytes[0]).toBe(TAG_FLAT);
+    expect(bytes[0]).toBe(TAG_PLAIN);
+    const back = serde.decode(bytes);
+    expect(back).toStrictEqual(items);
+    expect(Buffer.isBuffer((back[7] as { key: unknown }).key)).toBe(true);
+  });
+
+  it("writes strings of any alphabet in the plain format", () => {
+    const items = ["ascii", "crème brûlée", "日本語", "\u{1F600}", "\ud800 lone", "\udc00", "", "x".repeat(1000), ["é", { ключ: "значение" }]];
+    const bytes = serde.encode(items);
+    expect(bytes[0]).toBe(TAG_PLAIN);
     expect(serde.decode(bytes)).toStrictEqual(items);
   });
 
-  it("switches to V8's format at the first item the flat format does not take", () => {
-    for (const odd of [{ a: 1 }, 5n, ["k", { a: 1 }], [1, [2]], holey()]) {
-      const items = ["a", ["k", 1], odd, "z"];
-      const bytes = serde.encode(items);
-      expect(bytes[0]).toBe(TAG_V8);
-      expect(serde.decode(bytes)).toStrictEqual(items);
-    }
+  it("keeps shared objects, Buffers and cycles through objects in the plain format", () => {
+    const shared = { v: 1 };
+    const buf = Buffer.from("b");
+    const cyclic: Record<string, unknown> = { name: "c", list: [] };
+    cyclic.self = cyclic;
+    (cyclic.list as unknown[]).push(cyclic, shared);
+    const bytes = serde.encode([shared, { shared, buf }, ["k", buf], cyclic]);
+    expect(bytes[0]).toBe(TAG_PLAIN);
+    const [a, b, [, c], d] = serde.decode(bytes) as [object, { shared: object; buf: Buffer }, [string, Buffer], Record<string, unknown>];
+    expect(b.shared).toBe(a);
+    expect(c).toBe(b.buf);
+    expect(d.self).toBe(d);
+    expect((d.list as unknown[])[0]).toBe(d);
+    expect((d.list as unknown[])[1]).toBe(a);
   });
 
-  it("sends a pair object repeated in a flat batch as equal pairs (the flat format has no references)", () => {
+  it("sends an array object repeated in a plain batch as equal arrays (arrays are not tracked)", () => {
     const pair = ["k", 1];
     const [a, b] = roundTrip([pair, pair]);
     expect(a).toStrictEqual(b);
     expect(a).not.toBe(b);
+  });
+
+  it("sends a Proxy of a plain object or array as the data it shows", () => {
+    const target = { a: 1, list: [1, 2] };
+    const items = [new Proxy(target, {}), ["k", new Proxy([1, { b: 2 }], {})]];
+    const bytes = serde.encode(items);
+    expect(bytes[0]).toBe(TAG_PLAIN);
+    expect(serde.decode(bytes)).toStrictEqual([target, ["k", [1, { b: 2 }]]]);
+  });
+
+  it("keeps an own __proto__ key as a key", () => {
+    const odd = JSON.parse('{"a": 1, "__proto__": {"b": 2}}') as object;
+    const [back] = roundTrip([odd]) as [object];
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.keys(back)).toEqual(["a", "__proto__"]);
+    expect(back).toStrictEqual(odd);
+  });
+
+  it("grows for large batches", () => {
+    const items = [Buffer.alloc(3_000_000, 1), "s".repeat(200_000), Array.from({ length: 20_000 }, (_, i) => ({ i }))];
+    expect(roundTrip(items)).toStrictEqual(items);
+    expect(roundTrip(["small"])).toEqual(["small"]);
+  });
+
+  it("switches to V8's format at the first item the plain format does not take", () => {
+    const arrayCycle: unknown[] = [];
+    arrayCycle.push(arrayCycle);
+    const noProto = nullProto({ a: 1 });
+    for (const odd of [new Map([["k", 1]]), 5n, ["k", new Date(0)], holey(), noProto, new Uint8Array(2), arrayCycle]) {
+      const items = ["a", ["k", 1], { a: Buffer.from("x") }, odd, "z"];
+      const bytes = serde.encode(items);
+      expect(bytes[0]).toBe(odd === noProto ? TAG_V8_SURROGATES : TAG_V8);
+      expect(serde.decode(bytes)).toStrictEqual(items);
+    }
+  });
+
+  it("does not trust for...in when Object.prototype has an enumerable property", () => {
+    Object.defineProperty(Object.prototype, "polluted", { value: 1, enumerable: true, configurable: true, writable: true });
+    try {
+      const items = [{ a: 1 }, ["k", { b: "x" }]];
+      const bytes = serde.encode(items);
+      expect(bytes[0]).toBe(TAG_V8);
+      expect(serde.decode(bytes)).toStrictEqual(items);
+    } finally {
+      delete (Object.prototype as { polluted?: unknown }).polluted;
+    }
   });
 
   it("returns a new array the caller may change, and leaves the items alone", () => {
@@ -232,7 +297,7 @@ describe("ExchangeSerde rejects what cannot cross", () => {
     ["a registered class's bad field", [new Money((() => 1) as never, "EUR")], "cannot send a function (anonymous) at items[0].cents across workers"],
     ["a problem inside a cycle", [cyclicWithFunction], "cannot send a function later at items[0].fn across workers"],
     ["a problem deep down", [deep], `cannot send a symbol Symbol(deep) at items[0]${".d".repeat(100)}.bad across workers`],
-    ["a Proxy", ["a", new Proxy({}, {})], "cannot send items[1] across workers: "],
+    ["a Proxy where V8 writes it", ["a", new Map([["k", new Proxy({}, {})]])], "cannot send items[1] across workers: "],
   ])("%s", (_name, items, fragment) => {
     const err = thrown(() => serde.encode(items));
     expect(err).toBeInstanceOf(TypeError);
@@ -361,8 +426,8 @@ describe("ExchangeSerde with registered classes", () => {
 
 describe("ExchangeSerde through real MessagePorts", () => {
   const batches: unknown[][] = [
-    ["flat", ["k", 1], ["k", "v"], -0, null],
-    [{ key: Buffer.from("k1"), value: Buffer.from("v1"), topic: "t", partition: 0, offset: "5", headers: {} }, new Float32Array([1.5])],
+    ["plain", ["k", 1], ["k", "v"], -0, null, { key: Buffer.from("k"), n: 1 }],
+    [{ key: Buffer.from("k1"), value: Buffer.from("v1"), topic: "t", partition: 0, offset: "5", headers: {} }, new Float32Array([1.5]), new Map([["k", Buffer.from("m")]])],
     [["k", new Money(99, "EUR")], nullProto({ a: 1 })],
   ];
 

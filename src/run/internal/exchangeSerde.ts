@@ -20,8 +20,9 @@
  *
  * The first byte says how the rest is encoded:
  *
- * - {@link TAG_FLAT}: batches of primitives and flat arrays of primitives,
- *   the common case, in a hand-written format (`exchangeFlatCodec`);
+ * - {@link TAG_PLAIN}: batches of primitives, strings, arrays, plain objects
+ *   and `Buffer`s, the common case, in a hand-written format
+ *   (`exchangePlainCodec`);
  * - {@link TAG_V8}: anything else, checked (`exchangeValueCheck`), then
  *   V8's format (`v8.DefaultSerializer`, with `Buffer` and typed arrays
  *   written as their bytes and their type);
@@ -38,7 +39,7 @@
  */
 import { DefaultDeserializer, DefaultSerializer } from "node:v8";
 import { BuildError, ExchangeValueError, causeText, describeType } from "../../errors.js";
-import { readFlatBatch, takeFlatBatch, writeFlatBatch } from "./exchangeFlatCodec.js";
+import { PlainWriter, readPlainBatch } from "./exchangePlainCodec.js";
 import { SurrogateReader, SurrogateWriter, type Surrogate } from "./exchangeSurrogates.js";
 import { BUILT_INS, BatchCheck, K_ERROR, VIEW_TYPES, isNativeClass, type ClassEntry } from "./exchangeValueCheck.js";
 
@@ -59,8 +60,8 @@ export type ExchangeClass =
       readonly decode: (data: never) => unknown;
     };
 
-/** @internal First byte of a batch in the flat format. */
-export const TAG_FLAT = 1;
+/** @internal First byte of a batch in the plain format. */
+export const TAG_PLAIN = 1;
 /** @internal First byte of a batch in V8's format. */
 export const TAG_V8 = 2;
 /** @internal First byte of a batch in V8's format, as `[items, surrogates]`. */
@@ -176,6 +177,7 @@ export class ExchangeSerde {
   private readonly byProto = new Map<object, ClassEntry>();
   private readonly byName = new Map<string, ClassEntry>();
   private readonly check: BatchCheck;
+  private readonly plain = new PlainWriter();
 
   /**
    * @param classes - The classes whose instances may cross (see {@link ExchangeClass}).
@@ -212,8 +214,8 @@ export class ExchangeSerde {
    *   cannot cross, like "cannot send a Money instance at items[3][1].price across workers: ...".
    */
   encode(items: readonly unknown[]): Uint8Array<ArrayBuffer> {
-    const stop = writeFlatBatch(items, TAG_FLAT);
-    if (stop < 0) return takeFlatBatch();
+    const stop = this.plain.write(items, TAG_PLAIN);
+    if (stop < 0) return this.plain.take();
     this.check.checkItems(items, stop);
     if (!this.check.needsSurrogates) return writeV8(V8_TAG, items, items);
     const payload = new SurrogateWriter(this.byProto, this.check).write(items);
@@ -228,8 +230,8 @@ export class ExchangeSerde {
    */
   decode(bytes: Uint8Array): unknown[] {
     switch (bytes[0]) {
-      case TAG_FLAT:
-        return readFlatBatch(bytes);
+      case TAG_PLAIN:
+        return readPlainBatch(bytes);
       case TAG_V8:
         return readV8(bytes) as unknown[];
       case TAG_V8_SURROGATES: {
