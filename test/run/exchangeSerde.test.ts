@@ -222,11 +222,11 @@ describe("ExchangeSerde round-trips", () => {
   it("switches to V8's format at the first item the plain format does not take", () => {
     const arrayCycle: unknown[] = [];
     arrayCycle.push(arrayCycle);
-    const noProto = nullProto({ a: 1 });
-    for (const odd of [new Map([["k", 1]]), 5n, ["k", new Date(0)], holey(), noProto, new Uint8Array(2), arrayCycle]) {
+    const withClass = [new Money(1, "EUR"), new Date(0)];
+    for (const odd of [new Map([["k", 1]]), 5n, ["k", new Date(0)], holey(), new Uint8Array(2), arrayCycle, withClass]) {
       const items = ["a", ["k", 1], { a: Buffer.from("x") }, odd, "z"];
       const bytes = serde.encode(items);
-      expect(bytes[0]).toBe(odd === noProto ? TAG_V8_SURROGATES : TAG_V8);
+      expect(bytes[0]).toBe(odd === withClass ? TAG_V8_SURROGATES : TAG_V8);
       expect(serde.decode(bytes)).toStrictEqual(items);
     }
   });
@@ -312,64 +312,128 @@ describe("ExchangeSerde rejects what cannot cross", () => {
   });
 });
 
-describe("ExchangeSerde with registered classes", () => {
-  it("sends instances with their prototype, wherever they are", () => {
-    const m = new Money(1250, "EUR");
-    const items = [m, ["k", m], { price: m, list: [m] }, new Map([[m, new Set([m])]]), nullProto({ m })];
-    const bytes = serde.encode(items);
-    expect(bytes[0]).toBe(TAG_V8_SURROGATES);
-    const [a, [, b], c, d, e] = serde.decode(bytes) as [Money, [string, Money], { price: Money; list: Money[] }, Map<Money, Set<Money>>, { m: Money }];
-    expect(a).toBeInstanceOf(Money);
-    expect(a.format()).toBe("12.50 EUR");
-    expect(a).toStrictEqual(m);
-    // One instance in, one instance out.
-    for (const same of [b, c.price, c.list[0], [...d.keys()][0], [...d.get(a)!][0], e.m]) expect(same).toBe(a);
-    expect(Object.getPrototypeOf(e)).toBe(null);
-  });
+/** The two formats a batch with registered classes may take: a Date first sends it to V8's. */
+const FORMATS: [string, unknown[], number][] = [
+  ["plain format", [], TAG_PLAIN],
+  ["V8 format", [new Date(0)], TAG_V8_SURROGATES],
+];
 
-  it("sends registered instances inside each other, and cycles through them", () => {
-    class Node {
-      children: Node[] = [];
-      parent: Node | undefined;
-      constructor(readonly price: Money) {}
-    }
-    const s = new ExchangeSerde([Money, Node]);
-    const root = new Node(new Money(1, "EUR"));
-    const child = new Node(new Money(2, "USD"));
-    root.children.push(child);
-    child.parent = root;
-    const [back] = roundTrip([root], s) as [Node];
-    expect(back).toBeInstanceOf(Node);
-    expect(back.price.format()).toBe("0.01 EUR");
-    expect(back.children[0]).toBeInstanceOf(Node);
-    expect(back.children[0].parent).toBe(back);
-    expect(back.children[0].price).toBeInstanceOf(Money);
+describe("ExchangeSerde with registered classes", () => {
+  describe.each(FORMATS)("in the %s", (_format, prefix, tag) => {
+    /** Encode `items` after `prefix`, check the format, decode, and drop the prefix. */
+    const viaFormat = (items: unknown[], s = serde): unknown[] => {
+      const bytes = s.encode([...prefix, ...items]);
+      expect(bytes[0]).toBe(tag);
+      return s.decode(bytes).slice(prefix.length);
+    };
+
+    it("sends instances with their prototype, wherever they are", () => {
+      const m = new Money(1250, "EUR");
+      const [a, [, b], c, d] = viaFormat([m, ["k", m], { price: m, list: [m] }, nullProto({ m })]) as [Money, [string, Money], { price: Money; list: Money[] }, { m: Money }];
+      expect(a).toBeInstanceOf(Money);
+      expect(a.format()).toBe("12.50 EUR");
+      expect(a).toStrictEqual(m);
+      // One instance in, one instance out.
+      for (const same of [b, c.price, c.list[0], d.m]) expect(same).toBe(a);
+      expect(Object.getPrototypeOf(d)).toBe(null);
+    });
+
+    it("sends registered instances inside each other, and cycles through them", () => {
+      class Node {
+        children: Node[] = [];
+        parent: Node | undefined;
+        constructor(readonly price: Money) {}
+      }
+      const s = new ExchangeSerde([Money, Node]);
+      const root = new Node(new Money(1, "EUR"));
+      const child = new Node(new Money(2, "USD"));
+      root.children.push(child);
+      child.parent = root;
+      const [back] = viaFormat([root], s) as [Node];
+      expect(back).toBeInstanceOf(Node);
+      expect(back.price.format()).toBe("0.01 EUR");
+      expect(back.children[0]).toBeInstanceOf(Node);
+      expect(back.children[0].parent).toBe(back);
+      expect(back.children[0].price).toBeInstanceOf(Money);
+    });
+
+    it("uses a class's own encode and decode, once per instance", () => {
+      const encode = vi.fn(pointCodec.encode);
+      const decode = vi.fn(pointCodec.decode);
+      const s = new ExchangeSerde([{ type: Point, name: "Pt", encode, decode }, Money]);
+      const p = new Point(3, 4);
+      const [a, b, c] = viaFormat([p, { p }, [new Money(5, "EUR"), new Point(0, 1)]], s) as [Point, { p: Point }, [Money, Point]];
+      expect(a).toBeInstanceOf(Point);
+      expect(a.norm()).toBe(5);
+      expect(b.p).toBe(a);
+      expect(c[1]).toStrictEqual(new Point(0, 1));
+      expect(encode).toHaveBeenCalledTimes(2);
+      expect(decode).toHaveBeenCalledTimes(2);
+      expect(decode.mock.calls[0][0]).toStrictEqual([3, 4]);
+    });
+
+    it("sets fields as own properties, even where the prototype has a setter", () => {
+      class Guarded {
+        constructor(value: number) {
+          // An own field that shadows the prototype's accessor.
+          Object.defineProperty(this, "value", { value, writable: true, enumerable: true, configurable: true });
+        }
+        get value(): number {
+          return -1;
+        }
+        set value(_v: number) {
+          throw new Error("the setter must not run");
+        }
+      }
+      const s = new ExchangeSerde([Guarded]);
+      const [back] = viaFormat([new Guarded(7)], s) as [Guarded];
+      expect(back).toBeInstanceOf(Guarded);
+      expect(back.value).toBe(7);
+    });
   });
 
   it("copies only the containers on the way to a registered instance, also around cycles", () => {
-    const cyclic: Record<string, unknown> = { m: new Money(1, "EUR") };
+    const cyclic: Record<string, unknown> = { m: new Money(1, "EUR"), when: new Date(0) };
     cyclic.self = cyclic;
     const plain = { a: [1, 2] };
-    const [c, p] = roundTrip([cyclic, plain]) as [Record<string, unknown>, unknown];
+    const bytes = serde.encode([cyclic, plain]);
+    expect(bytes[0]).toBe(TAG_V8_SURROGATES);
+    const [c, p] = serde.decode(bytes) as [Record<string, unknown>, unknown];
     expect(c.self).toBe(c);
     expect(c.m).toBeInstanceOf(Money);
     expect(p).toStrictEqual(plain);
     expect(cyclic.m).toBeInstanceOf(Money);
   });
 
-  it("uses a class's own encode and decode", () => {
-    const encode = vi.fn(pointCodec.encode);
-    const decode = vi.fn(pointCodec.decode);
-    const s = new ExchangeSerde([{ type: Point, name: "Pt", encode, decode }, Money]);
-    const p = new Point(3, 4);
-    const [a, b, c] = roundTrip([p, { p }, [new Money(5, "EUR"), new Point(0, 1)]], s) as [Point, { p: Point }, [Money, Point]];
-    expect(a).toBeInstanceOf(Point);
-    expect(a.norm()).toBe(5);
-    expect(b.p).toBe(a);
-    expect(c[1]).toStrictEqual(new Point(0, 1));
-    expect(encode).toHaveBeenCalledTimes(2);
-    expect(decode).toHaveBeenCalledTimes(2);
-    expect(decode.mock.calls[0][0]).toStrictEqual([3, 4]);
+  it("keeps instances that come before the item that sends a batch to V8's format", () => {
+    for (const first of [new Money(1, "EUR"), nullProto({ a: 1 }), ["k", { p: new Point(1, 2) }]]) {
+      const bytes = serde.encode([first, new Date(0)]);
+      expect(bytes[0]).toBe(TAG_V8_SURROGATES);
+      expect(serde.decode(bytes)).toStrictEqual([first, new Date(0)]);
+    }
+  });
+
+  it("sends instances inside Maps and Sets (in V8's format)", () => {
+    const m = new Money(1250, "EUR");
+    const bytes = serde.encode([m, new Map([[m, new Set([m])]])]);
+    expect(bytes[0]).toBe(TAG_V8_SURROGATES);
+    const [a, map] = serde.decode(bytes) as [Money, Map<Money, Set<Money>>];
+    expect([...map.keys()][0]).toBe(a);
+    expect([...map.get(a)!][0]).toBe(a);
+  });
+
+  it("sends instances of a class whose prototype has an enumerable property (in V8's format)", () => {
+    class Tagged {
+      constructor(readonly n: number) {}
+    }
+    (Tagged.prototype as unknown as { kind: string }).kind = "tagged";
+    const s = new ExchangeSerde([Tagged]);
+    const bytes = s.encode([new Tagged(1)]);
+    expect(bytes[0]).toBe(TAG_V8_SURROGATES);
+    const [back] = s.decode(bytes) as [Tagged & { kind: string }];
+    expect(back).toBeInstanceOf(Tagged);
+    expect(Object.keys(back)).toEqual(["n"]);
+    expect(back.kind).toBe("tagged");
   });
 
   it("checks what encode returns, and refuses a cycle through it", () => {

@@ -20,16 +20,16 @@
  *
  * The first byte says how the rest is encoded:
  *
- * - {@link TAG_PLAIN}: batches of primitives, strings, arrays, plain objects
- *   and `Buffer`s, the common case, in a hand-written format
- *   (`exchangePlainCodec`);
+ * - {@link TAG_PLAIN}: batches of primitives, strings, arrays, plain and
+ *   null-prototype objects, `Buffer`s and registered class instances, the
+ *   common case, in a hand-written format (`exchangePlainFormat`);
  * - {@link TAG_V8}: anything else, checked (`exchangeValueCheck`), then
  *   V8's format (`v8.DefaultSerializer`, with `Buffer` and typed arrays
  *   written as their bytes and their type);
- * - {@link TAG_V8_SURROGATES}: the same, for batches with registered class
- *   instances or null-prototype objects: encoded as `[items, surrogates]`
- *   and revived on decoding (`exchangeSurrogates`). Only these batches are
- *   walked on decoding.
+ * - {@link TAG_V8_SURROGATES}: the same, for such batches with registered
+ *   class instances or null-prototype objects: encoded as `[items,
+ *   surrogates]` and revived on decoding (`exchangeSurrogates`). Only these
+ *   batches are walked on decoding.
  *
  * Both ends must register the same classes (the flow module builds the same
  * list in every worker); classes are matched by name.
@@ -39,7 +39,8 @@
  */
 import { DefaultDeserializer, DefaultSerializer } from "node:v8";
 import { BuildError, ExchangeValueError, causeText, describeType } from "../../errors.js";
-import { PlainWriter, readPlainBatch } from "./exchangePlainCodec.js";
+import { readPlainBatch } from "./exchangePlainReader.js";
+import { PlainWriter } from "./exchangePlainWriter.js";
 import { SurrogateReader, SurrogateWriter, type Surrogate } from "./exchangeSurrogates.js";
 import { BUILT_INS, BatchCheck, K_ERROR, VIEW_TYPES, isNativeClass, type ClassEntry } from "./exchangeValueCheck.js";
 
@@ -177,7 +178,7 @@ export class ExchangeSerde {
   private readonly byProto = new Map<object, ClassEntry>();
   private readonly byName = new Map<string, ClassEntry>();
   private readonly check: BatchCheck;
-  private readonly plain = new PlainWriter();
+  private readonly plain: PlainWriter;
 
   /**
    * @param classes - The classes whose instances may cross (see {@link ExchangeClass}).
@@ -201,6 +202,7 @@ export class ExchangeSerde {
       this.byName.set(entry.name, entry);
     }
     this.check = new BatchCheck(this.byProto);
+    this.plain = new PlainWriter(this.byProto);
   }
 
   /**
@@ -216,8 +218,10 @@ export class ExchangeSerde {
   encode(items: readonly unknown[]): Uint8Array<ArrayBuffer> {
     const stop = this.plain.write(items, TAG_PLAIN);
     if (stop < 0) return this.plain.take();
+    // The items before `stop` are plain data, but may hold registered instances.
+    const holdsClasses = this.plain.holdsClasses;
     this.check.checkItems(items, stop);
-    if (!this.check.needsSurrogates) return writeV8(V8_TAG, items, items);
+    if (!holdsClasses && !this.check.needsSurrogates) return writeV8(V8_TAG, items, items);
     const payload = new SurrogateWriter(this.byProto, this.check).write(items);
     return writeV8(V8_SURROGATES_TAG, payload, items);
   }
@@ -231,7 +235,7 @@ export class ExchangeSerde {
   decode(bytes: Uint8Array): unknown[] {
     switch (bytes[0]) {
       case TAG_PLAIN:
-        return readPlainBatch(bytes);
+        return readPlainBatch(bytes, this.byName);
       case TAG_V8:
         return readV8(bytes) as unknown[];
       case TAG_V8_SURROGATES: {
