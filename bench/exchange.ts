@@ -9,7 +9,7 @@
  * - serde: `bytes = serde.encode(items)`, `port.postMessage(bytes,
  *   [bytes.buffer])`; the receiving thread calls `serde.decode(bytes)`.
  *
- * `[string, {Date, Set}]` takes the serde's general path (a check, then
+ * `[string, {Error, attempt}]` takes the serde's general path (a check, then
  * V8's format). In `[string, Money]`, `Money` is a registered class:
  * structured clone turns it into a plain object, so that comparison is of
  * cost only.
@@ -64,6 +64,8 @@ const SHAPES: Record<string, () => unknown[]> = {
     })),
   "[string, {Date, Set}]": () =>
     Array.from({ length: BATCH }, (_, i) => [key(i), { at: new Date(1_700_000_000_000 + i), tags: new Set(["a", `t${i % 10}`]) }]),
+  "[string, Float64Array(8)]": () => Array.from({ length: BATCH }, (_, i) => [key(i), new Float64Array(8).fill(i / 7)]),
+  "[string, {Error, attempt}]": () => Array.from({ length: BATCH }, (_, i) => [key(i), { error: new RangeError(`failed ${i}`), attempt: i % 3 }]),
   "[string, Money]": () => Array.from({ length: BATCH }, (_, i) => [key(i), new Money(i, "EUR")]),
 };
 

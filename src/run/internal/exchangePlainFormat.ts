@@ -1,10 +1,12 @@
 /**
  * The exchange serde's hand-written format, for what most exchanges carry:
- * primitives (not BigInt), strings, arrays, plain and null-prototype
- * objects, `Buffer`s and instances of registered classes. The writer
+ * primitives but symbols, strings, arrays, plain and null-prototype
+ * objects, `Buffer`s and other typed arrays, `DataView`s, `ArrayBuffer`s,
+ * `Date`s, `Map`s, `Set`s and instances of registered classes. The writer
  * (`exchangePlainWriter`) checks as it writes, so a batch of such items
  * needs no separate check; anything else (a `Map`, a `Date`, an unregistered
- * class instance, a BigInt, a hole, a symbol key...) stops it, and the
+ * class instance, a RegExp, an Error, a hole, a symbol key...) stops it,
+ * and the
  * caller uses the general path (a check, then V8's format).
  *
  * Why not V8's format for these: measured on 1000-item batches, its reader
@@ -20,7 +22,7 @@
  * - an object is its shape's index (its keys, once per batch) and its
  *   values; an instance also has its class's index (its name, once per
  *   batch);
- * - objects, instances and `Buffer`s that appear again are back-references,
+ * - every object but arrays that appears again is a back-reference,
  *   so shared references and cycles through them arrive as they were.
  *   Arrays are not tracked: an array object that appears twice arrives as
  *   two equal arrays (tracking them would cost a map operation per
@@ -66,7 +68,7 @@ export const T_ARRAY = 7;
 export const T_OBJECT = 8;
 /** @internal A `Buffer`: varint byte length, then the bytes. */
 export const T_BUFFER = 9;
-/** @internal An object, instance or `Buffer` written before: varint index among them, in the order they were first written. */
+/** @internal An object written before (not an array): varint index among them, in the order they were first written. */
 export const T_REF = 10;
 /** @internal A null-prototype object: varint shape index, then the values. */
 export const T_NULL_PROTO = 11;
@@ -74,3 +76,17 @@ export const T_NULL_PROTO = 11;
 export const T_INSTANCE = 12;
 /** @internal An instance of a registered class with `encode`: varint class index, then what `encode` returned. */
 export const T_ENCODED = 13;
+/** @internal A `Date`: its time value, float64 little-endian. */
+export const T_DATE = 14;
+/** @internal A `Map`: varint size, then each key and value. */
+export const T_MAP = 15;
+/** @internal A `Set`: varint size, then the elements. */
+export const T_SET = 16;
+/** @internal A typed array other than `Buffer`, or a `DataView`: type byte (index in `VIEW_TYPES`), varint byte length, the bytes. */
+export const T_VIEW = 17;
+/** @internal An `ArrayBuffer`: varint byte length, the bytes. */
+export const T_ARRAY_BUFFER = 18;
+/** @internal A BigInt in int64 range: 8 bytes, little-endian. */
+export const T_BIGINT64 = 19;
+/** @internal Another BigInt: sign byte (1: negative), varint length, its absolute value's hex digits (in the string section). */
+export const T_BIGINT = 20;

@@ -5,10 +5,10 @@
  * @module
  * @internal
  */
-import type { ClassEntry } from "./exchangeValueCheck.js";
+import { VIEW_TYPES, type ClassEntry } from "./exchangeValueCheck.js";
 import {
-  ASCII_STRINGS, HEADER, T_ARRAY, T_BUFFER, T_DOUBLE, T_ENCODED, T_FALSE, T_INSTANCE, T_INT, T_NULL,
-  T_NULL_PROTO, T_OBJECT, T_REF, T_STRING, T_TRUE, T_UNDEFINED,
+  ASCII_STRINGS, HEADER, T_ARRAY, T_ARRAY_BUFFER, T_BIGINT, T_BIGINT64, T_BUFFER, T_DATE, T_DOUBLE, T_ENCODED, T_FALSE,
+  T_INSTANCE, T_INT, T_MAP, T_NULL, T_NULL_PROTO, T_OBJECT, T_REF, T_SET, T_STRING, T_TRUE, T_UNDEFINED, T_VIEW,
 } from "./exchangePlainFormat.js";
 
 const fromCharCode = String.fromCharCode;
@@ -186,6 +186,43 @@ class PlainReader {
         this.refs[index] = value;
         return value;
       }
+      case T_DATE: {
+        const date = new Date(b.readDoubleLE(this.pos));
+        this.pos += 8;
+        this.refs.push(date);
+        return date;
+      }
+      case T_MAP: {
+        const map = new Map<unknown, unknown>();
+        this.refs.push(map);
+        for (let n = this.varint(); n > 0; n--) map.set(this.value(), this.value());
+        return map;
+      }
+      case T_SET: {
+        const set = new Set<unknown>();
+        this.refs.push(set);
+        for (let n = this.varint(); n > 0; n--) set.add(this.value());
+        return set;
+      }
+      case T_VIEW: {
+        const type = VIEW_TYPES[b[this.pos++]];
+        const memory = this.arrayBuffer();
+        const view = type === DataView ? new DataView(memory) : new (type as Float64ArrayConstructor)(memory);
+        this.refs[this.refs.length - 1] = view;
+        return view;
+      }
+      case T_ARRAY_BUFFER:
+        return this.arrayBuffer();
+      case T_BIGINT64: {
+        const x = b.readBigInt64LE(this.pos);
+        this.pos += 8;
+        return x;
+      }
+      case T_BIGINT: {
+        const negative = b[this.pos++] === 1;
+        const magnitude = BigInt(`0x${this.string(this.varint())}`);
+        return negative ? -magnitude : magnitude;
+      }
       default:
         throw new Error(`corrupt exchange batch: unknown value tag ${tag} at byte ${this.pos - 1}`);
     }
@@ -205,6 +242,16 @@ class PlainReader {
     this.pos = p + n;
     this.refs.push(out);
     return out;
+  }
+
+  /** An ArrayBuffer of its own with the next bytes (its slot in `refs` taken; a view replaces it there). */
+  private arrayBuffer(): ArrayBuffer {
+    const n = this.varint();
+    const memory = new ArrayBuffer(n);
+    new Uint8Array(memory).set(this.u8.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    this.refs.push(memory);
+    return memory;
   }
 
   /** Read the values of `shape`'s keys into `obj`, an instance of the batch's class `c` (-1: none). */

@@ -10,10 +10,11 @@
  * @module
  * @internal
  */
-import type { ClassEntry } from "./exchangeValueCheck.js";
+import { types } from "node:util";
+import { VIEW_TYPES, type ClassEntry } from "./exchangeValueCheck.js";
 import {
-  ASCII_STRINGS, HEADER, T_ARRAY, T_BUFFER, T_DOUBLE, T_ENCODED, T_FALSE, T_INSTANCE, T_INT, T_NULL,
-  T_NULL_PROTO, T_OBJECT, T_REF, T_STRING, T_TRUE, T_UNDEFINED,
+  ASCII_STRINGS, HEADER, T_ARRAY, T_ARRAY_BUFFER, T_BIGINT, T_BIGINT64, T_BUFFER, T_DATE, T_DOUBLE, T_ENCODED, T_FALSE,
+  T_INSTANCE, T_INT, T_MAP, T_NULL, T_NULL_PROTO, T_OBJECT, T_REF, T_SET, T_STRING, T_TRUE, T_UNDEFINED, T_VIEW,
 } from "./exchangePlainFormat.js";
 
 /** Returned instead of a position: the value is not plain data. */
@@ -39,6 +40,13 @@ const isArray = Array.isArray;
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
 const BUFFER_PROTO = Buffer.prototype;
+const DATE_PROTO = Date.prototype;
+const MAP_PROTO = Map.prototype;
+const SET_PROTO = Set.prototype;
+const ARRAY_BUFFER_PROTO = ArrayBuffer.prototype;
+/** Typed arrays (but `Buffer`) and `DataView`, by prototype: their index in `VIEW_TYPES`. */
+const VIEW_KINDS = new Map<object, number>(VIEW_TYPES.map((t, i): [object, number] => [t.prototype, i]));
+VIEW_KINDS.delete(BUFFER_PROTO);
 
 /** The keys of the objects of one shape, in order, and the shape's index in the batch. */
 interface Shape {
@@ -65,9 +73,14 @@ function hasKeys(x: object, keys: readonly string[]): boolean {
   return j === keys.length;
 }
 
-/** Whether `proto` or its chain has an enumerable property (then `for...in` on an instance would list it). */
-function hasEnumerable(proto: object): boolean {
-  for (const _ in proto) return true;
+/**
+ * Whether `x` or its prototype chain has an enumerable property: then
+ * `for...in` on an instance of that prototype would list it, or a `Map`,
+ * `Set` or `Date` has properties its entries or value would not carry.
+ * (`for...in` allocates nothing, unlike `Object.keys`.)
+ */
+function hasEnumerable(x: object): boolean {
+  for (const _ in x) return true;
   return false;
 }
 
@@ -202,6 +215,12 @@ export class PlainWriter {
           return p;
         }
         return this.object(x, p, depth);
+      case "bigint":
+        if (BigInt.asIntN(64, x) === x) {
+          buf[p++] = T_BIGINT64;
+          return buf.writeBigInt64LE(x, p);
+        }
+        return this.bigint(x, p);
       default:
         return NOT_PLAIN;
     }
@@ -212,6 +231,8 @@ export class PlainWriter {
     if (proto === ARRAY_PROTO) return isArray(x) ? this.array(x, p, depth) : NOT_PLAIN;
     let entry: ClassEntry | undefined;
     if (proto !== OBJECT_PROTO && proto !== BUFFER_PROTO && proto !== null) {
+      if (proto === DATE_PROTO || proto === MAP_PROTO || proto === SET_PROTO) return this.builtIn(x, proto, p, depth);
+      if (proto === ARRAY_BUFFER_PROTO || VIEW_KINDS.has(proto)) return this.bytes(x, proto, p);
       entry = this.classes.get(proto);
       // An Error's message and stack are not enumerable fields: the general path carries them.
       if (entry === undefined || entry.isError) return NOT_PLAIN;
@@ -252,6 +273,84 @@ export class PlainWriter {
       if (p < 0) return p;
     }
     return p;
+  }
+
+  /** A `Date`, `Map` or `Set` (by its prototype; checked for its brand here). */
+  private builtIn(x: object, proto: object, p: number, depth: number): number {
+    if (proto === DATE_PROTO ? !types.isDate(x) : proto === MAP_PROTO ? !types.isMap(x) : !types.isSet(x)) return NOT_PLAIN;
+    if (hasEnumerable(x) || depth > MAX_DEPTH) return NOT_PLAIN;
+    const buf = this.buf;
+    const seen = this.ids.get(x);
+    if (seen !== undefined) {
+      buf[p++] = T_REF;
+      return writeVarint(buf, p, seen);
+    }
+    this.ids.set(x, this.ids.size);
+    if (proto === DATE_PROTO) {
+      buf[p++] = T_DATE;
+      return buf.writeDoubleLE((x as Date).getTime(), p);
+    }
+    if (proto === MAP_PROTO) {
+      const map = x as Map<unknown, unknown>;
+      buf[p++] = T_MAP;
+      p = writeVarint(buf, p, map.size);
+      for (const [k, v] of map) {
+        p = this.value(k, p, depth + 1);
+        if (p < 0) return p;
+        p = this.value(v, p, depth + 1);
+        if (p < 0) return p;
+      }
+      return p;
+    }
+    const set = x as Set<unknown>;
+    buf[p++] = T_SET;
+    p = writeVarint(buf, p, set.size);
+    for (const v of set) {
+      p = this.value(v, p, depth + 1);
+      if (p < 0) return p;
+    }
+    return p;
+  }
+
+  /** A BigInt beyond int64: its sign, and its digits among the strings. */
+  private bigint(x: bigint, p: number): number {
+    const digits = (x < 0n ? -x : x).toString(16);
+    const buf = this.buf;
+    buf[p++] = T_BIGINT;
+    buf[p++] = x < 0n ? 1 : 0;
+    this.strings += digits;
+    return writeVarint(buf, p, digits.length);
+  }
+
+  /** A typed array (not a `Buffer`), a `DataView` or an `ArrayBuffer`: its type and its bytes. */
+  private bytes(x: object, proto: object, p: number): number {
+    const isBuffer = proto === ARRAY_BUFFER_PROTO;
+    if (isBuffer ? !types.isArrayBuffer(x) : !ArrayBuffer.isView(x)) return NOT_PLAIN;
+    // A resizable ArrayBuffer would arrive fixed: V8's format keeps it (not a view's, which arrives on fixed memory either way).
+    const memory = isBuffer ? (x as ArrayBuffer) : (x as ArrayBufferView).buffer;
+    if ((memory as { resizable?: boolean }).resizable === true) return NOT_PLAIN;
+    const buf = this.buf;
+    const seen = this.ids.get(x);
+    if (seen !== undefined) {
+      buf[p++] = T_REF;
+      return writeVarint(buf, p, seen);
+    }
+    this.ids.set(x, this.ids.size);
+    const bytes = isBuffer ? new Uint8Array(memory) : new Uint8Array(memory, (x as ArrayBufferView).byteOffset, (x as ArrayBufferView).byteLength);
+    const n = bytes.byteLength;
+    if (p + MARGIN + n > buf.length) {
+      this.wanted = p + MARGIN + n;
+      return FULL;
+    }
+    if (isBuffer) {
+      buf[p++] = T_ARRAY_BUFFER;
+    } else {
+      buf[p++] = T_VIEW;
+      buf[p++] = VIEW_KINDS.get(proto)!;
+    }
+    p = writeVarint(buf, p, n);
+    buf.set(bytes, p);
+    return p + n;
   }
 
   /** An instance of a class with `encode`: its class, then what `encode` returned. */

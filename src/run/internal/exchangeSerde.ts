@@ -20,12 +20,16 @@
  *
  * The first byte says how the rest is encoded:
  *
- * - {@link TAG_PLAIN}: batches of primitives, strings, arrays, plain and
- *   null-prototype objects, `Buffer`s and registered class instances, the
- *   common case, in a hand-written format (`exchangePlainFormat`);
- * - {@link TAG_V8}: anything else, checked (`exchangeValueCheck`), then
- *   V8's format (`v8.DefaultSerializer`, with `Buffer` and typed arrays
- *   written as their bytes and their type);
+ * - {@link TAG_PLAIN}: the common case, in a hand-written format
+ *   (`exchangePlainFormat`): primitives, strings, arrays, plain and
+ *   null-prototype objects, `Buffer`s and other typed arrays, `Date`, `Map`,
+ *   `Set` and registered class instances. Writing it checks the items.
+ * - {@link TAG_V8}: batches with anything else (a `RegExp`, an `Error`, a
+ *   boxed primitive, an array with holes, a cycle through arrays alone...),
+ *   checked (`exchangeValueCheck`), then written in V8's format
+ *   (`v8.DefaultSerializer`, with each `Buffer` and typed array written as
+ *   its type and its bytes). The check also finds what cannot cross, for
+ *   the error message.
  * - {@link TAG_V8_SURROGATES}: the same, for such batches with registered
  *   class instances or null-prototype objects: encoded as `[items,
  *   surrogates]` and revived on decoding (`exchangeSurrogates`). Only these
@@ -33,6 +37,13 @@
  *
  * Both ends must register the same classes (the flow module builds the same
  * list in every worker); classes are matched by name.
+ *
+ * What does not cross exactly, by design: an array object that appears
+ * several times in a batch arrives as equal copies (objects of every other
+ * kind keep their identity within a batch); a typed array and its
+ * `ArrayBuffer` arrive as separate memory; properties of an array besides its
+ * elements are not checked and not guaranteed to arrive. Identity is never
+ * kept across batches.
  *
  * @module
  * @internal
@@ -47,10 +58,13 @@ import { BUILT_INS, BatchCheck, K_ERROR, VIEW_TYPES, isNativeClass, type ClassEn
 /**
  * @internal A class whose instances may cross workers: the class itself
  * (instances cross with their prototype; their own enumerable fields are
- * copied, and each must itself be exchangeable), or `{ type, name?, encode,
- * decode }` (instances cross as what `encode` returns, which must be
- * exchangeable, and are rebuilt by `decode`). `name` (default: the class's
- * `name`) identifies the class between workers and must be unique.
+ * copied, and each must itself be exchangeable; private `#fields` and
+ * non-enumerable properties are not), or `{ type, name?, encode, decode }`
+ * (instances cross as what `encode` returns, which must be exchangeable, and
+ * are rebuilt by `decode`; `encode` may be called more than once for an
+ * instance, so it must not have side effects). Instances are recognised by
+ * their prototype: a subclass must be registered too. `name` (default: the
+ * class's `name`) identifies the class between workers and must be unique.
  */
 export type ExchangeClass =
   | (abstract new (...args: never[]) => unknown)

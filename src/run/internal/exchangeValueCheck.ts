@@ -391,6 +391,15 @@ export class BatchCheck {
 
   /** Maps, Sets, Dates, RegExps and Errors cross without their own enumerable properties: reject those. */
   private noOwnFields(x: object, kept: string): void {
+    // `for...in` finds none without allocating (unless Object.prototype has an enumerable property).
+    if (!this.objectProtoEnumerable) {
+      let any = false;
+      for (const _ in x) {
+        any = true;
+        break;
+      }
+      if (!any) return;
+    }
     const keys = Object.keys(x);
     if (keys.length === 0) return;
     const name = (getPrototypeOf(x) as { constructor: { name: string } }).constructor.name;
