@@ -215,3 +215,32 @@ export class MissingPartitionsError extends RecoveryError {}
  * ```
  */
 export class InconsistentPartitionsError extends RecoveryError {}
+
+/**
+ * A value cannot cross worker threads: a function, a symbol, a class
+ * instance whose class is not registered, a `WeakMap`, a `Promise`... With
+ * several workers (`sluice run -w 2`), items routed to another worker (by key
+ * before a stateful step, by `redistribute`, to a fixed sink partition) are
+ * encoded to bytes; this is thrown for what would not arrive intact. The
+ * message names the item's path and the offending type. It is a `TypeError`:
+ * the same item fails the same way every time, so never retry it.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * class Money { constructor(readonly cents: number) {} }
+ * // an item [ "u1", { price: new Money(5) } ] routed to another worker:
+ * // ExchangeValueError: cannot send a Money instance at items[0][1].price across workers: ...
+ * // fix: new Dataflow("shop", { exchangeClasses: [Money] })
+ * ```
+ */
+export class ExchangeValueError extends TypeError {
+  /**
+   * @param message - What cannot cross, where, and what to do instead.
+   * @param options - `cause`: the original error, if any.
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ExchangeValueError";
+  }
+}
