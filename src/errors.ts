@@ -244,3 +244,51 @@ export class ExchangeValueError extends TypeError {
     this.name = "ExchangeValueError";
   }
 }
+
+/**
+ * @internal A failure the CLI reports as a message and an exit code, without
+ * a stack trace: 2 for a bad command line or flow target, 1 for a failure.
+ */
+export class CliError extends Error {
+  /** The process exit code to report. */
+  readonly exitCode: number;
+  /** The command whose `--help` to point at, for usage errors. */
+  readonly command: string | undefined;
+
+  /**
+   * @param message - What is wrong, naming the argument or file.
+   * @param options - Exit code (default 2), command, and the original error.
+   */
+  constructor(message: string, options: { exitCode?: number; command?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "CliError";
+    this.exitCode = options.exitCode ?? 2;
+    this.command = options.command;
+  }
+}
+
+/** Something with a constructor taking a message and an options bag (every class below). */
+type ErrorClass = new (message: string, options: Record<string, unknown>) => Error;
+
+/**
+ * @internal Every error class of Sluice's, by name: how an error sent from a
+ * worker thread as plain data gets its class back. Each takes `(message,
+ * options)`, where `options` holds `cause` and the class's own fields.
+ */
+export const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map(
+  (
+    [
+      DataflowError,
+      BuildError,
+      StepError,
+      ConnectorError,
+      AbortExecution,
+      RecoveryError,
+      NoPartitionsError,
+      MissingPartitionsError,
+      InconsistentPartitionsError,
+      ExchangeValueError,
+      CliError,
+    ] as unknown as ErrorClass[]
+  ).map((c) => [c.name, c]),
+);

@@ -15,7 +15,7 @@ export {
   type StepContext,
 } from "./dataflow/internal/operator.js";
 export type { StepNode } from "./dataflow/internal/steps.js";
-export { type DataflowOptions } from "./dataflow/dataflow.js";
+export { type AnyClass, type DataflowOptions, type ExchangeClass, type ExchangeClassCodec } from "./dataflow/dataflow.js";
 export { StatefulBatchLogic, StatefulLogic, type LogicResult } from "./dataflow/stateful/logic.js";
 export { defaultSerde, type StateSerde } from "./recovery/serde.js";
 export { RecoveryConfig, type RecoveryOptions } from "./recovery/config.js";
@@ -29,6 +29,7 @@ export {
   BuildError,
   ConnectorError,
   DataflowError,
+  ExchangeValueError,
   InconsistentPartitionsError,
   MissingPartitionsError,
   NoPartitionsError,
@@ -37,5 +38,6 @@ export {
   type StepErrorContext,
 } from "./errors.js";
 export { seconds, minutes, hours } from "./time.js";
+export { RunClock, type RunContext } from "./clock.js";
 export * from "./inputs/index.js";
 export * from "./outputs/index.js";

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Scope } from "./internal/steps.js";
+import type { RunContext } from "../clock.js";
 import { registerStreamClass } from "./internal/scope.js";
 import type { DynamicSink, FixedPartitionedSink } from "../outputs/sink.js";
 import { branch, type BranchOut } from "./operators/branch.js";
@@ -226,13 +227,17 @@ export class Stream<out T> {
   statefulBatch<V, W, S>(
     this: KeyedStream<V>,
     stepId: string,
-    builder: (resume: S | undefined) => StatefulBatchLogic<V, W, S>,
+    builder: (resume: S | undefined, context: RunContext) => StatefulBatchLogic<V, W, S>,
   ): KeyedStream<W> {
     return statefulBatch(stepId, this, builder);
   }
 
   /** {@inheritDoc sluice!op.stateful} */
-  stateful<V, W, S>(this: KeyedStream<V>, stepId: string, builder: (resume: S | undefined) => StatefulLogic<V, W, S>): KeyedStream<W> {
+  stateful<V, W, S>(
+    this: KeyedStream<V>,
+    stepId: string,
+    builder: (resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>,
+  ): KeyedStream<W> {
     return stateful(stepId, this, builder);
   }
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { systemClock, type RunContext } from "../clock.js";
 import { FixedPartitionedSource, StatefulSourcePartition } from "./source.js";
 
 /**
@@ -180,23 +181,22 @@ export abstract class SimplePollingSource<X, S = undefined> extends FixedPartiti
    * @param _stepId - Full id of the input step.
    * @param forPart - Must be `"singleton"`.
    * @param resumeState - Stored state, or `undefined`.
+   * @param context - The run's context: polls are placed on its clock.
    * @returns The partition.
    * @throws RangeError if `forPart` is not `"singleton"`.
    */
-  buildPart(_stepId: string, forPart: string, resumeState: S | undefined): StatefulSourcePartition<X, S | undefined> {
+  buildPart(
+    _stepId: string,
+    forPart: string,
+    resumeState: S | undefined,
+    context?: RunContext,
+  ): StatefulSourcePartition<X, S | undefined> {
     if (forPart !== "singleton") {
       throw new RangeError(`SimplePollingSource has one partition, "singleton"; got ${JSON.stringify(forPart)}`);
     }
     if (resumeState !== undefined) this.resume(resumeState);
-    return new SimplePollingPartition(this, this.#interval, firstAwake(this.now().getTime(), this.#interval, this.#alignTo));
-  }
-
-  /**
-   * @internal The current time, used once per `buildPart` to place the first
-   * poll. Tests override it to inject a clock.
-   */
-  protected now(): Date {
-    return new Date();
+    const now = (context?.clock ?? systemClock).now();
+    return new SimplePollingPartition(this, this.#interval, firstAwake(now, this.#interval, this.#alignTo));
   }
 }
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { RunContext } from "../clock.js";
 
 /**
  * One partition of a {@link FixedPartitionedSource}: an ordered, resumable
@@ -107,11 +108,16 @@ export abstract class FixedPartitionedSource<X, S> {
    * @param stepId - Full id of the input step, for error messages.
    * @param forPart - One of the names from `listParts()`.
    * @param resumeState - What the partition's `snapshot()` returned, or `undefined`.
+   * @param context - The run's clock and worker (always given by the
+   *   executor; absent when a test builds a partition by hand): a partition
+   *   that needs the time reads `context.clock.now()`, so a test's
+   *   `VirtualClock` drives it.
    */
   abstract buildPart(
     stepId: string,
     forPart: string,
     resumeState: S | undefined,
+    context?: RunContext,
   ): StatefulSourcePartition<X, S> | Promise<StatefulSourcePartition<X, S>>;
 }
 
@@ -167,11 +173,14 @@ export abstract class DynamicSource<X> {
    * @param stepId - Full id of the input step.
    * @param workerIndex - This worker's index, `0 <= workerIndex < workerCount`.
    * @param workerCount - How many workers run the flow.
+   * @param context - The run's clock (read the time with `context.clock.now()`;
+   *   always given by the executor, absent when a test builds a partition by hand).
    */
   abstract build(
     stepId: string,
     workerIndex: number,
     workerCount: number,
+    context?: RunContext,
   ): StatelessSourcePartition<X> | Promise<StatelessSourcePartition<X>>;
 }
 

@@ -63,7 +63,8 @@ export class RecoveryStore {
   private lastGc = 0;
 
   private constructor(
-    private readonly config: RecoveryConfig,
+    /** The recovery directory and backup interval this store was opened with. */
+    readonly config: RecoveryConfig,
     dbs: Db[],
     workerCount: number,
   ) {
@@ -202,13 +203,13 @@ export class RecoveryStore {
   /**
    * Make epoch `epoch` durable: its changed snapshots, sharded by
    * `stableHash(stepId + "\0" + stateKey)`, and the progress marks, one
-   * transaction per partition.
+   * transaction per partition. `now`: the run's clock, which the backup
+   * interval is measured on.
    */
-  commit(epoch: number, writes: readonly SnapshotWrite[]): void {
+  commit(epoch: number, writes: readonly SnapshotWrite[], now = Date.now()): void {
     const n = this.parts.length;
     const shards: SnapshotWrite[][] = Array.from({ length: n }, () => []);
     for (const w of writes) shards[n === 1 ? 0 : stableHash(`${w.stepId}\0${w.stateKey}`) % n].push(w);
-    const now = Date.now();
     // Collect only what was superseded at an epoch committed in every
     // partition (so at most the previous epoch) and long enough ago.
     const horizon = this.gcHorizon(epoch, now);

@@ -13,7 +13,7 @@ import { loadFlow } from "./internal/loadFlow.js";
 import { runMain } from "./runMain.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { initDbDir } from "../recovery/initDbDir.js";
-import { runWorkers } from "./internal/coordinator.js";
+import { runWorkers } from "./internal/workers.js";
 import { resolve as resolvePath } from "node:path";
 
 /** Exit code after a stop by each signal: 128 + the signal number. */

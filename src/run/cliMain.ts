@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { isMainThread, workerData } from "node:worker_threads";
 import { BuildError } from "../errors.js";
 import { RecoveryConfig } from "../recovery/config.js";
-import { runWorkers } from "./internal/coordinator.js";
+import { runWorkers } from "./internal/workers.js";
 
 /**
  * Options of {@link cliMain}.

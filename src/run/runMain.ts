@@ -7,13 +7,13 @@ import { BuildError, describeType } from "../errors.js";
 import { Dataflow } from "../dataflow/dataflow.js";
 import { compileFlow } from "./internal/graph.js";
 import { Executor, type RunOutcome } from "./internal/executor.js";
+import { LocalEpochs } from "./internal/epochDriver.js";
 import type { EncodedSnapshot } from "./internal/node.js";
-import type { ResumeStates } from "./internal/sinks.js";
+import { Resume } from "./internal/resume.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { RecoveryStore } from "../recovery/store.js";
-import { RecoveryError } from "../errors.js";
-import type { StateSerde } from "../recovery/serde.js";
 import { RunLog } from "./internal/runLog.js";
+import { RunClock, systemClock } from "../clock.js";
 
 /**
  * Options of {@link runMain}.
@@ -38,6 +38,12 @@ export interface RunOptions {
    * end of its input) continues from the last committed epoch.
    */
   recovery?: RecoveryConfig;
+  /**
+   * Where the run reads the time and waits for it (default: the system
+   * clock). Tests pass a `VirtualClock` from `sluice/testing` to drive
+   * timers, windows, epoch closes and pauses without sleeping.
+   */
+  clock?: RunClock;
 }
 
 /** @internal Options only tests and the recovery layer use. */
@@ -57,64 +63,49 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
   if (typeof epochInterval !== "number" || !Number.isFinite(epochInterval) || epochInterval < 0) {
     throw new BuildError(`epochInterval must be a finite number of milliseconds >= 0; got ${String(epochInterval)}`);
   }
+  const clock = options.clock ?? systemClock;
+  if (!(clock instanceof RunClock)) throw new BuildError(`options.clock must be a RunClock (like a VirtualClock); got ${describeType(clock)}`);
   const compiled = compileFlow(flow);
   const recovery = options.recovery;
   if (recovery !== undefined && !(recovery instanceof RecoveryConfig)) {
     throw new BuildError(`options.recovery must be a RecoveryConfig; got ${describeType(recovery)}`);
   }
-  const store = recovery === undefined ? undefined : RecoveryStore.open(recovery, 1);
+  // Attached before anything is awaited, so a virtual clock advanced right after this call waits for the run.
+  const detach = clock.attach();
+  let store: RecoveryStore | undefined;
   const log = RunLog.fromEnv();
   let executor: Executor | undefined;
   try {
-    const states = store === undefined ? new Map<string, ResumeStates>() : decodeStates(store.loadStates(), flow.stateSerde);
-    log?.started(flow.flowId, 1, epochInterval, store && { dir: recovery!.dbDir, execution: store.exNum, resumeEpoch: store.resumeEpoch });
+    store = recovery === undefined ? undefined : RecoveryStore.open(recovery, 1);
+    const resume = store === undefined ? Resume.none(flow.stateSerde) : Resume.fromStore(store, flow.stateSerde);
+    log?.started(flow.flowId, 1, epochInterval, store);
+    const exec = (executor = new Executor(compiled, { worker: 0, workerCount: 1, clock, startEpoch: resume.epoch }));
     const userHook = options.onEpochClose;
-    executor = new Executor(compiled, {
+    const commit = store === undefined ? undefined : (epoch: number, entries: EncodedSnapshot[]): void => store!.commit(epoch, entries, clock.now());
+    const driver = new LocalEpochs(exec, {
       epochInterval,
-      startEpoch: store?.resumeEpoch,
-      worker: 0,
-      workerCount: 1,
-      resumeStates: (stepId) => states.get(stepId) ?? NO_STATES,
+      signal: options.signal,
       onEpochClose:
-        store === undefined
+        commit === undefined
           ? userHook
           : async (epoch, entries) => {
-              store.commit(epoch, entries);
+              commit(epoch, entries);
               if (userHook !== undefined) await userHook(epoch, entries);
             },
       // Not through onEpochClose: without recovery, snapshots stay only checked, never encoded.
-      afterEpoch:
-        log === undefined ? undefined : (epoch, snapshots) => log.epoch(epoch, executor!.itemsRead, store === undefined ? undefined : snapshots),
-      signal: options.signal,
+      afterEpoch: log === undefined ? undefined : (epoch, snapshots) => log.epoch(epoch, exec.itemsRead, store === undefined ? undefined : snapshots),
     });
-    await executor.open();
-    const outcome = await executor.run();
-    log?.ended(outcome, executor.itemsRead);
+    await exec.open(resume);
+    const outcome = await exec.run(driver);
+    log?.ended(outcome, exec.itemsRead);
     return outcome;
   } catch (err) {
     log?.failed(err, executor?.itemsRead ?? 0);
     throw err;
   } finally {
     store?.close();
+    detach();
   }
-}
-
-const NO_STATES: ResumeStates = new Map();
-
-function decodeStates(raw: Map<string, Map<string, Uint8Array>>, serde: StateSerde): Map<string, ResumeStates> {
-  const out = new Map<string, ResumeStates>();
-  for (const [stepId, keys] of raw) {
-    const decoded = new Map<string, unknown>();
-    for (const [key, bytes] of keys) {
-      try {
-        decoded.set(key, serde.deserialize(bytes));
-      } catch (err) {
-        throw new RecoveryError(`cannot decode the snapshot of step '${stepId}' for key '${key}': ${String(err)}`, { cause: err });
-      }
-    }
-    out.set(stepId, decoded);
-  }
-  return out;
 }
 
 /**

@@ -7,5 +7,6 @@
 export * from "./testingSource.js";
 export { TestingSink } from "./testingSink.js";
 export { TimeTestingGetter } from "./time.js";
+export { VirtualClock } from "./virtualClock.js";
 export { pollNextBatch, ffwdIter } from "./poll.js";
 export { runMain, type RunOptions } from "../run/runMain.js";

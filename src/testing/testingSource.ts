@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { systemClock, type RunClock, type RunContext } from "../clock.js";
 import { AbortExecution } from "../errors.js";
 import { FixedPartitionedSource, StatefulSourcePartition } from "../inputs/source.js";
 
@@ -160,11 +161,17 @@ export class TestingSource<X> extends FixedPartitionedSource<X, number> {
    * @param _stepId - Full id of the input step.
    * @param forPart - Must be `"iterable"`.
    * @param resumeState - Index of the next element to read, or `undefined` for 0.
+   * @param context - The run's context: `PAUSE` waits on its clock.
    * @returns The partition.
    * @throws RangeError if `forPart` is not `"iterable"` or `resumeState` is
    *   not a non-negative integer.
    */
-  buildPart(_stepId: string, forPart: string, resumeState: number | undefined): StatefulSourcePartition<X, number> {
+  buildPart(
+    _stepId: string,
+    forPart: string,
+    resumeState: number | undefined,
+    context?: RunContext,
+  ): StatefulSourcePartition<X, number> {
     if (forPart !== "iterable") {
       throw new RangeError(`TestingSource has one partition, "iterable"; got ${JSON.stringify(forPart)}`);
     }
@@ -172,7 +179,7 @@ export class TestingSource<X> extends FixedPartitionedSource<X, number> {
     if (!Number.isInteger(start) || start < 0) {
       throw new RangeError(`TestingSource resume state must be a non-negative integer; got ${String(resumeState)}`);
     }
-    return new TestingSourcePartition<X>(this.items, this.batchSize, start);
+    return new TestingSourcePartition<X>(this.items, this.batchSize, start, context?.clock ?? systemClock);
   }
 }
 
@@ -206,6 +213,7 @@ class TestingSourcePartition<X> extends StatefulSourcePartition<X, number> {
     items: Iterable<X | TestingSourceMarker>,
     private readonly batchSize: number,
     start: number,
+    private readonly clock: RunClock,
   ) {
     super();
     if (Array.isArray(items) && (items as unknown[])[Symbol.iterator] === ARRAY_ITERATOR) {
@@ -262,7 +270,7 @@ class TestingSourcePartition<X> extends StatefulSourcePartition<X, number> {
         this.#ended = true;
         break;
       } else if (x instanceof TestingSourcePause) {
-        this.#awake = new Date(Date.now() + x.ms);
+        this.#awake = new Date(this.clock.now() + x.ms);
         return out;
       } else if (!x.fired) {
         x.fired = true;

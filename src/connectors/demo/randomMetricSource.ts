@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { systemClock, type RunContext } from "../../clock.js";
 import { FixedPartitionedSource, type StatefulSourcePartition } from "../../inputs/source.js";
 import { BuildError, ConnectorError } from "../../errors.js";
 import { RandomMetricPartition } from "./internal/randomMetricPartition.js";
@@ -113,6 +114,7 @@ export class RandomMetricSource extends FixedPartitionedSource<readonly [string,
    * @param stepId - Full id of the input step, for error messages.
    * @param forPart - The metric's name (the only partition).
    * @param resumeState - How many values were emitted before, or `undefined` for none.
+   * @param context - The run's context: values are due on its clock.
    * @returns A partition emitting the remaining values.
    * @throws {@link sluice!ConnectorError | ConnectorError} if `forPart` is not the
    *   metric's name or `resumeState` is not a non-negative integer.
@@ -121,6 +123,7 @@ export class RandomMetricSource extends FixedPartitionedSource<readonly [string,
     stepId: string,
     forPart: string,
     resumeState: number | undefined,
+    context?: RunContext,
   ): StatefulSourcePartition<readonly [string, number], number> {
     if (forPart !== this.name) {
       throw new ConnectorError(`RandomMetricSource '${this.name}' in step '${stepId}' has no partition '${forPart}'`);
@@ -132,7 +135,7 @@ export class RandomMetricSource extends FixedPartitionedSource<readonly [string,
           "the state must be a non-negative integer count",
       );
     }
-    return new RandomMetricPartition(stepId, this.name, this.interval, this.count, this.nextRandom, emitted, Date.now());
+    return new RandomMetricPartition(stepId, this.name, this.interval, this.count, this.nextRandom, emitted, context?.clock ?? systemClock);
   }
 }
 

@@ -7,21 +7,29 @@
  * @internal
  */
 import type { Stream } from "../stream.js";
+import type { RunContext } from "../../clock.js";
+import type { StatefulBatchLogic } from "../stateful/logic.js";
 import { defineCore } from "./operator.js";
 import type { PerItem } from "./steps.js";
 
-/**
- * @internal `flatMapBatch` calling `mapper`, reported as function `fn`;
- * `perItem` when `mapper` only applies that per-item function (see {@link PerItem}).
- */
+/** @internal `flatMapBatch` calling `mapper` once per batch, reported as function `fn`. */
 export function coreFlatMapBatch<X, Y>(
   stepId: string,
   up: Stream<X>,
   mapper: (xs: X[]) => Iterable<Y> | Promise<Iterable<Y>>,
   fn: string,
-  perItem?: PerItem,
 ): Stream<Y> {
-  const spec = { kind: "flatMapBatch", mapper: mapper as (xs: unknown[]) => Iterable<unknown>, fn, perItem } as const;
+  const spec = { kind: "flatMapBatch", mapper: mapper as (xs: unknown[]) => Iterable<unknown>, fn } as const;
+  return defineCore("flatMapBatch", stepId, { up }, spec, ["down"]).down;
+}
+
+/**
+ * @internal A per-item `flatMapBatch` step (`map`, `filter`, `filterMap`,
+ * `flatMap`, `keyOn`): the operator declares what it is, the executor
+ * compiles it (see {@link PerItem}); errors name function `fn`.
+ */
+export function corePerItem<X, Y>(stepId: string, up: Stream<X>, kind: PerItem["kind"], f: (x: X) => unknown, fn: string): Stream<Y> {
+  const spec = { kind: "flatMapBatch", perItem: { kind, fn: f as PerItem["fn"] }, fn } as const;
   return defineCore("flatMapBatch", stepId, { up }, spec, ["down"]).down;
 }
 
@@ -43,10 +51,10 @@ export function coreInspectDebug<X>(
 export function coreStatefulBatch<V, W, S>(
   stepId: string,
   up: Stream<readonly [string, V]>,
-  builder: (resume: S | undefined) => import("../stateful/logic.js").StatefulBatchLogic<V, W, S>,
+  builder: (resume: S | undefined, context: RunContext) => StatefulBatchLogic<V, W, S>,
   fn: string,
   unordered = false,
 ): Stream<readonly [string, W]> {
-  const spec = { kind: "statefulBatch", builder: builder as (resume: unknown) => unknown, fn, unordered } as const;
+  const spec = { kind: "statefulBatch", builder: builder as (resume: unknown, context: RunContext) => unknown, fn, unordered } as const;
   return defineCore("statefulBatch", stepId, { up }, spec, ["down"]).down;
 }

@@ -7,13 +7,15 @@
  */
 import type { DynamicSink, FixedPartitionedSink } from "../../outputs/sink.js";
 import type { DynamicSource, FixedPartitionedSource } from "../../inputs/source.js";
+import type { RunContext } from "../../clock.js";
 
 /**
  * @internal What a per-item `flatMapBatch` does to each item: `map` (emit
  * `fn(x)`), `filter` (keep `x` when `fn(x)` is `true`; not a boolean fails),
  * `filterMap` (emit `fn(x)` unless `undefined`), `flatMap` (emit every item
  * of the iterable `fn(x)`), `keyOn` (emit `[fn(x), x]`; a key that is not a
- * string fails). The batch mapper of the same step must do exactly that.
+ * string fails). The executor compiles these semantics, and their error
+ * messages, in one place (`run/internal/fuse.ts`).
  */
 export interface PerItem {
   readonly kind: "map" | "filter" | "filterMap" | "flatMap" | "keyOn";
@@ -28,8 +30,14 @@ export type CoreSpec =
       readonly kind: "flatMapBatch";
       readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>;
       readonly fn: string;
-      /** Set when `mapper` only applies a per-item function: lets the executor fuse a chain of such steps. */
-      readonly perItem?: PerItem;
+      readonly perItem?: undefined;
+    }
+  | {
+      /** A `flatMapBatch` whose mapper applies a per-item function: the executor compiles it (and fuses chains of them). */
+      readonly kind: "flatMapBatch";
+      readonly perItem: PerItem;
+      readonly fn: string;
+      readonly mapper?: undefined;
     }
   | { readonly kind: "branch"; readonly predicate: (x: unknown) => unknown; readonly fn: string }
   | { readonly kind: "merge" }
@@ -41,7 +49,7 @@ export type CoreSpec =
     }
   | {
       readonly kind: "statefulBatch";
-      readonly builder: (resume: unknown) => unknown;
+      readonly builder: (resume: unknown, context: RunContext) => unknown;
       readonly fn: string;
       /**
        * Set by built-in operators whose logic runs no user code when a batch
@@ -49,7 +57,8 @@ export type CoreSpec =
        * unobservable, so the step does not sort them.
        */
       readonly unordered?: boolean;
-    };
+    }
+  | { readonly kind: "feedback" };
 
 /**
  * One step of a dataflow, as plain data.

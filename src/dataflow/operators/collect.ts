@@ -1,4 +1,5 @@
 import { BuildError } from "../../errors.js";
+import type { RunClock } from "../../clock.js";
 import type { KeyedStream } from "../stream.js";
 import { StatefulLogic, type LogicResult } from "../stateful/logic.js";
 import { statefulWith } from "./stateful.js";
@@ -27,6 +28,7 @@ class CollectLogic<V> extends StatefulLogic<V, V[], CollectState<V>> {
   constructor(
     private readonly timeout: number,
     private readonly maxSize: number,
+    private readonly clock: RunClock,
     resume: CollectState<V> | undefined,
   ) {
     super();
@@ -36,7 +38,7 @@ class CollectLogic<V> extends StatefulLogic<V, V[], CollectState<V>> {
 
   onItem(value: V): LogicResult<V[]> {
     this.values.push(value);
-    this.latest = Date.now();
+    this.latest = this.clock.now();
     return this.values.length >= this.maxSize ? [[this.values], true] : [[], false];
   }
 
@@ -59,8 +61,8 @@ class CollectLogic<V> extends StatefulLogic<V, V[], CollectState<V>> {
 
 /**
  * Gather each key's values into a list, emitted when it reaches `maxSize`,
- * `timeout` ms after the key's latest value (system time, fires even with no
- * input), or at EOF, whichever comes first. The key then starts a new list.
+ * `timeout` ms after the key's latest value (on the run's clock, fires even
+ * with no input), or at EOF, whichever comes first. The key then starts a new list.
  *
  * @param stepId - The step's name.
  * @param up - Keyed stream.
@@ -81,5 +83,5 @@ export function collect<V>(stepId: string, up: KeyedStream<V>, options: CollectO
   if (!(maxSize >= 1) || (Number.isFinite(maxSize) && !Number.isInteger(maxSize))) {
     throw new BuildError(`\`collect\` step '${stepId}': maxSize must be a positive integer; got ${String(maxSize)}`);
   }
-  return statefulWith("collect", stepId, up, (resume: CollectState<V> | undefined) => new CollectLogic(timeout, maxSize, resume), "collect");
+  return statefulWith("collect", stepId, up, (resume: CollectState<V> | undefined, { clock }) => new CollectLogic(timeout, maxSize, clock, resume), "collect");
 }

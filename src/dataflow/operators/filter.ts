@@ -1,7 +1,6 @@
-import { describeType } from "../../errors.js";
 import type { Stream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
-import { coreFlatMapBatch } from "../internal/core.js";
+import { corePerItem } from "../internal/core.js";
 
 /**
  * Keep the items for which `predicate` returns `true`. The predicate must
@@ -22,23 +21,5 @@ import { coreFlatMapBatch } from "../internal/core.js";
 export function filter<X, Y extends X>(stepId: string, up: Stream<X>, predicate: (x: X) => x is Y): Stream<Y>;
 export function filter<X>(stepId: string, up: Stream<X>, predicate: (x: X) => boolean): Stream<X>;
 export function filter<X>(stepId: string, up: Stream<X>, predicate: (x: X) => boolean): Stream<X> {
-  return defineOperator("filter", stepId, { up }, ({ up }) => {
-    const shim = (xs: X[]): X[] => {
-      // Preallocated and trimmed: faster than growing with push.
-      const n = xs.length;
-      const out = new Array<X>(n);
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        const x = xs[i];
-        const keep = predicate(x);
-        if (keep === true) out[k++] = x;
-        else if (keep !== false) {
-          throw new TypeError(`\`filter\` predicate must return a boolean; got ${describeType(keep)}`);
-        }
-      }
-      if (k !== n) out.length = k;
-      return out;
-    };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "predicate", { kind: "filter", fn: predicate }) };
-  }, builtin).down;
+  return defineOperator("filter", stepId, { up }, ({ up }) => ({ down: corePerItem("flat_map_batch", up, "filter", predicate, "predicate") }), builtin).down;
 }

@@ -1,6 +1,6 @@
 import type { Stream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
-import { coreFlatMapBatch } from "../internal/core.js";
+import { corePerItem } from "../internal/core.js";
 
 /**
  * Map every item and drop the results that are `undefined`.
@@ -20,19 +20,5 @@ import { coreFlatMapBatch } from "../internal/core.js";
  * ```
  */
 export function filterMap<X, Y>(stepId: string, up: Stream<X>, mapper: (x: X) => Y | undefined): Stream<Y> {
-  return defineOperator("filterMap", stepId, { up }, ({ up }) => {
-    const shim = (xs: X[]): Y[] => {
-      // Preallocated and trimmed: faster than growing with push.
-      const n = xs.length;
-      const out = new Array<Y>(n);
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        const y = mapper(xs[i]);
-        if (y !== undefined) out[k++] = y;
-      }
-      if (k !== n) out.length = k;
-      return out;
-    };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper", { kind: "filterMap", fn: mapper }) };
-  }, builtin).down;
+  return defineOperator("filterMap", stepId, { up }, ({ up }) => ({ down: corePerItem("flat_map_batch", up, "filterMap", mapper, "mapper") }), builtin).down;
 }

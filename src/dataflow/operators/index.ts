@@ -37,3 +37,4 @@ export { maxFinal } from "./maxFinal.js";
 export { minFinal } from "./minFinal.js";
 export { join, type JoinEmitMode, type JoinInsertMode, type JoinOptions, type JoinRow } from "./join.js";
 export { enrichCached, TTLCache, type EnrichCachedOptions } from "./enrichCached.js";
+export { feedback, type Feedback } from "./feedback.js";

@@ -1,7 +1,6 @@
-import { describeType } from "../../errors.js";
 import type { KeyedStream, Stream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
-import { coreFlatMapBatch } from "../internal/core.js";
+import { corePerItem } from "../internal/core.js";
 
 /**
  * Key every item: emit `[key(x), x]`. Keys must be strings: anything else is
@@ -22,17 +21,5 @@ import { coreFlatMapBatch } from "../internal/core.js";
  * ```
  */
 export function keyOn<X>(stepId: string, up: Stream<X>, key: (x: X) => string): KeyedStream<X> {
-  return defineOperator("keyOn", stepId, { up }, ({ up }) => {
-    const shim = (xs: X[]): (readonly [string, X])[] => {
-      const n = xs.length;
-      const out = new Array<readonly [string, X]>(n);
-      for (let i = 0; i < n; i++) {
-        const k = key(xs[i]);
-        if (typeof k !== "string") throw new TypeError(`\`keyOn\` key function must return a string; got ${describeType(k)}`);
-        out[i] = [k, xs[i]];
-      }
-      return out;
-    };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "key", { kind: "keyOn", fn: key }) };
-  }, builtin).down;
+  return defineOperator("keyOn", stepId, { up }, ({ up }) => ({ down: corePerItem("flat_map_batch", up, "keyOn", key, "key") }), builtin).down;
 }

@@ -1,6 +1,6 @@
 import type { Stream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
-import { coreFlatMapBatch } from "../internal/core.js";
+import { corePerItem } from "../internal/core.js";
 
 /**
  * Emit `mapper(x)` for every item `x`.
@@ -17,13 +17,5 @@ import { coreFlatMapBatch } from "../internal/core.js";
  * ```
  */
 export function map<X, Y>(stepId: string, up: Stream<X>, mapper: (x: X) => Y): Stream<Y> {
-  return defineOperator("map", stepId, { up }, ({ up }) => {
-    const shim = (xs: X[]): Y[] => {
-      const n = xs.length;
-      const out = new Array<Y>(n);
-      for (let i = 0; i < n; i++) out[i] = mapper(xs[i]);
-      return out;
-    };
-    return { down: coreFlatMapBatch("flat_map_batch", up, shim, "mapper", { kind: "map", fn: mapper }) };
-  }, builtin).down;
+  return defineOperator("map", stepId, { up }, ({ up }) => ({ down: corePerItem("flat_map_batch", up, "map", mapper, "mapper") }), builtin).down;
 }

@@ -1,6 +1,7 @@
 import { describeType } from "../../errors.js";
+import type { RunContext } from "../../clock.js";
 import type { KeyedStream } from "../stream.js";
-import { StatefulBatchLogic, type LogicResult, type StatefulLogic } from "../stateful/logic.js";
+import { StatefulBatchLogic, StatefulLogic, type LogicResult } from "../stateful/logic.js";
 import { checkLogicResult } from "../stateful/result.js";
 import { defineOperator, builtin } from "../internal/operator.js";
 import { coreStatefulBatch } from "../internal/core.js";
@@ -8,24 +9,29 @@ import { coreStatefulBatch } from "../internal/core.js";
 /** Runs a per-item logic over batches, rebuilding it after a mid-batch discard. */
 class ItemLogicAdapter<V, W, S> extends StatefulBatchLogic<V, W, S> {
   constructor(
-    private readonly builder: (resume: S | undefined) => StatefulLogic<V, W, S>,
+    private readonly builder: (resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>,
+    private readonly context: RunContext,
     private logic: StatefulLogic<V, W, S> | undefined,
   ) {
     super();
   }
 
-  static build<V, W, S>(builder: (resume: S | undefined) => StatefulLogic<V, W, S>, resume: S | undefined): StatefulLogic<V, W, S> {
-    const logic = builder(resume);
-    if (logic === null || typeof logic !== "object" || typeof logic.onItem !== "function") {
-      throw new TypeError(`builder must return a StatefulLogic; got ${describeType(logic)}`);
+  static build<V, W, S>(
+    builder: (resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>,
+    resume: S | undefined,
+    context: RunContext,
+  ): StatefulLogic<V, W, S> {
+    const logic: unknown = builder(resume, context);
+    if (!(logic instanceof StatefulLogic)) {
+      throw new TypeError(`builder must return a StatefulLogic; got ${describeType(logic)} (a logic is an instance of a class extending StatefulLogic)`);
     }
-    return logic;
+    return logic as StatefulLogic<V, W, S>;
   }
 
   onBatch(values: V[]): LogicResult<W> {
     const out: W[] = [];
     for (let i = 0; i < values.length; i++) {
-      const logic = (this.logic ??= ItemLogicAdapter.build(this.builder, undefined));
+      const logic = (this.logic ??= ItemLogicAdapter.build(this.builder, undefined, this.context));
       const [ws, discard] = checkLogicResult(logic.onItem(values[i]), "onItem") as LogicResult<W>;
       if (Array.isArray(ws)) for (let j = 0; j < ws.length; j++) out.push(ws[j]);
       else for (const w of ws) out.push(w);
@@ -56,10 +62,16 @@ export function statefulWith<V, W, S>(
   opType: string,
   stepId: string,
   up: KeyedStream<V>,
-  builder: (resume: S | undefined) => StatefulLogic<V, W, S>,
+  builder: (resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>,
   fn: string,
 ): KeyedStream<W> {
-  return statefulBatchWith(opType, stepId, up, (resume: S | undefined) => new ItemLogicAdapter(builder, ItemLogicAdapter.build(builder, resume)), fn);
+  return statefulBatchWith(
+    opType,
+    stepId,
+    up,
+    (resume: S | undefined, context) => new ItemLogicAdapter(builder, context, ItemLogicAdapter.build(builder, resume, context)),
+    fn,
+  );
 }
 
 /**
@@ -72,7 +84,7 @@ export function statefulBatchWith<V, W, S>(
   opType: string,
   stepId: string,
   up: KeyedStream<V>,
-  builder: (resume: S | undefined) => StatefulBatchLogic<V, W, S>,
+  builder: (resume: S | undefined, context: RunContext) => StatefulBatchLogic<V, W, S>,
   fn: string,
   unordered = false,
 ): KeyedStream<W> {
@@ -81,13 +93,14 @@ export function statefulBatchWith<V, W, S>(
 
 /**
  * Keyed state with one call per value: one {@link StatefulLogic} per key,
- * built by `builder(resumeState)`; `onItem` for each value in arrival order.
+ * built by `builder(resumeState, context)`; `onItem` for each value in
+ * arrival order. `context` (a {@link RunContext}) gives the run's clock.
  * A `DISCARD` drops the state; the key's next value starts fresh (even within
  * the same batch).
  *
  * @param stepId - The step's name.
  * @param up - Keyed stream.
- * @param builder - Makes a key's logic from its resume state.
+ * @param builder - Makes a key's logic from its resume state (and the run's context).
  * @returns Keyed stream of emitted values.
  * @category Stateful
  * @example
@@ -98,7 +111,7 @@ export function statefulBatchWith<V, W, S>(
 export function stateful<V, W, S>(
   stepId: string,
   up: KeyedStream<V>,
-  builder: (resume: S | undefined) => StatefulLogic<V, W, S>,
+  builder: (resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>,
 ): KeyedStream<W> {
   return statefulWith("stateful", stepId, up, builder, "onItem");
 }

@@ -1,10 +1,12 @@
 import type { KeyedStream } from "../stream.js";
+import type { RunContext } from "../../clock.js";
 import type { StatefulBatchLogic } from "../stateful/logic.js";
 import { coreStatefulBatch } from "../internal/core.js";
 
 /**
  * The lowest-level stateful operator (core): one {@link StatefulBatchLogic}
- * per key, built by `builder(resumeState)` (`undefined` for a new key), called
+ * per key, built by `builder(resumeState, context)` (`undefined` for a new
+ * key; `context` is the run's {@link RunContext}, with its clock), called
  * with each batch of the key's values, on its timer, and at EOF. Emits
  * `[key, value]` for every value the logic returns.
  *
@@ -14,7 +16,7 @@ import { coreStatefulBatch } from "../internal/core.js";
  *
  * @param stepId - The step's name.
  * @param up - Keyed stream.
- * @param builder - Makes a key's logic from its resume state.
+ * @param builder - Makes a key's logic from its resume state (and the run's context).
  * @returns Keyed stream of emitted values.
  * @category Stateful
  * @example
@@ -25,7 +27,7 @@ import { coreStatefulBatch } from "../internal/core.js";
 export function statefulBatch<V, W, S>(
   stepId: string,
   up: KeyedStream<V>,
-  builder: (resume: S | undefined) => StatefulBatchLogic<V, W, S>,
+  builder: (resume: S | undefined, context: RunContext) => StatefulBatchLogic<V, W, S>,
 ): KeyedStream<W> {
   return coreStatefulBatch(stepId, up, builder, "");
 }

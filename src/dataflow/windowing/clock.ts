@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { RunClock } from "../../clock.js";
 import type { ClockLogic } from "./internal/clockLogic.js";
 
 /**
@@ -26,7 +27,7 @@ import type { ClockLogic } from "./internal/clockLogic.js";
 export abstract class Clock<in V> {
   /**
    * @internal Make a key's clock logic from its snapshot (`undefined` for a
-   * new key).
+   * new key); system time is read from `clock`, the run's.
    */
-  abstract build(resume: unknown): ClockLogic<V, unknown>;
+  abstract build(resume: unknown, clock: RunClock): ClockLogic<V, unknown>;
 }

@@ -5,6 +5,7 @@
  */
 import { BuildError, describeType } from "../../errors.js";
 import { Clock } from "./clock.js";
+import type { RunClock } from "../../clock.js";
 import type { ClockLogic } from "./internal/clockLogic.js";
 import { EventClockLogic, type EventClockState } from "./internal/eventClockLogic.js";
 import { checkDuration } from "./internal/time.js";
@@ -85,7 +86,7 @@ export class EventClock<in V> extends Clock<V> {
   }
 
   /** @internal */
-  build(resume: unknown): ClockLogic<V, EventClockState | undefined> {
-    return new EventClockLogic(this, resume as EventClockState | undefined);
+  build(resume: unknown, clock: RunClock): ClockLogic<V, EventClockState | undefined> {
+    return new EventClockLogic(this, resume as EventClockState | undefined, clock);
   }
 }

@@ -3,13 +3,18 @@
  *
  * @module
  */
+import type { RunClock } from "../../clock.js";
 import { Clock } from "./clock.js";
 import type { ClockLogic } from "./internal/clockLogic.js";
 import { END_OF_TIME } from "./internal/time.js";
 
 /** A key's system clock: the watermark is now (never moving back). */
 class SystemClockLogic implements ClockLogic<unknown, null> {
-  private now = Date.now();
+  private now: number;
+
+  constructor(private readonly clock: RunClock) {
+    this.now = clock.now();
+  }
 
   beforeBatch(): void {
     this.tick();
@@ -45,13 +50,14 @@ class SystemClockLogic implements ClockLogic<unknown, null> {
   }
 
   private tick(): void {
-    this.now = Math.max(this.now, Date.now());
+    this.now = Math.max(this.now, this.clock.now());
   }
 }
 
 /**
  * A clock that stamps each value with the system time at which it reaches
- * the window step; the watermark is the current system time. No value is
+ * the window step (the run's clock: a `VirtualClock` in tests); the
+ * watermark is the current system time. No value is
  * ever late, and windows close on time even while no input arrives. At EOF
  * every window closes. It keeps no state of its own.
  *
@@ -65,7 +71,7 @@ class SystemClockLogic implements ClockLogic<unknown, null> {
  */
 export class SystemClock extends Clock<unknown> {
   /** @internal */
-  build(): ClockLogic<unknown, null> {
-    return new SystemClockLogic();
+  build(_resume: unknown, clock: RunClock): ClockLogic<unknown, null> {
+    return new SystemClockLogic(clock);
   }
 }

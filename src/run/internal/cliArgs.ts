@@ -33,27 +33,9 @@ export type CliCommand =
   | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
   | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: "mermaid" | "json" };
 
-/**
- * @internal A failure the CLI reports as a message and an exit code, without
- * a stack trace: 2 for a bad command line or flow target, 1 for a failure.
- */
-export class CliError extends Error {
-  /** The process exit code to report. */
-  readonly exitCode: number;
-  /** The command whose `--help` to point at, for usage errors. */
-  readonly command: string | undefined;
+import { CliError } from "../../errors.js";
 
-  /**
-   * @param message - What is wrong, naming the argument or file.
-   * @param options - Exit code (default 2), command, and the original error.
-   */
-  constructor(message: string, options: { exitCode?: number; command?: string; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = "CliError";
-    this.exitCode = options.exitCode ?? 2;
-    this.command = options.command;
-  }
-}
+export { CliError };
 
 /** Default name of the export holding the flow. */
 export const DEFAULT_EXPORT = "flow";

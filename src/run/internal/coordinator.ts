@@ -1,33 +1,84 @@
 /**
- * The coordinator of a run on several workers (main thread): starts the
- * worker threads, assigns partitions, drives the epoch barriers, commits
- * snapshots to the recovery store, and stops every worker on the first error
- * or on a stop signal.
+ * The coordination of a run on several workers, as a plain state machine:
+ * it takes events (workers' messages, the epoch timer, a stop, the result of
+ * a commit) and returns the commands to carry out, in order. No threads, no
+ * timers, no store: `runWorkers` wires it to those, and tests drive it with
+ * scripted event sequences.
+ *
+ * What it decides:
+ * - partition assignment, once every worker listed its partitions;
+ * - when a barrier starts: the epoch interval elapsed (`tick`), a worker
+ *   asked (`wantBarrier`, epochs of one round of batches), an origin can end
+ *   (every input ended on every worker; a loop whose inputs had ended and
+ *   that had nothing in flight at the last barrier), or every worker went
+ *   idle while a loop waits to end;
+ * - which origins have ended (sent with each barrier) and whether a barrier
+ *   is the final one (every origin ended);
+ * - the commit of an epoch once every worker sent its snapshots, then
+ *   `committed` to the workers;
+ * - how the run ends: every worker ended and exited (`finish`), or the first
+ *   failure (`fail`: the wiring terminates every worker).
+ *
+ * Races, and what wins:
+ * - a stop (signal) before the final commit: no further commit; workers are
+ *   told to stop, and the run ends "stopped" once they have all ended;
+ * - a stop during or after the final commit: ignored, the run is complete;
+ * - a worker failing during a barrier: the run fails at once with its error,
+ *   the epoch is not committed, later messages are ignored;
+ * - snapshots of an epoch that is not the barrier's (late, or after a stop)
+ *   are ignored, never committed.
  *
  * @module
  * @internal
  */
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { stableHash } from "../../internal/hash.js";
-import type { RecoveryConfig } from "../../recovery/config.js";
-import { RecoveryStore } from "../../recovery/store.js";
-import { RunLog } from "./runLog.js";
 import type { RunOutcome } from "./executor.js";
-import { deserializeError, type FromWorker, type SnapshotMessage, type ToWorker, type WorkerData } from "./protocol.js";
+import { deserializeError, type FromWorker, type LoopInfo, type SnapshotMessage, type ToWorker } from "./protocol.js";
+import { stableHash } from "../../internal/hash.js";
 
-/** @internal Options of a run on several workers. */
-export interface WorkersOptions {
+/** @internal What the coordinator reacts to. */
+export type CoordinatorEvent =
+  | FromWorker
+  /** A worker thread exited with `code`. */
+  | { readonly t: "exit"; readonly worker: number; readonly code: number }
+  /** A worker thread failed outside the run (an uncaught error). */
+  | { readonly t: "crash"; readonly worker: number; readonly error: unknown }
+  /** The epoch interval elapsed. */
+  | { readonly t: "tick" }
+  /** The run was asked to stop (signal). */
+  | { readonly t: "stop" }
+  /** The `commit` command succeeded / failed. */
+  | { readonly t: "committed"; readonly epoch: number }
+  | { readonly t: "commitFailed"; readonly error: unknown };
+
+/** @internal What the wiring must do, in order. */
+export type CoordinatorCommand =
+  | { readonly do: "post"; readonly msg: ToWorker }
+  | { readonly do: "logStart"; readonly flowId: string }
+  /** Start the epoch timer (it sends `tick` every epoch interval). */
+  | { readonly do: "startTicks" }
+  /** Store the epoch's snapshots, then send `committed` (or `commitFailed`). */
+  | { readonly do: "commit"; readonly epoch: number; readonly entries: SnapshotMessage[] }
+  | { readonly do: "logEpoch"; readonly epoch: number; readonly items: number; readonly stored: number | undefined }
+  /** The run ended without failure. */
+  | { readonly do: "finish"; readonly outcome: RunOutcome; readonly items: number }
+  /** The run failed: terminate every worker. */
+  | { readonly do: "fail"; readonly error: unknown };
+
+/** @internal Options of a {@link Coordinator}. */
+export interface CoordinatorOptions {
   readonly workers: number;
   readonly epochInterval: number;
-  readonly recovery?: RecoveryConfig | undefined;
-  readonly signal?: AbortSignal | undefined;
+  /** First epoch of the run. */
+  readonly startEpoch: number;
+  /** Whether snapshots are stored (the run has recovery). */
+  readonly storing: boolean;
 }
 
 /**
  * @internal Give every partition one worker among those that list it:
  * `candidates[stableHash(name) % candidates.length]`, the same whoever computes it.
  */
-export function assignPartitions(listed: Record<string, string[]>[]): Record<string, Record<string, number>> {
+export function assignPartitions(listed: readonly Record<string, string[]>[]): Record<string, Record<string, number>> {
   const candidates = new Map<string, Map<string, number[]>>();
   listed.forEach((parts, worker) => {
     for (const [stepId, names] of Object.entries(parts)) {
@@ -48,169 +99,167 @@ export function assignPartitions(listed: Record<string, string[]>[]): Record<str
   return owners;
 }
 
-/** @internal Run the flow exported as `exportName` by `file` on several worker threads. */
-export function runWorkers(file: string, exportName: string, options: WorkersOptions): Promise<RunOutcome> {
-  const n = options.workers;
-  const store = options.recovery === undefined ? undefined : RecoveryStore.open(options.recovery, n);
-  const states = store === undefined ? [] : [...store.loadStates()].map(([stepId, keys]) => [stepId, [...keys]] as [string, [string, Uint8Array][]]);
-  let epoch = store?.resumeEpoch ?? 1;
-  const log = RunLog.fromEnv();
+/** @internal The coordination of one run on several workers. */
+export class Coordinator {
+  private readonly n: number;
+  private epoch: number;
+  private readonly listed: Record<string, string[]>[] = [];
+  private listedCount = 0;
+  private inputs: readonly string[] = [];
+  private loops: readonly LoopInfo[] = [];
+  /** Per worker: the inputs that ended there. */
+  private readonly inputsDone: Set<string>[];
+  /** Items each worker had read at its last epoch close. */
+  private readonly itemsRead: number[];
+  /** The barrier in progress: the origins it ends, whether final, what arrived. */
+  private barrier: { done: readonly string[]; final: boolean; entries: SnapshotMessage[]; count: number; inFlight: Map<string, number> } | undefined;
+  /** The last committed barrier's ended origins and items in flight per loop. */
+  private last: { done: ReadonlySet<string>; inFlight: ReadonlyMap<string, number> } | undefined;
+  private commitPending = false;
+  private finalCommitted = false;
+  private wantBarrier = false;
+  /** Workers that reported idle loops since the last barrier. */
+  private readonly idle = new Set<number>();
+  private readonly ended: (RunOutcome | undefined)[];
+  private exited = 0;
+  private outcome: RunOutcome = "eof";
+  private settled = false;
 
-  const ports: (MessagePort | null)[][] = Array.from({ length: n }, () => new Array(n).fill(null));
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const { port1, port2 } = new MessageChannel();
-      ports[i][j] = port1;
-      ports[j][i] = port2;
-    }
+  constructor(private readonly options: CoordinatorOptions) {
+    this.n = options.workers;
+    this.epoch = options.startEpoch;
+    this.inputsDone = Array.from({ length: this.n }, () => new Set());
+    this.itemsRead = new Array<number>(this.n).fill(0);
+    this.ended = new Array<RunOutcome | undefined>(this.n);
   }
-  const workerUrl = new URL("./workerMain.js", import.meta.url);
-  const workers = ports.map((mine, worker) => {
-    const data: WorkerData = {
-      sluiceWorker: true,
-      file,
-      exportName,
-      worker,
-      workerCount: n,
-      epochInterval: options.epochInterval,
-      startEpoch: epoch,
-      recovery: store !== undefined,
-      states,
-      ports: mine,
-    };
-    return new Worker(workerUrl, { workerData: data, transferList: mine.filter((p): p is MessagePort => p !== null) });
-  });
 
-  return new Promise<RunOutcome>((resolve, reject) => {
-    const post = (msg: ToWorker): void => workers.forEach((w) => w.postMessage(msg));
-    const listed: Record<string, string[]>[] = new Array(n);
-    let listedCount = 0;
-    let allInputs: string[] = [];
-    const done: Set<string>[] = workers.map(() => new Set());
-    let inBarrier = false;
-    let finalCommitted = false;
-    let wantBarrier = false;
-    let snapshots: SnapshotMessage[] = [];
-    let snapshotCount = 0;
-    const ended: (RunOutcome | undefined)[] = new Array(n);
-    let exited = 0;
-    let settled = false;
-    let outcome: RunOutcome = "eof";
-    let timer: NodeJS.Timeout | undefined;
-    /** Items each worker had read at its last epoch close. */
-    const itemsRead: number[] = new Array<number>(n).fill(0);
-    const totalRead = (): number => itemsRead.reduce((a, b) => a + b, 0);
-
-    const finish = (err?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      // Workers report what they read at epoch closes only: after a failure, the count is not known.
-      if (err !== undefined) log?.failed(err, undefined);
-      else log?.ended(outcome, totalRead());
-      if (timer !== undefined) clearInterval(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      if (err !== undefined) for (const w of workers) void w.terminate();
-      try {
-        store?.close();
-      } catch {
-        // Closing after a failure: the original error matters more.
-      }
-      if (err !== undefined) reject(err);
-      else resolve(outcome);
-    };
-    const onAbort = (): void => {
-      outcome = "stopped";
-      post({ t: "stop" });
-    };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    if (options.signal?.aborted) onAbort();
-
-    const globallyDone = (): string[] => allInputs.filter((i) => done.every((d) => d.has(i)));
-    const maybeBarrier = (): void => {
-      if (inBarrier || finalCommitted || listedCount < n || outcome !== "eof") return;
-      const doneInputs = globallyDone();
-      const final = doneInputs.length === allInputs.length;
-      // An epoch closes when its interval elapsed (the timer) or, with `epochInterval: 0`, when a worker
-      // read a round of batches; or when every input ended.
-      if (!final && !wantBarrier) return;
-      inBarrier = true;
-      wantBarrier = false;
-      post({ t: "barrier", epoch, doneInputs, final });
-      pendingFinal = final;
-    };
-    let pendingFinal = false;
-
-    const onMessage = (msg: FromWorker): void => {
-      if (settled) return;
-      switch (msg.t) {
-        case "parts":
-          listed[msg.worker] = msg.parts;
-          allInputs = msg.inputs;
-          if (++listedCount === n) {
-            log?.started(msg.flowId, n, options.epochInterval, store && { dir: options.recovery!.dbDir, execution: store.exNum, resumeEpoch: store.resumeEpoch });
-            post({ t: "assign", owners: assignPartitions(listed) });
-            if (options.epochInterval > 0) {
-              timer = setInterval(() => {
-                wantBarrier = true;
-                maybeBarrier();
-              }, options.epochInterval);
-            }
-            maybeBarrier();
-          }
-          break;
-        case "inputsDone":
-          done[msg.worker] = new Set(msg.inputs);
-          maybeBarrier();
-          break;
-        case "wantBarrier":
-          wantBarrier = true;
-          maybeBarrier();
-          break;
-        case "snapshots":
-          for (const e of msg.entries) snapshots.push(e);
-          itemsRead[msg.worker] = msg.items;
-          if (++snapshotCount === n) {
-            try {
-              store?.commit(epoch, snapshots);
-            } catch (err) {
-              finish(err);
-              return;
-            }
-            log?.epoch(epoch, totalRead(), store === undefined ? undefined : snapshots.length);
-            snapshots = [];
-            snapshotCount = 0;
-            post({ t: "committed", epoch });
-            epoch++;
-            inBarrier = false;
-            if (pendingFinal) finalCommitted = true;
-            else maybeBarrier();
-          }
-          break;
-        case "ended":
-          ended[msg.worker] = msg.outcome;
-          if (msg.outcome !== "eof" && outcome === "eof") {
-            // One worker stopped (AbortExecution): stop the others too.
-            outcome = msg.outcome;
-            post({ t: "stop" });
-          }
-          break;
-        case "error":
-          finish(deserializeError(msg.error));
-          break;
-      }
-    };
-
-    workers.forEach((w, i) => {
-      w.on("message", onMessage);
-      w.on("error", (err) => finish(err));
-      w.on("exit", (code) => {
-        exited++;
-        if (!settled && ended[i] === undefined && code !== 0) {
-          finish(new Error(`worker ${i} exited with code ${code} before the run ended`));
-        } else if (exited === n) {
-          finish(ended.every((o) => o !== undefined) ? undefined : new Error("a worker ended without reporting how the run ended"));
+  /** React to `event`; the commands to carry out, in order. */
+  on(event: CoordinatorEvent): CoordinatorCommand[] {
+    if (this.settled) return [];
+    const out: CoordinatorCommand[] = [];
+    switch (event.t) {
+      case "parts":
+        this.listed[event.worker] = event.parts;
+        this.inputs = event.inputs;
+        this.loops = event.loops;
+        if (++this.listedCount === this.n) {
+          out.push({ do: "logStart", flowId: event.flowId }, { do: "post", msg: { t: "assign", owners: assignPartitions(this.listed) } });
+          if (this.options.epochInterval > 0) out.push({ do: "startTicks" });
         }
-      });
-    });
-  });
+        break;
+      case "inputsDone":
+        this.inputsDone[event.worker] = new Set(event.inputs);
+        break;
+      case "wantBarrier":
+      case "tick":
+        this.wantBarrier = true;
+        break;
+      case "idle":
+        this.idle.add(event.worker);
+        break;
+      case "snapshots":
+        this.onSnapshots(event, out);
+        return out;
+      case "committed":
+        this.onCommitted(event.epoch, out);
+        break;
+      case "commitFailed":
+        return this.fail(event.error);
+      case "stop":
+        // Too late once the final epoch is committed (or being committed): the run is complete.
+        if (this.finalCommitted || (this.commitPending && this.barrier?.final === true) || this.outcome !== "eof") return [];
+        this.outcome = "stopped";
+        return [{ do: "post", msg: { t: "stop" } }];
+      case "ended":
+        this.ended[event.worker] = event.outcome;
+        if (event.outcome !== "eof" && this.outcome === "eof") {
+          // One worker stopped (AbortExecution): stop the others too.
+          this.outcome = event.outcome;
+          out.push({ do: "post", msg: { t: "stop" } });
+        }
+        return out;
+      case "error":
+        return this.fail(deserializeError(event.error));
+      case "crash":
+        return this.fail(event.error);
+      case "exit":
+        return this.onExit(event.worker, event.code);
+    }
+    this.maybeBarrier(out);
+    return out;
+  }
+
+  private onSnapshots(msg: Extract<FromWorker, { t: "snapshots" }>, out: CoordinatorCommand[]): void {
+    const b = this.barrier;
+    // A late message (another epoch, or after a stop) is never committed.
+    if (b === undefined || msg.epoch !== this.epoch || this.commitPending || this.outcome !== "eof") return;
+    for (const e of msg.entries) b.entries.push(e);
+    for (const [loop, k] of Object.entries(msg.inFlight)) b.inFlight.set(loop, (b.inFlight.get(loop) ?? 0) + k);
+    this.itemsRead[msg.worker] = msg.items;
+    if (++b.count < this.n) return;
+    this.commitPending = true;
+    out.push({ do: "commit", epoch: this.epoch, entries: b.entries });
+  }
+
+  private onCommitted(epoch: number, out: CoordinatorCommand[]): void {
+    const b = this.barrier!;
+    this.commitPending = false;
+    out.push(
+      { do: "logEpoch", epoch, items: this.totalRead(), stored: this.options.storing ? b.entries.length : undefined },
+      { do: "post", msg: { t: "committed", epoch } },
+    );
+    this.last = { done: new Set(b.done), inFlight: b.inFlight };
+    this.barrier = undefined;
+    this.epoch++;
+    this.idle.clear();
+    if (b.final) this.finalCommitted = true;
+  }
+
+  private onExit(worker: number, code: number): CoordinatorCommand[] {
+    this.exited++;
+    if (this.ended[worker] === undefined && code !== 0) return this.fail(new Error(`worker ${worker} exited with code ${code} before the run ended`));
+    if (this.exited < this.n) return [];
+    if (!this.ended.every((o) => o !== undefined)) return this.fail(new Error("a worker ended without reporting how the run ended"));
+    this.settled = true;
+    return [{ do: "finish", outcome: this.outcome, items: this.totalRead() }];
+  }
+
+  private fail(error: unknown): CoordinatorCommand[] {
+    this.settled = true;
+    return [{ do: "fail", error }];
+  }
+
+  private totalRead(): number {
+    return this.itemsRead.reduce((a, b) => a + b, 0);
+  }
+
+  /** The origins that have ended everywhere: inputs ended on every worker, and loops that can end. */
+  private endedOrigins(): string[] {
+    const done = this.inputs.filter((i) => this.inputsDone.every((d) => d.has(i)));
+    const last = this.last;
+    for (const loop of this.loops) {
+      const quiet =
+        last !== undefined &&
+        (last.done.has(loop.id) ||
+          (loop.inputs.every((i) => last.done.has(i)) && loop.loops.every((l) => (last.inFlight.get(l) ?? 0) === 0)));
+      if (quiet) done.push(loop.id);
+    }
+    return done;
+  }
+
+  private maybeBarrier(out: CoordinatorCommand[]): void {
+    if (this.barrier !== undefined || this.finalCommitted || this.listedCount < this.n || this.outcome !== "eof") return;
+    const done = this.endedOrigins();
+    const final = done.length === this.inputs.length + this.loops.length;
+    // A loop can end that had not ended at the last barrier (inputs wait for the epoch's end, as they always did).
+    const ending = this.loops.some((l) => done.includes(l.id) && this.last?.done.has(l.id) !== true);
+    // Every worker is idle while a loop whose inputs all ended waits to end: check with a barrier.
+    const settle =
+      this.idle.size === this.n &&
+      this.loops.some((l) => !done.includes(l.id) && l.inputs.every((i) => done.includes(i)));
+    if (!final && !ending && !this.wantBarrier && !settle) return;
+    this.wantBarrier = false;
+    this.barrier = { done, final, entries: [], count: 0, inFlight: new Map() };
+    out.push({ do: "post", msg: { t: "barrier", epoch: this.epoch, doneInputs: done, final } });
+  }
 }

@@ -1,51 +1,52 @@
 /**
- * The single-worker executor: polls source partitions cooperatively, pushes
- * each batch through the compiled graph, closes epochs and fires EOF.
+ * The executor: one worker running one compiled flow. It polls the feeds
+ * (source partitions, loops) cooperatively, pushes each batch through the
+ * graph, fires timers and EOFs, and snapshots at epoch close. When epochs
+ * close, and who commits them, is the job of its {@link EpochDriver}: the
+ * loop is the same on one worker and on several.
  *
  * @module
  * @internal
  */
 import { AbortExecution } from "../../errors.js";
+import type { RunClock } from "../../clock.js";
 import type { CompiledFlow, CoreNode } from "./graph.js";
-import { RuntimeNode, type EncodedSnapshot, type RunContext, type SnapshotEntry } from "./node.js";
+import type { EncodedSnapshot, Feed, Loop, NodeContext, RuntimeNode, SnapshotEntry } from "./node.js";
 import { StatefulBatchNode } from "./stateful.js";
-import { BranchNode, FlatMapBatchNode, ForwardNode, InspectNode, toArray } from "./stateless.js";
-import { DynamicSinkNode, FixedSinkNode, type ResumeStates } from "./sinks.js";
-import { InputNode, type PartitionReader } from "./sources.js";
-import { isThenable, stepFailure } from "./failure.js";
+import { BranchNode, FlatMapBatchNode, ForwardNode, InspectNode, PerItemNode, RedistributeNode } from "./stateless.js";
+import { DynamicSinkNode, FixedSinkNode } from "./sinks.js";
+import { InputNode } from "./sources.js";
+import { FeedbackNode } from "./feedback.js";
+import { stepFailure } from "./failure.js";
 import { isFixedPartitionedSink } from "../../outputs/sink.js";
-import { stableHash } from "../../internal/hash.js";
 import { checkWithDefaultSerde, defaultSerde } from "../../recovery/serde.js";
-import { ExchangeNode, routeFor, type PeerLink } from "./exchange.js";
+import { ExchangeNode, type PeerLink } from "./exchange.js";
+import { ExchangeSerde } from "../../internal/exchange/exchangeSerde.js";
+import type { Resume } from "./resume.js";
+import { StopRequested, type EpochDriver } from "./epochDriver.js";
 
 /** @internal How a run ended. */
 export type RunOutcome = "eof" | "aborted" | "stopped";
 
 /** @internal Options of one worker's executor. */
 export interface ExecutorOptions {
-  /** Epoch length in ms; 0 makes every source batch its own epoch. */
-  readonly epochInterval: number;
-  /** First epoch of this run (the resume epoch with recovery, else 1). */
-  readonly startEpoch?: number;
   readonly worker: number;
   readonly workerCount: number;
-  /** Resume states of a step's partitions or keys. */
-  readonly resumeStates?: (stepId: string) => ResumeStates;
-  /** Receives the changed states of each closed epoch; awaited before the next batch. */
-  readonly onEpochClose?: (epoch: number, entries: EncodedSnapshot[]) => void | Promise<void>;
-  /** Told each closed epoch, after `onEpochClose`, with how many snapshots that got (`undefined` without it). */
-  readonly afterEpoch?: (epoch: number, snapshots: number | undefined) => void;
-  /** Stops the run at the next batch boundary, without closing the epoch. */
-  readonly signal?: AbortSignal | undefined;
+  readonly clock: RunClock;
+  /**
+   * First epoch of the run (the resume epoch with recovery). Known from the
+   * start: with several workers, peers' items tagged with it may arrive
+   * before this worker has opened its partitions.
+   */
+  readonly startEpoch: number;
   /** With several workers: how exchanges reach the other workers. */
-  readonly peers?: PeerLink;
-  /** With several workers: the worker owning a partition of a source or sink step. */
-  readonly partitionOwner?: (stepId: string, part: string) => number;
+  readonly peers?: PeerLink | undefined;
 }
 
-const NO_RESUME: ResumeStates = new Map();
 /** The `bytes` of a snapshot that was checked, not encoded (nobody stores it). */
 const NOT_ENCODED = new Uint8Array(0);
+const NO_LOOPS: Loop[] = [];
+/** How often (real ms) a busy loop lets the event loop run other tasks. */
 const YIELD_EVERY_MS = 4;
 
 function makeNode(n: CoreNode): RuntimeNode {
@@ -58,286 +59,251 @@ function makeNode(n: CoreNode): RuntimeNode {
         ? new FixedSinkNode(n.stepId, n.userStepId, s.sink)
         : new DynamicSinkNode(n.stepId, n.userStepId, s.sink);
     case "flatMapBatch":
-      return new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn, s.perItem);
+      return s.perItem !== undefined
+        ? new PerItemNode(n.stepId, n.userStepId, s.perItem, s.fn)
+        : new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn);
     case "branch":
       return new BranchNode(n.stepId, n.userStepId, s.predicate, s.fn);
     case "merge":
       return new ForwardNode(n.stepId, n.userStepId);
     case "redistribute":
-      return new ForwardNode(n.stepId, n.userStepId, true);
+      return new RedistributeNode(n.stepId, n.userStepId);
     case "inspectDebug":
       return new InspectNode(n.stepId, n.userStepId, s.inspector, s.fn);
     case "statefulBatch":
       return new StatefulBatchNode(n.stepId, n.userStepId, s.builder, s.fn, s.unordered === true);
+    case "feedback":
+      return new FeedbackNode(n.stepId, n.userStepId);
   }
-}
-
-/** The resume states of the keys `worker` is responsible for: `stableHash(key) % workerCount`. */
-function ownedKeys(states: ResumeStates, worker: number, workerCount: number): ResumeStates {
-  if (workerCount === 1) return states;
-  const mine = new Map<string, unknown>();
-  for (const [key, state] of states) if (stableHash(key) % workerCount === worker) mine.set(key, state);
-  return mine;
 }
 
 /** @internal One worker running one compiled flow. */
 export class Executor {
-  protected readonly nodes: RuntimeNode[];
-  protected readonly inputs: InputNode[];
-  /** Indexes of the stateful nodes, in topological order. */
-  protected readonly statefulIndexes: number[];
-  protected readers: PartitionReader[] = [];
+  readonly nodes: RuntimeNode[];
+  /** The exchanges (several workers only), in topological order. */
+  readonly exchanges: ExchangeNode[] = [];
+  /** The loops' re-entries. */
+  readonly loops: Loop[];
+  readonly ctx: NodeContext;
+  /** Items this worker read from its sources so far (for progress logs). */
+  itemsRead = 0;
+  /** What the executor polls, loops first; filled by `open`. */
+  private feeds: Feed[] = [];
+  /** Per feed: the index of the node after the one its batches enter at (where draining starts). */
+  private feedFrom: number[] = [];
+  /** Per feed: whether its items count as read from a source (not a loop's). */
+  private feedCounts: boolean[] = [];
+  /** Per node, its index. */
+  private readonly index: Map<RuntimeNode, number>;
+  private readonly timed: { node: RuntimeNode; index: number }[];
+  /** Per node: the origins upstream of it (itself included); its EOF fires when all have ended. */
+  private readonly upstream: RuntimeNode[][];
+  private readonly eofDone: boolean[];
+  /** Per loop: the origins upstream of it other than loops, and the loops (itself included). */
+  private readonly loopSources: Map<Loop, { inputs: RuntimeNode[]; loops: Loop[] }>;
   /** Whether the nodes were told the run ends without EOF. */
   private aborted = false;
-  /** Items this worker read from its source partitions so far (for progress logs). */
-  itemsRead = 0;
-  /** Per node: the inputs upstream of it; its EOF fires when all have ended. */
-  protected readonly upstreamInputs: InputNode[][];
-  protected readonly eofDone: boolean[];
-  protected readonly ctx: RunContext;
+  private waker: (() => void) | undefined;
 
   constructor(
-    protected readonly flow: CompiledFlow,
-    protected readonly options: ExecutorOptions,
+    private readonly flow: CompiledFlow,
+    options: ExecutorOptions,
   ) {
-    this.nodes = flow.nodes.map(makeNode);
-    this.inputs = this.nodes.filter((n): n is InputNode => n instanceof InputNode);
-    this.statefulIndexes = this.nodes.flatMap((n, i) => (n instanceof StatefulBatchNode ? [i] : []));
+    const nodes = flow.nodes.map(makeNode);
     const producer = new Map<string, { node: number; port: number }>();
     flow.nodes.forEach((n, i) => n.downs.forEach((s, port) => producer.set(s, { node: i, port })));
-    this.upstreamInputs = [];
     flow.nodes.forEach((n, i) => {
-      const ups = new Set<InputNode>();
-      if (this.nodes[i] instanceof InputNode) ups.add(this.nodes[i] as InputNode);
       for (const s of n.ups) {
         const p = producer.get(s)!;
-        this.nodes[p.node].downs[p.port].push(this.nodes[i]);
-        for (const inp of this.upstreamInputs[p.node]) ups.add(inp);
+        nodes[p.node].downs[p.port].push(nodes[i]);
       }
-      this.upstreamInputs.push([...ups]);
     });
-    if (options.workerCount > 1) this.spliceExchanges();
+    this.nodes = options.workerCount > 1 ? this.withExchanges(nodes, options) : nodes;
+    this.upstream = upstreamOrigins(this.nodes);
     this.fuseChains();
     this.eofDone = this.nodes.map(() => false);
-    this.ctx = { epoch: options.startEpoch ?? 1, worker: options.worker, workerCount: options.workerCount };
-  }
-
-  /** Run every chain of per-item steps (each the only consumer of the one before) as one loop. */
-  private fuseChains(): void {
-    const absorbed = new Set<RuntimeNode>();
-    for (const node of this.nodes) {
-      if (!(node instanceof FlatMapBatchNode) || node.perItem === undefined || absorbed.has(node)) continue;
-      const next: FlatMapBatchNode[] = [];
-      let last: RuntimeNode = node;
-      while (last.downs[0].length === 1) {
-        const down = last.downs[0][0];
-        if (!(down instanceof FlatMapBatchNode) || down.perItem === undefined) break;
-        next.push(down);
-        absorbed.add(down);
-        last = down;
-      }
-      if (next.length > 0) node.fuse(next);
-    }
+    this.timed = this.nodes.flatMap((node, index) => (node.timed ? [{ node, index }] : []));
+    this.index = new Map(this.nodes.map((n, i) => [n, i]));
+    this.loops = this.nodes.flatMap((n) => n.loop() ?? []);
+    this.loopSources = new Map(
+      this.loops.map((loop) => {
+        const ups = this.upstream[this.index.get(loop.node)!];
+        return [loop, { inputs: ups.filter((u) => u.loop() === undefined), loops: ups.flatMap((u) => u.loop() ?? []) }];
+      }),
+    );
+    this.ctx = { epoch: options.startEpoch, worker: options.worker, workerCount: options.workerCount, clock: options.clock };
   }
 
   /**
-   * With several workers, put an exchange in front of every node that needs
-   * its items on a particular worker: stateful steps (by key), redistribute
-   * (evenly) and fixed-partitioned sinks (on the partition's worker).
+   * With several workers, put an exchange in front of every node whose
+   * items must reach a particular worker (its `route`).
    */
-  private spliceExchanges(): void {
-    const link = this.options.peers;
+  private withExchanges(nodes: RuntimeNode[], options: ExecutorOptions): RuntimeNode[] {
+    const link = options.peers;
     if (link === undefined) throw new Error("several workers need a peer link");
+    const serde = new ExchangeSerde(this.flow.exchangeClasses);
     const out: RuntimeNode[] = [];
-    const ups: InputNode[][] = [];
-    for (let i = 0; i < this.nodes.length; i++) {
-      const node = this.nodes[i];
-      const route = routeFor(node);
+    for (const node of nodes) {
+      const route = node.route();
       if (route !== undefined) {
-        const ex = new ExchangeNode(node, route, link, this.options.worker, this.options.workerCount);
-        for (const producer of this.nodes) {
+        const ex = new ExchangeNode(node, this.exchanges.length, route, link, serde, options.worker, options.workerCount);
+        for (const producer of nodes) {
           for (const targets of producer.downs) {
             for (let t = 0; t < targets.length; t++) if (targets[t] === node) targets[t] = ex;
           }
         }
-        ex.downs[0].push(node);
+        this.exchanges.push(ex);
         out.push(ex);
-        ups.push(this.upstreamInputs[i]);
       }
       out.push(node);
-      ups.push(this.upstreamInputs[i]);
     }
-    this.nodes.splice(0, this.nodes.length, ...out);
-    let edge = 0;
-    for (const n of this.nodes) if (n instanceof ExchangeNode) n.edge = edge++;
-    this.upstreamInputs.splice(0, this.upstreamInputs.length, ...ups);
-    this.statefulIndexes.splice(0, this.statefulIndexes.length, ...this.nodes.flatMap((n, i) => (n instanceof StatefulBatchNode ? [i] : [])));
+    return out;
   }
 
-  /** Build every source and sink partition (sinks built so far hear of a failure). */
-  async open(): Promise<void> {
-    try {
-      await this.openNodes();
-    } catch (err) {
-      this.abortNodes(err);
-      throw err;
-    }
+  /** Run every chain of per-item steps (each the only consumer of the one before) as one loop. */
+  private fuseChains(): void {
+    for (const node of this.nodes) while (node.downs[0]?.length === 1 && node.absorb(node.downs[0][0]));
   }
 
-  protected async openNodes(): Promise<void> {
-    const resume = this.options.resumeStates ?? (() => NO_RESUME);
-    const { worker, workerCount } = this.options;
-    const owner = this.options.partitionOwner ?? (() => worker);
+  /** The partitions of every partitioned step this worker can reach, by step id (for the partition assignment). */
+  async listParts(): Promise<Record<string, string[]>> {
+    const parts: Record<string, string[]> = {};
     for (const node of this.nodes) {
-      if (node instanceof InputNode) await node.open(resume(node.stepId), worker, workerCount, (part) => owner(node.stepId, part) === worker);
-      else if (node instanceof FixedSinkNode) await node.open(resume(node.stepId), worker, (part) => owner(node.stepId, part));
-      else if (node instanceof DynamicSinkNode) await node.open(worker, workerCount);
-      else if (node instanceof StatefulBatchNode) node.open(ownedKeys(resume(node.stepId), worker, workerCount), this.ctx);
+      const listed = node.listParts();
+      if (listed !== undefined) parts[node.stepId] = await listed;
     }
-    this.readers = this.inputs.flatMap((i) => i.readers);
+    return parts;
+  }
+
+  /** What the coordinator needs to know of the origins: inputs, and each loop's inputs and loops upstream. */
+  originsInfo(): { inputs: string[]; loops: { id: string; inputs: string[]; loops: string[] }[] } {
+    return {
+      inputs: this.nodes.filter((n) => n.origin && n.loop() === undefined).map((n) => n.stepId),
+      loops: this.loops.map((loop) => {
+        const s = this.loopSources.get(loop)!;
+        return { id: loop.stepId, inputs: s.inputs.map((n) => n.stepId), loops: s.loops.map((l) => l.stepId) };
+      }),
+    };
   }
 
   /**
-   * Run until every input ends, a source aborts, or the signal stops it. A
-   * run that ends without EOF lets its sources and sinks release what they
-   * hold (`abort`).
+   * Build every partition and restore every key (sinks built so far hear of
+   * a failure). `owner`: the worker of a partition of a step.
    */
-  async run(): Promise<RunOutcome> {
-    let outcome: RunOutcome;
+  async open(resume: Resume, owner: (stepId: string, part: string) => number = () => this.ctx.worker): Promise<void> {
+    if (resume.epoch !== this.ctx.epoch) throw new Error(`internal error: resuming at epoch ${resume.epoch}, but the executor starts at ${this.ctx.epoch}`);
+    const open = { ctx: this.ctx, states: (stepId: string) => resume.states(stepId), owner, execution: resume.execution };
     try {
-      outcome = await this.loop();
+      for (const node of this.nodes) await node.open(open);
     } catch (err) {
       this.abortNodes(err);
-      if (err instanceof AbortExecution) return "aborted";
       throw err;
+    }
+    // Loops first: what is already in the flow goes before new input.
+    this.feeds = [...this.loops, ...this.nodes.flatMap((n) => (n.loop() === undefined ? n.feeds() : []))];
+    this.feedFrom = this.feeds.map((f) => this.index.get(f.node)! + 1);
+    this.feedCounts = this.feeds.map((f) => f.node.loop() === undefined);
+  }
+
+  /**
+   * Run until the driver says the run ended, a source aborts, or the run is
+   * stopped. A run that ends without EOF lets its sources and sinks release
+   * what they hold (`abort`).
+   */
+  async run(driver: EpochDriver): Promise<RunOutcome> {
+    let outcome: RunOutcome;
+    try {
+      outcome = await this.loop(driver);
+    } catch (err) {
+      if (err instanceof StopRequested) {
+        outcome = "stopped";
+      } else {
+        this.abortNodes(err);
+        if (err instanceof AbortExecution) return "aborted";
+        throw err;
+      }
     }
     if (outcome === "stopped") this.abortNodes(new AbortExecution("the run was stopped"));
     return outcome;
   }
 
-  /** Tell every node the run ends without EOF (best effort, once per run). */
-  protected abortNodes(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    for (const node of this.nodes) node.abort(reason);
-  }
-
-  private async loop(): Promise<RunOutcome> {
-    const { epochInterval, signal } = this.options;
-    await this.fireEofs();
-    let deadline = epochInterval > 0 ? Date.now() + epochInterval : Infinity;
-    let lastYield = Date.now();
-    while (true) {
-      if (signal?.aborted) return "stopped";
-      let now = Date.now();
-      if (this.timersDue(now)) await this.fireTimers(now);
-      for (const r of this.readers) {
-        if (r.done || r.awake > now) continue;
-        let read = this.read(r, now);
-        if (typeof read !== "number") read = await read;
-        if (read > 0 && epochInterval === 0) await this.closeEpoch();
-        now = Date.now();
-        if (signal?.aborted) return "stopped";
+  private async loop(driver: EpochDriver): Promise<RunOutcome> {
+    const clock = this.ctx.clock;
+    await driver.start();
+    let lastYield = performance.now();
+    let rounds = 0;
+    for (;;) {
+      if (driver.stopping()) return "stopped";
+      let ended = driver.beforeRound();
+      if (typeof ended !== "boolean") ended = await ended;
+      if (ended) {
+        for (const node of this.nodes) await node.close();
+        return "eof";
       }
-      if (now >= deadline) {
-        await this.closeEpoch();
-        deadline = now + epochInterval;
+      // Read once a round: a feed read in this round is due again at this instant.
+      const now = clock.now();
+      if (this.nextDue() <= now) await this.fireTimers(now);
+      let read = 0;
+      if (driver.mayRead()) {
+        const feeds = this.feeds;
+        for (let i = 0; i < feeds.length; i++) {
+          const feed = feeds[i];
+          if (feed.done || feed.awake > now) continue;
+          let n = this.read(i, driver, now);
+          if (typeof n !== "number") n = await n;
+          if (n > 0) {
+            read += n;
+            const closed = driver.afterBatch();
+            if (closed !== undefined) await closed;
+          }
+          if (driver.interrupted()) break;
+        }
       }
-      let next = deadline;
-      for (const i of this.statefulIndexes) next = Math.min(next, (this.nodes[i] as StatefulBatchNode).nextDue());
-      let live = false;
-      for (const r of this.readers) {
-        if (r.done) continue;
-        live = true;
-        if (r.awake < next) next = r.awake;
-      }
-      if (!live) break;
+      const closed = driver.afterRound(now, read);
+      if (closed !== undefined) await closed;
+      if (driver.interrupted()) continue;
+      let next = Math.min(driver.nextWake(), this.nextDue());
+      if (driver.mayRead()) for (const feed of this.feeds) if (!feed.done && feed.awake < next) next = feed.awake;
       if (next > now) {
-        await this.sleep(next === Infinity ? 1 : next - now);
-        lastYield = Date.now();
-      } else if (now - lastYield >= YIELD_EVERY_MS) {
+        await this.sleepUntil(next);
+        lastYield = performance.now();
+      } else if ((++rounds & 31) === 0 && performance.now() - lastYield >= YIELD_EVERY_MS) {
+        // Busy: let the event loop run other tasks (I/O, signals) now and then.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = Date.now();
+        lastYield = performance.now();
       }
     }
-    await this.closeEpoch();
-    for (const node of this.nodes) await node.close();
-    return "eof";
   }
 
   /**
-   * Poll `r` once and push its batch through the graph (or end it); how many
-   * items it read. A Promise only when the source or a step is asynchronous:
-   * a synchronous batch costs no microtask turn.
+   * Poll feed `i` once and push its batch through the graph (or end it); how
+   * many items it read. A Promise only when the source or a step is
+   * asynchronous: a synchronous batch costs no microtask turn.
    */
-  protected read(r: PartitionReader, now: number): number | Promise<number> {
-    const batch = this.poll(r);
-    return isThenable(batch) ? batch.then((b) => this.push(r, b, now)) : this.push(r, batch, now);
+  private read(i: number, driver: EpochDriver, now: number): number | Promise<number> {
+    const batch = this.feeds[i].poll(this.ctx);
+    return batch instanceof Promise ? batch.then((b) => this.push(i, b, driver, now)) : this.push(i, batch, driver, now);
   }
 
-  private push(r: PartitionReader, batch: unknown[] | null, now: number): number | Promise<number> {
-    r.touched = true;
-    if (batch === null) return this.endPartition(r).then(() => 0);
-    r.schedule(batch.length, now);
+  private push(i: number, batch: unknown[] | null, driver: EpochDriver, now: number): number | Promise<number> {
+    const feed = this.feeds[i];
+    if (batch === null) return this.endFeed(feed, driver).then(() => 0);
+    feed.schedule(batch.length, now);
     const n = batch.length;
     if (n === 0) return 0;
-    this.itemsRead += n;
-    r.input.emit(0, batch);
-    const pushed = this.drain(0);
+    if (this.feedCounts[i]) this.itemsRead += n;
+    feed.node.emit(0, batch);
+    const pushed = this.drain(this.feedFrom[i]);
     return pushed === undefined ? n : pushed.then(() => n);
   }
 
-  /** Read a batch of `r`: an array, `null` at its end, or a Promise of either when the source is async. */
-  protected poll(r: PartitionReader): unknown[] | null | Promise<unknown[] | null> {
-    let res: unknown;
-    try {
-      res = r.part.nextBatch();
-    } catch (err) {
-      throw this.pollFailure(err, r);
-    }
-    if (isThenable(res)) {
-      return Promise.resolve(res).then(
-        (x) => this.checkBatch(x, r),
-        (err: unknown) => {
-          throw this.pollFailure(err, r);
-        },
-      );
-    }
-    return this.checkBatch(res, r);
-  }
-
-  private checkBatch(res: unknown, r: PartitionReader): unknown[] | null {
-    if (res === null || Array.isArray(res)) return res;
-    try {
-      return toArray(res, "nextBatch", `partition '${r.name}'`);
-    } catch (err) {
-      throw this.pollFailure(err, r);
-    }
-  }
-
-  /** What a failed `nextBatch` of `r` throws: `AbortExecution` as is, else a `StepError`. */
-  private pollFailure(err: unknown, r: PartitionReader): unknown {
-    if (err instanceof AbortExecution) return err;
-    return stepFailure(err, "nextBatch", r.input.userStepId, { partition: r.name, epoch: this.ctx.epoch });
-  }
-
-  protected async endPartition(r: PartitionReader): Promise<void> {
-    r.done = true;
-    try {
-      await r.part.close?.();
-    } catch (err) {
-      throw stepFailure(err, "close", r.input.userStepId, { partition: r.name });
-    }
-    if (r.input.readers.every((x) => x.done)) await this.inputEnded(r.input);
-  }
-
-  /** All of this worker's partitions of `input` have ended. */
-  protected async inputEnded(_input: InputNode): Promise<void> {
-    await this.fireEofs();
+  private async endFeed(feed: Feed, driver: EpochDriver): Promise<void> {
+    await feed.end();
+    if (feed.node.localEnded()) await driver.feedEnded();
   }
 
   /** Process pending batches of nodes `from..end` in topological order. */
-  protected drain(from: number): void | Promise<void> {
+  drain(from: number): void | Promise<void> {
     const nodes = this.nodes;
     for (let i = from; i < nodes.length; i++) {
       const node = nodes[i];
@@ -350,27 +316,34 @@ export class Executor {
     }
   }
 
-  /** Whether a stateful node has a notification due at `now` (so `fireTimers` has work). */
-  protected timersDue(now: number): boolean {
-    const indexes = this.statefulIndexes;
-    for (let k = 0; k < indexes.length; k++) if ((this.nodes[indexes[k]] as StatefulBatchNode).hasDue(now)) return true;
-    return false;
+  /** Earliest pending notification of any node, or `Infinity`. */
+  private nextDue(): number {
+    let next = Infinity;
+    const timed = this.timed;
+    for (let k = 0; k < timed.length; k++) {
+      const due = timed[k].node.nextDue();
+      if (due < next) next = due;
+    }
+    return next;
   }
 
-  /** Fire due notifications of every stateful node, in topological order. */
-  protected async fireTimers(now: number): Promise<void> {
-    for (const i of this.statefulIndexes) {
-      if ((this.nodes[i] as StatefulBatchNode).fireDue(now, this.ctx)) {
-        const r = this.drain(i + 1);
+  /** Fire due notifications of every node, in topological order. */
+  private async fireTimers(now: number): Promise<void> {
+    for (const { node, index } of this.timed) {
+      if (node.fireDue(now, this.ctx)) {
+        const r = this.drain(index + 1);
         if (r !== undefined) await r;
       }
     }
   }
 
-  /** Fire `onEof` of every node whose upstream inputs have all ended, in order. */
-  protected async fireEofs(): Promise<void> {
-    for (let i = 0; i < this.nodes.length; i++) {
-      if (this.eofDone[i] || !this.upstreamInputs[i].every((inp) => inp.readers.every((r) => r.done))) continue;
+  /**
+   * Fire `onEof` of every node before index `end` whose upstream origins
+   * have all `ended`, in topological order, each once.
+   */
+  async fireEofs(ended: (origin: RuntimeNode) => boolean, end = this.nodes.length): Promise<void> {
+    for (let i = 0; i < end; i++) {
+      if (this.eofDone[i] || !this.upstream[i].every(ended)) continue;
       this.eofDone[i] = true;
       await this.nodes[i].onEof(this.ctx);
       const r = this.drain(i + 1);
@@ -378,13 +351,25 @@ export class Executor {
     }
   }
 
-  protected async closeEpoch(): Promise<void> {
-    const hook = this.options.onEpochClose;
-    // Without a consumer (no recovery), snapshots are only checked: a state that could not be snapshotted fails the run all the same.
-    const encoded = this.encodeEpoch(hook !== undefined);
-    if (hook !== undefined) await hook(this.ctx.epoch, encoded);
-    this.options.afterEpoch?.(this.ctx.epoch, hook === undefined ? undefined : encoded.length);
-    this.ctx.epoch++;
+  /** Whether a feed of this worker has not ended. */
+  live(): boolean {
+    const feeds = this.feeds;
+    for (let i = 0; i < feeds.length; i++) if (!feeds[i].done) return true;
+    return false;
+  }
+
+  /**
+   * On one worker: the loops that nothing can feed any more (every input
+   * upstream ended, nothing in flight on them or on the loops feeding them),
+   * which the driver may end.
+   */
+  quietLoops(): Loop[] {
+    if (this.loopSources.size === 0) return NO_LOOPS;
+    const quiet: Loop[] = [];
+    for (const [loop, { inputs, loops }] of this.loopSources) {
+      if (!loop.done && inputs.every((n) => n.localEnded()) && loops.every((l) => l.inFlight === 0)) quiet.push(loop);
+    }
+    return quiet;
   }
 
   /**
@@ -392,7 +377,7 @@ export class Executor {
    * With `needBytes` false, a state the default serde's check accepts is not
    * encoded (its `bytes` are empty): the same errors, for less work.
    */
-  protected encodeEpoch(needBytes = true): EncodedSnapshot[] {
+  snapshotEpoch(needBytes: boolean): EncodedSnapshot[] {
     const entries: SnapshotEntry[] = [];
     for (const node of this.nodes) node.snapshot(entries, needBytes);
     const serde = this.flow.stateSerde;
@@ -410,8 +395,7 @@ export class Executor {
             bytes = serde.serialize(e.state);
           }
         } catch (err) {
-          const isKey = this.nodes.some((n) => n instanceof StatefulBatchNode && n.stepId === e.stepId);
-          throw stepFailure(err, "snapshot", e.userStepId, isKey ? { key: e.stateKey } : { partition: e.stateKey });
+          throw stepFailure(err, "snapshot", e.userStepId, e.keyed ? { key: e.stateKey } : { partition: e.stateKey });
         }
       }
       encoded[i] = { stepId: e.stepId, stateKey: e.stateKey, state: e.state, bytes };
@@ -419,26 +403,50 @@ export class Executor {
     return encoded;
   }
 
-  /** Sleep `ms` (Infinity: until woken), or until the signal aborts or `wake()` is called. */
-  protected sleep(ms: number): Promise<void> {
-    const signal = this.options.signal;
-    return new Promise((resolve) => {
-      const done = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        this.waker = undefined;
-        resolve();
-      };
-      const timer = ms === Infinity ? undefined : setTimeout(done, Math.max(1, Math.ceil(ms)));
-      signal?.addEventListener("abort", done, { once: true });
-      this.waker = done;
+  /** Tell every node the run ends without EOF (best effort, once per run). */
+  private abortNodes(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const node of this.nodes) node.abort(reason);
+  }
+
+  /** Sleep until `at` on the run's clock, or until `wake()` is called. */
+  sleepUntil(at: number): Promise<void> {
+    const sleep = this.ctx.clock.sleepUntil(at);
+    this.waker = sleep.wake;
+    return sleep.done.then(() => {
+      if (this.waker === sleep.wake) this.waker = undefined;
     });
   }
 
-  private waker: (() => void) | undefined;
-
-  /** End the current `sleep` now (a message arrived). */
+  /** End the current sleep now (a message arrived, the run stops). */
   wake(): void {
     this.waker?.();
   }
+}
+
+/**
+ * Per node, the origins upstream of it (itself, if it is one), following
+ * every edge, loops included: a fixed point, as loops feed back.
+ */
+function upstreamOrigins(nodes: readonly RuntimeNode[]): RuntimeNode[][] {
+  const ups = nodes.map((n) => new Set<RuntimeNode>(n.origin ? [n] : []));
+  const index = new Map(nodes.map((n, i) => [n, i]));
+  let changed = true;
+  while (changed) {
+    changed = false;
+    nodes.forEach((n, i) => {
+      for (const targets of n.downs) {
+        for (const t of targets) {
+          const down = ups[index.get(t)!];
+          for (const o of ups[i]) {
+            if (down.has(o)) continue;
+            down.add(o);
+            changed = true;
+          }
+        }
+      }
+    });
+  }
+  return ups.map((s) => [...s]);
 }

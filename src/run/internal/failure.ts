@@ -1,10 +1,11 @@
 /**
- * Turning a throw from user code into a `StepError` that names the step.
+ * Calling user code: turning a throw into a `StepError` that names the step,
+ * and checking what it returned.
  *
  * @module
  * @internal
  */
-import { StepError, causeText } from "../../errors.js";
+import { StepError, causeText, describeType } from "../../errors.js";
 
 /** @internal Where a failure happened, besides the step. */
 export interface FailureContext {
@@ -35,4 +36,13 @@ export function stepFailure(cause: unknown, fn: string, stepId: string, ctx: Fai
 /** @internal Whether `x` is a Promise or another thenable. */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return x !== null && typeof x === "object" && typeof (x as PromiseLike<unknown>).then === "function";
+}
+
+/** @internal Turn what a mapper or a source returned into an array, or fail clearly. */
+export function toArray(result: unknown, fn: string, what: string): unknown[] {
+  if (Array.isArray(result)) return result;
+  if (result != null && typeof (result as Iterable<unknown>)[Symbol.iterator] === "function") {
+    return Array.from(result as Iterable<unknown>);
+  }
+  throw new TypeError(`\`${fn}\` ${what} must return an iterable; got ${describeType(result)}`);
 }

@@ -9,6 +9,7 @@ import { BuildError } from "../../errors.js";
 import type { Dataflow } from "../../dataflow/dataflow.js";
 import type { CoreSpec, StepNode } from "../../dataflow/internal/steps.js";
 import type { StateSerde } from "../../recovery/serde.js";
+import type { ExchangeClass } from "../../dataflow/dataflow.js";
 
 /** @internal One core operator of the compiled graph. */
 export interface CoreNode {
@@ -23,11 +24,17 @@ export interface CoreNode {
   readonly downs: readonly string[];
 }
 
-/** @internal A compiled flow: nodes sorted so every node comes after its inputs. */
+/**
+ * @internal A compiled flow: nodes sorted so every node comes after its
+ * inputs, except for the inputs of `feedback` nodes (the edges that close
+ * loops), which come from later nodes.
+ */
 export interface CompiledFlow {
   readonly flowId: string;
   /** Encodes snapshots. */
   readonly stateSerde: StateSerde;
+  /** Classes whose instances may cross workers. */
+  readonly exchangeClasses: readonly ExchangeClass[];
   readonly nodes: readonly CoreNode[];
 }
 
@@ -67,6 +74,11 @@ export function compileFlow(flow: Dataflow): CompiledFlow {
   }
   const producer = new Map<string, CoreNode>();
   for (const n of all) for (const s of n.downs) producer.set(s, n);
+  for (const n of all) {
+    if (n.spec.kind === "feedback" && n.ups.length === 0) {
+      throw new BuildError(`feedback step '${n.stepId}' is never fed: call \`from(stream)\` on what \`op.feedback\` returned`);
+    }
+  }
   const sorted: CoreNode[] = [];
   const state = new Map<CoreNode, 1 | 2>();
   const visit = (n: CoreNode): void => {
@@ -77,7 +89,8 @@ export function compileFlow(flow: Dataflow): CompiledFlow {
     for (const s of n.ups) {
       const p = producer.get(s);
       if (p === undefined) throw new BuildError(`step '${n.stepId}' reads stream '${s}' that no step produces`);
-      visit(p);
+      // A loop's re-entry comes before the steps feeding it back: it is an origin, like an input.
+      if (n.spec.kind !== "feedback") visit(p);
     }
     state.set(n, 2);
     sorted.push(n);
@@ -85,5 +98,6 @@ export function compileFlow(flow: Dataflow): CompiledFlow {
   // Inputs first in definition order, so polling order is the definition order.
   for (const n of all) if (n.spec.kind === "input") visit(n);
   for (const n of all) visit(n);
-  return { flowId: flow.flowId, stateSerde: flow.stateSerde, nodes: sorted };
+  return { flowId: flow.flowId, stateSerde: flow.stateSerde, exchangeClasses: flow.exchangeClasses, nodes: sorted };
 }
+

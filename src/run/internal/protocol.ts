@@ -5,18 +5,9 @@
  * @module
  * @internal
  */
-import {
-  BuildError,
-  ConnectorError,
-  DataflowError,
-  InconsistentPartitionsError,
-  MissingPartitionsError,
-  NoPartitionsError,
-  RecoveryError,
-  StepError,
-} from "../../errors.js";
+import { ERROR_CLASSES } from "../../errors.js";
 import type { MessagePort } from "node:worker_threads";
-import { CliError } from "./cliArgs.js";
+import type { EncodedStates } from "./resume.js";
 
 /** @internal What a worker thread starts with. */
 export interface WorkerData {
@@ -27,27 +18,61 @@ export interface WorkerData {
   readonly workerCount: number;
   readonly epochInterval: number;
   readonly startEpoch: number;
+  /** Execution number of the run (0 without recovery). */
+  readonly execution: number;
   /** Whether the run stores snapshots (without recovery they are only checked, never encoded or sent). */
   readonly recovery: boolean;
-  /** Encoded resume states: step id, then key and bytes. */
-  readonly states: [string, [string, Uint8Array][]][];
+  /** Encoded resume states. */
+  readonly states: EncodedStates;
   /** A port to each other worker, by worker index (`null` at this worker's own index). */
   readonly ports: (MessagePort | null)[];
+}
+
+/** @internal A loop, as the coordinator needs to know it: the inputs and loops upstream of it (itself included). */
+export interface LoopInfo {
+  readonly id: string;
+  readonly inputs: readonly string[];
+  readonly loops: readonly string[];
 }
 
 /** @internal Coordinator to worker. */
 export type ToWorker =
   | { readonly t: "assign"; readonly owners: Record<string, Record<string, number>> }
-  | { readonly t: "barrier"; readonly epoch: number; readonly doneInputs: string[]; readonly final: boolean }
+  | {
+      readonly t: "barrier";
+      readonly epoch: number;
+      /** The origins (inputs and loops) that have ended on every worker. */
+      readonly doneInputs: readonly string[];
+      /** Whether this is the last barrier: every origin ended. */
+      readonly final: boolean;
+    }
   | { readonly t: "committed"; readonly epoch: number }
   | { readonly t: "stop" };
 
 /** @internal Worker to coordinator. */
 export type FromWorker =
-  | { readonly t: "parts"; readonly worker: number; readonly flowId: string; readonly inputs: string[]; readonly parts: Record<string, string[]> }
-  | { readonly t: "inputsDone"; readonly worker: number; readonly inputs: string[] }
+  | {
+      readonly t: "parts";
+      readonly worker: number;
+      readonly flowId: string;
+      readonly inputs: readonly string[];
+      readonly loops: readonly LoopInfo[];
+      readonly parts: Record<string, string[]>;
+    }
+  | { readonly t: "inputsDone"; readonly worker: number; readonly inputs: readonly string[] }
   | { readonly t: "wantBarrier"; readonly worker: number }
-  | { readonly t: "snapshots"; readonly worker: number; readonly epoch: number; readonly entries: SnapshotMessage[]; readonly items: number }
+  /** Nothing is in flight on this worker's loops (once per epoch). */
+  | { readonly t: "idle"; readonly worker: number }
+  | {
+      readonly t: "snapshots";
+      readonly worker: number;
+      readonly epoch: number;
+      readonly entries: readonly SnapshotMessage[];
+      /** Items this worker read so far. */
+      readonly items: number;
+      /** Items in flight on each loop at the snapshot. */
+      readonly inFlight: Readonly<Record<string, number>>;
+    }
   | { readonly t: "ended"; readonly worker: number; readonly outcome: "eof" | "aborted" | "stopped" }
   | { readonly t: "error"; readonly worker: number; readonly error: SerializedError };
 
@@ -58,64 +83,46 @@ export interface SnapshotMessage {
   readonly bytes: Uint8Array | null;
 }
 
-/** @internal Worker to worker: items of an exchange, or the end-of-epoch marker of one. */
+/** @internal Worker to worker: the encoded items of an exchange, or the end-of-epoch marker of one. */
 export type PeerMessage =
-  | { readonly t: 0; readonly edge: number; readonly epoch: number; readonly items: unknown[] }
+  | { readonly t: 0; readonly edge: number; readonly epoch: number; readonly bytes: Uint8Array }
   | { readonly t: 1; readonly edge: number; readonly epoch: number };
 
-/** @internal An error as plain data. */
+/** @internal An error as plain data: its class name, message, stack, own primitive fields and cause. */
 export interface SerializedError {
   readonly name: string;
   readonly message: string;
   readonly stack?: string | undefined;
-  readonly stepId?: string | undefined;
-  readonly key?: string | undefined;
-  readonly partition?: string | undefined;
-  readonly epoch?: number | undefined;
-  readonly retriable?: boolean | undefined;
-  readonly exitCode?: number | undefined;
+  /** Own fields of primitive values (`stepId`, `key`, `retriable`, `exitCode` …). */
+  readonly fields: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly cause?: SerializedError | undefined;
 }
 
 /** @internal Turn an error into plain data that survives `postMessage`. */
 export function serializeError(err: unknown, depth = 0): SerializedError {
-  if (!(err instanceof Error)) return { name: "Error", message: String(err) };
-  const e = err as Error & Partial<Record<"stepId" | "key" | "partition", string>> & { epoch?: number; retriable?: boolean; exitCode?: number };
+  if (!(err instanceof Error)) return { name: "Error", message: String(err), fields: {} };
+  const fields: Record<string, string | number | boolean | undefined> = {};
+  for (const [k, v] of Object.entries(err)) {
+    if (k !== "cause" && (v === undefined || typeof v === "string" || typeof v === "number" || typeof v === "boolean")) fields[k] = v;
+  }
   return {
-    name: e.name,
-    message: e.message,
-    stack: e.stack,
-    stepId: e.stepId,
-    key: e.key,
-    partition: e.partition,
-    epoch: e.epoch,
-    retriable: e.retriable,
-    exitCode: e.exitCode,
-    cause: e.cause !== undefined && depth < 5 ? serializeError(e.cause, depth + 1) : undefined,
+    name: err.name,
+    message: err.message,
+    stack: err.stack,
+    fields,
+    cause: err.cause !== undefined && depth < 5 ? serializeError(err.cause, depth + 1) : undefined,
   };
 }
 
-const CLASSES: Record<string, new (message: string, options?: { cause?: unknown }) => DataflowError> = {
-  DataflowError,
-  BuildError,
-  RecoveryError,
-  NoPartitionsError,
-  MissingPartitionsError,
-  InconsistentPartitionsError,
-};
-
-/** @internal Rebuild an error sent by `serializeError`, with its Sluice class. */
+/** @internal Rebuild an error sent by `serializeError`, with its Sluice class and fields. */
 export function deserializeError(s: SerializedError): Error {
   const cause = s.cause === undefined ? undefined : deserializeError(s.cause);
+  const cls = ERROR_CLASSES.get(s.name);
   let err: Error;
-  if (s.name === "StepError" && s.stepId !== undefined) {
-    err = new StepError(s.message, { stepId: s.stepId, key: s.key, partition: s.partition, epoch: s.epoch, cause });
-  } else if (s.name === "ConnectorError") {
-    err = new ConnectorError(s.message, { retriable: s.retriable ?? false, cause });
-  } else if (CLASSES[s.name] !== undefined) {
-    err = new CLASSES[s.name](s.message, { cause });
-  } else if (s.name === "CliError") {
-    err = new CliError(s.message, { exitCode: s.exitCode, cause });
+  if (cls !== undefined) {
+    err = new cls(s.message, { ...s.fields, cause });
+    // Fields the constructor does not take (or derives) are restored as they were.
+    for (const [k, v] of Object.entries(s.fields)) if ((err as unknown as Record<string, unknown>)[k] !== v) Object.assign(err, { [k]: v });
   } else {
     err = new Error(s.message, { cause });
     err.name = s.name;

@@ -8,13 +8,7 @@
  * @internal
  */
 import type { RunOutcome } from "./executor.js";
-
-/** @internal Where a run with recovery resumes. */
-export interface ResumeInfo {
-  readonly dir: string;
-  readonly execution: number;
-  readonly resumeEpoch: number;
-}
+import type { RecoveryStore } from "../../recovery/store.js";
 
 const number = (n: number): string => n.toLocaleString("en-US");
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -35,13 +29,14 @@ export class RunLog {
     return new RunLog((line) => process.stderr.write(`sluice: ${line}\n`));
   }
 
-  started(flowId: string, workers: number, epochInterval: number, resume: ResumeInfo | undefined): void {
+  /** The run started; `store`: where it resumes from, with recovery. */
+  started(flowId: string, workers: number, epochInterval: number, store: RecoveryStore | undefined): void {
     const epochs = epochInterval === 0 ? "an epoch per batch" : `epochs of ${seconds(epochInterval)}`;
     const rec =
-      resume === undefined
+      store === undefined
         ? "no recovery"
-        : `recovery in ${resume.dir}, execution ${resume.execution}, ` +
-          (resume.resumeEpoch > 1 ? `resuming at epoch ${resume.resumeEpoch}` : "starting at epoch 1");
+        : `recovery in ${store.config.dbDir}, execution ${store.exNum}, ` +
+          (store.resumeEpoch > 1 ? `resuming at epoch ${store.resumeEpoch}` : "starting at epoch 1");
     this.write(`running '${flowId}' on ${workers} worker${workers === 1 ? "" : "s"}, ${epochs}, ${rec}`);
   }
 

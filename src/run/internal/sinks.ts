@@ -7,17 +7,15 @@
 import { describeType } from "../../errors.js";
 import type { DynamicSink, FixedPartitionedSink, StatefulSinkPartition, StatelessSinkPartition } from "../../outputs/sink.js";
 import { stableHash } from "../../internal/hash.js";
-import { RuntimeNode, type RunContext, type SnapshotEntry } from "./node.js";
+import { RuntimeNode, type NodeContext, type OpenContext, type Route, type SnapshotEntry } from "./node.js";
 import { isThenable, stepFailure } from "./failure.js";
+import { listPartsOf } from "./sources.js";
 
 interface OpenSinkPart {
   readonly name: string;
   readonly part: StatefulSinkPartition<unknown, unknown>;
   written: boolean;
 }
-
-/** @internal Resume states of one step, by partition or key. */
-export type ResumeStates = ReadonlyMap<string, unknown>;
 
 /** @internal `output` to a fixed-partitioned sink: route by key, write values. */
 export class FixedSinkNode extends RuntimeNode {
@@ -28,50 +26,63 @@ export class FixedSinkNode extends RuntimeNode {
   private parts: OpenSinkPart[] = [];
   private partFn: (key: string) => number = stableHash;
   private ownerOf: (part: string) => number = () => 0;
+  /** The partitions' names, asked for once per run. */
+  private listed: Promise<string[]> | undefined;
 
   constructor(stepId: string, userStepId: string, private readonly sink: FixedPartitionedSink<unknown, unknown>) {
     super(stepId, userStepId, 0);
   }
 
   /** Names of every partition this worker can reach (for the partition assignment). */
-  async listParts(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = [...new Set(await this.sink.listParts())].sort();
-    } catch (err) {
-      throw stepFailure(err, "listParts", this.userStepId);
-    }
-    if (names.length === 0) throw stepFailure(new Error("the sink lists no partitions"), "listParts", this.userStepId);
-    return names;
+  override listParts(): Promise<string[]> {
+    return (this.listed ??= listPartsOf(this.sink, this.userStepId).then((names) => {
+      if (names.length === 0) throw stepFailure(new Error("the sink lists no partitions"), "listParts", this.userStepId);
+      return names;
+    }));
   }
 
-  /** Build the partitions `ownerOf` gives to `worker` (all of them on one worker). */
-  async open(resume: ResumeStates, worker = 0, ownerOf: (part: string) => number = () => worker): Promise<void> {
+  /** Build the partitions the assignment gives this worker (all of them on one worker). */
+  override async open(open: OpenContext): Promise<void> {
     this.names = await this.listParts();
-    this.ownerOf = ownerOf;
+    const worker = open.ctx.worker;
+    this.ownerOf = (part) => open.owner(this.stepId, part);
     if (typeof this.sink.partFn === "function") this.partFn = (key) => this.sink.partFn(key);
+    const resume = open.states(this.stepId);
     this.slots = new Array(this.names.length);
     for (let i = 0; i < this.names.length; i++) {
       const name = this.names[i];
-      if (ownerOf(name) !== worker) continue;
+      if (this.ownerOf(name) !== worker) continue;
       try {
-        const open = { name, part: await this.sink.buildPart(this.stepId, name, resume.get(name)), written: false };
-        this.slots[i] = open;
-        this.parts.push(open);
+        const opened = { name, part: await this.sink.buildPart(this.stepId, name, resume.get(name)), written: false };
+        this.slots[i] = opened;
+        this.parts.push(opened);
       } catch (err) {
         throw stepFailure(err, "buildPart", this.userStepId, { partition: name });
       }
     }
   }
 
-  /** The worker owning the partition `key` goes to (for the exchange in front of this sink). */
-  workerFor(key: string): number {
+  /** Items go to the worker owning the partition of their key. */
+  override route(): Route {
+    return (items, workerCount, self) => {
+      const buckets: unknown[][] = Array.from({ length: workerCount }, () => []);
+      for (let i = 0; i < items.length; i++) {
+        const kv = items[i];
+        const w = Array.isArray(kv) && typeof kv[0] === "string" ? this.workerFor(kv[0]) : self;
+        buckets[w].push(kv);
+      }
+      return buckets;
+    };
+  }
+
+  /** The worker owning the partition `key` goes to. */
+  private workerFor(key: string): number {
     const n = this.names.length;
     const p = n === 1 ? 0 : this.partFn(key);
     return Number.isInteger(p) && p >= 0 ? this.ownerOf(this.names[p % n]) : 0;
   }
 
-  process(items: unknown[], ctx: RunContext): void | Promise<void> {
+  process(items: unknown[], ctx: NodeContext): void | Promise<void> {
     const n = this.names.length;
     const buckets: unknown[][] = Array.from({ length: n }, () => []);
     for (let i = 0; i < items.length; i++) {
@@ -116,7 +127,7 @@ export class FixedSinkNode extends RuntimeNode {
       if (!open.written) continue;
       open.written = false;
       try {
-        out.push({ stepId: this.stepId, userStepId: this.userStepId, discarded: false, stateKey: open.name, state: open.part.snapshot() });
+        out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: false, discarded: false, stateKey: open.name, state: open.part.snapshot() });
       } catch (err) {
         throw stepFailure(err, "snapshot", this.userStepId, { partition: open.name });
       }
@@ -152,15 +163,15 @@ export class DynamicSinkNode extends RuntimeNode {
     super(stepId, userStepId, 0);
   }
 
-  async open(worker: number, workerCount: number): Promise<void> {
+  override async open({ ctx }: OpenContext): Promise<void> {
     try {
-      this.part = await this.sink.build(this.stepId, worker, workerCount);
+      this.part = await this.sink.build(this.stepId, ctx.worker, ctx.workerCount);
     } catch (err) {
       throw stepFailure(err, "build", this.userStepId);
     }
   }
 
-  process(items: unknown[], ctx: RunContext): void | Promise<void> {
+  process(items: unknown[], ctx: NodeContext): void | Promise<void> {
     const fail = (err: unknown): never => {
       throw stepFailure(err, "writeBatch", this.userStepId, { epoch: ctx.epoch });
     };

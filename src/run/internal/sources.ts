@@ -4,7 +4,7 @@
  * @module
  * @internal
  */
-import { describeType } from "../../errors.js";
+import { AbortExecution, describeType } from "../../errors.js";
 import {
   isFixedPartitionedSource,
   type DynamicSource,
@@ -12,27 +12,57 @@ import {
   type StatefulSourcePartition,
   type StatelessSourcePartition,
 } from "../../inputs/source.js";
-import { RuntimeNode, type SnapshotEntry } from "./node.js";
-import { isThenable, stepFailure } from "./failure.js";
-import type { ResumeStates } from "./sinks.js";
+import { RuntimeNode, type Feed, type NodeContext, type OpenContext, type SnapshotEntry } from "./node.js";
+import { isThenable, stepFailure, toArray } from "./failure.js";
 
 /** @internal One source partition being read, with its polling schedule. */
-export class PartitionReader {
-  /** When to poll next, in ms since the epoch. */
+export class PartitionReader implements Feed {
   awake = 0;
-  /** Whether the partition returned `null`. */
   done = false;
   /** Whether it was polled since the last snapshot. */
   touched = false;
 
   constructor(
-    readonly input: InputNode,
+    readonly node: InputNode,
     readonly name: string,
     readonly part: StatefulSourcePartition<unknown, unknown> | StatelessSourcePartition<unknown>,
     readonly resumable: boolean,
   ) {}
 
-  /** Work out `awake` after a poll that returned `count` items at `now`. */
+  poll(ctx: NodeContext): unknown[] | null | Promise<unknown[] | null> {
+    this.touched = true;
+    let res: unknown;
+    try {
+      res = this.part.nextBatch();
+    } catch (err) {
+      throw this.failure(err, ctx);
+    }
+    if (isThenable(res)) {
+      return Promise.resolve(res).then(
+        (x) => this.check(x, ctx),
+        (err: unknown) => {
+          throw this.failure(err, ctx);
+        },
+      );
+    }
+    return this.check(res, ctx);
+  }
+
+  private check(res: unknown, ctx: NodeContext): unknown[] | null {
+    if (res === null || Array.isArray(res)) return res;
+    try {
+      return toArray(res, "nextBatch", `partition '${this.name}'`);
+    } catch (err) {
+      throw this.failure(err, ctx);
+    }
+  }
+
+  /** What a failed `nextBatch` throws: `AbortExecution` as is, else a `StepError`. */
+  private failure(err: unknown, ctx: NodeContext): unknown {
+    if (err instanceof AbortExecution) return err;
+    return stepFailure(err, "nextBatch", this.node.userStepId, { partition: this.name, epoch: ctx.epoch });
+  }
+
   schedule(count: number, now: number): void {
     let next: unknown;
     try {
@@ -41,15 +71,27 @@ export class PartitionReader {
         throw new TypeError(`\`nextAwake\` must return a valid Date or undefined; got ${describeType(next)}`);
       }
     } catch (err) {
-      throw stepFailure(err, "nextAwake", this.input.userStepId, { partition: this.name });
+      throw stepFailure(err, "nextAwake", this.node.userStepId, { partition: this.name });
     }
     this.awake = next !== undefined ? (next as Date).getTime() : count > 0 ? now : now + 1;
+  }
+
+  async end(): Promise<void> {
+    this.done = true;
+    try {
+      await this.part.close?.();
+    } catch (err) {
+      throw stepFailure(err, "close", this.node.userStepId, { partition: this.name });
+    }
   }
 }
 
 /** @internal `input`: owns this worker's partitions of a source. */
 export class InputNode extends RuntimeNode {
-  readonly readers: PartitionReader[] = [];
+  override readonly origin = true;
+  private readonly readers: PartitionReader[] = [];
+  /** The fixed partitions' names, asked for once per run. */
+  private names: Promise<string[]> | undefined;
 
   constructor(
     stepId: string,
@@ -59,46 +101,43 @@ export class InputNode extends RuntimeNode {
     super(stepId, userStepId, 1);
   }
 
-  /**
-   * Build this worker's partitions: a dynamic source's share, or the
-   * partitions of a fixed source that `owns` (all of them on one worker).
-   */
-  async open(resume: ResumeStates, worker: number, workerCount: number, owns: (part: string) => boolean = () => true): Promise<void> {
+  override feeds(): readonly Feed[] {
+    return this.readers;
+  }
+
+  override localEnded(): boolean {
+    return this.readers.every((r) => r.done);
+  }
+
+  /** Names of every partition this worker can reach (none for a dynamic source, whose parts are per worker). */
+  override listParts(): Promise<string[]> | undefined {
     const source = this.source;
+    if (!isFixedPartitionedSource(source)) return undefined;
+    return (this.names ??= listPartsOf(source, this.userStepId));
+  }
+
+  /** Build this worker's partitions: a dynamic source's share, or the fixed partitions it owns. */
+  override async open(open: OpenContext): Promise<void> {
+    const source = this.source;
+    const { ctx } = open;
     if (!isFixedPartitionedSource(source)) {
       try {
-        const part = await source.build(this.stepId, worker, workerCount);
-        this.readers.push(new PartitionReader(this, `worker-${worker}`, part, false));
+        const part = await source.build(this.stepId, ctx.worker, ctx.workerCount, ctx);
+        this.readers.push(new PartitionReader(this, `worker-${ctx.worker}`, part, false));
       } catch (err) {
         throw stepFailure(err, "build", this.userStepId);
       }
       return;
     }
-    let names: string[];
-    try {
-      names = [...new Set(await source.listParts())].sort();
-    } catch (err) {
-      throw stepFailure(err, "listParts", this.userStepId);
-    }
-    for (const name of names) {
-      if (!owns(name)) continue;
+    const resume = open.states(this.stepId);
+    for (const name of await this.listParts()!) {
+      if (open.owner(this.stepId, name) !== ctx.worker) continue;
       try {
-        const part = await source.buildPart(this.stepId, name, resume.get(name));
+        const part = await source.buildPart(this.stepId, name, resume.get(name), ctx);
         this.readers.push(new PartitionReader(this, name, part, true));
       } catch (err) {
         throw stepFailure(err, "buildPart", this.userStepId, { partition: name });
       }
-    }
-  }
-
-  /** Names of every partition this worker can reach (for the partition assignment). */
-  async listParts(): Promise<string[]> {
-    const source = this.source;
-    if (!isFixedPartitionedSource(source)) return [];
-    try {
-      return [...new Set(await source.listParts())].sort();
-    } catch (err) {
-      throw stepFailure(err, "listParts", this.userStepId);
     }
   }
 
@@ -124,11 +163,30 @@ export class InputNode extends RuntimeNode {
     for (const r of this.readers) {
       if (!r.touched || !r.resumable) continue;
       r.touched = false;
+      let state: unknown;
       try {
-        out.push({ stepId: this.stepId, userStepId: this.userStepId, discarded: false, stateKey: r.name, state: (r.part as StatefulSourcePartition<unknown, unknown>).snapshot() });
+        state = (r.part as StatefulSourcePartition<unknown, unknown>).snapshot();
       } catch (err) {
         throw stepFailure(err, "snapshot", this.userStepId, { partition: r.name });
       }
+      out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: false, discarded: false, stateKey: r.name, state });
     }
   }
+}
+
+/**
+ * @internal The partitions `listParts` of a source or sink gives (it may
+ * return a Promise), sorted, without duplicates; a failure names the step.
+ */
+export async function listPartsOf(of: { listParts(): string[] | Promise<string[]> }, userStepId: string): Promise<string[]> {
+  let names: unknown;
+  try {
+    names = await of.listParts();
+    if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) {
+      throw new TypeError(`\`listParts\` must return an array of strings (or a Promise of one); got ${describeType(names)}`);
+    }
+  } catch (err) {
+    throw stepFailure(err, "listParts", userStepId);
+  }
+  return [...new Set(names as string[])].sort();
 }

@@ -8,11 +8,12 @@
 import { describeType } from "../../errors.js";
 import { StatefulBatchLogic, type LogicResult } from "../../dataflow/stateful/logic.js";
 import { checkLogicResult as checkResult, RETAIN_NOTHING } from "../../dataflow/stateful/result.js";
-import { RuntimeNode, type RunContext, type SnapshotEntry } from "./node.js";
+import { RuntimeNode, type NodeContext, type OpenContext, type Route, type SnapshotEntry } from "./node.js";
 import { stepFailure } from "./failure.js";
 import { TimerHeap } from "./timerHeap.js";
 import { sortKeys } from "./sortKeys.js";
-import type { ResumeStates } from "./sinks.js";
+import { ownedKeys } from "./resume.js";
+import { stableHash } from "../../internal/hash.js";
 
 type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
 const ON_BATCH = 0;
@@ -49,8 +50,20 @@ const BASE_ON_EOF = StatefulBatchLogic.prototype.onEof;
 /** Batches larger than this (distinct keys) are always sorted by string: ranks are packed with 20-bit indexes. */
 const MAX_RANKED_BATCH = 1 << 20;
 
+/** Route `[key, value]` items by `stableHash(key) % workerCount`; malformed items stay here (the step reports them). */
+const byKey: Route = (items, workerCount, self) => {
+  const buckets: unknown[][] = Array.from({ length: workerCount }, () => []);
+  for (let i = 0; i < items.length; i++) {
+    const kv = items[i] as readonly [unknown, unknown];
+    const w = Array.isArray(kv) && typeof kv[0] === "string" ? stableHash(kv[0]) % workerCount : self;
+    buckets[w].push(kv);
+  }
+  return buckets;
+};
+
 /** @internal `statefulBatch`. */
 export class StatefulBatchNode extends RuntimeNode {
+  override readonly timed = true;
   /** Live keys, and keys discarded this epoch (logic `undefined`, kept until the snapshot records the discard). */
   private readonly keys = new Map<string, KeyEntry>();
   /** Keys whose state changed (or was discarded) this epoch, each once. */
@@ -77,7 +90,7 @@ export class StatefulBatchNode extends RuntimeNode {
   constructor(
     stepId: string,
     userStepId: string,
-    private readonly builder: (resume: unknown) => unknown,
+    private readonly builder: (resume: unknown, context: NodeContext) => unknown,
     private readonly fn: string,
     /** Whether the keys of a batch may be called in any order (see the core spec's `unordered`). */
     private readonly unordered = false,
@@ -85,8 +98,9 @@ export class StatefulBatchNode extends RuntimeNode {
     super(stepId, userStepId, 1);
   }
 
-  /** Rebuild keys from their resume states and ask for their timers again. */
-  open(resume: ResumeStates, ctx: RunContext): void {
+  /** Rebuild this worker's keys from their resume states and ask for their timers again. */
+  override open({ ctx, states }: OpenContext): void {
+    const resume = ownedKeys(states(this.stepId), ctx.worker, ctx.workerCount);
     for (const key of sortKeys([...resume.keys()])) {
       const logic = this.build(key, resume.get(key), ctx);
       const entry = newEntry(logic);
@@ -96,14 +110,14 @@ export class StatefulBatchNode extends RuntimeNode {
   }
 
   /** `item` as a `[key, value]` pair, or the run fails naming the step. */
-  private pair(item: unknown, ctx: RunContext): readonly [string, unknown] {
+  private pair(item: unknown, ctx: NodeContext): readonly [string, unknown] {
     const kv = item as readonly [string, unknown];
     if (Array.isArray(kv) && kv.length === 2 && typeof kv[0] === "string") return kv;
     const err = new TypeError(`stateful steps need [key, value] items with a string key; got ${describeType(item)}`);
     throw stepFailure(err, this.fn || "onBatch", this.userStepId, { epoch: ctx.epoch });
   }
 
-  process(items: unknown[], ctx: RunContext): void {
+  process(items: unknown[], ctx: NodeContext): void {
     if (this.unordered) {
       // Built-in logics only (no user code sees how values are grouped or in which key order):
       // one call per item, without grouping or sorting the batch. Measured on W2 (700,000 words),
@@ -141,7 +155,7 @@ export class StatefulBatchNode extends RuntimeNode {
    * called in rank order (a native numeric sort). Returns false, having
    * called nothing, if a key of the batch is new (no rank yet).
    */
-  private processRanked(items: unknown[], ctx: RunContext): boolean {
+  private processRanked(items: unknown[], ctx: NodeContext): boolean {
     const stamp = ++this.batchStamp;
     // Per-batch arrays indexed by the entry's `slot`: entries (long-lived) only get numbers written
     // to them, never a pointer to a young object.
@@ -190,20 +204,20 @@ export class StatefulBatchNode extends RuntimeNode {
     this.ranked = true;
   }
 
+  /** Items reach the worker owning their key. */
+  override route(): Route {
+    return byKey;
+  }
+
   /** Earliest pending notification, or `Infinity`. */
-  nextDue(): number {
+  override nextDue(): number {
     const timers = this.timers;
     while (timers.size > 0 && this.due.get(timers.peekKey()) !== timers.peekTime()) timers.pop();
     return timers.peekTime();
   }
 
-  /** Whether a notification is due at `now`. */
-  hasDue(now: number): boolean {
-    return !this.ended && this.nextDue() <= now;
-  }
-
   /** Fire every notification due at `now`, keys in sorted order. */
-  fireDue(now: number, ctx: RunContext): boolean {
+  override fireDue(now: number, ctx: NodeContext): boolean {
     if (this.ended || this.nextDue() > now) return false;
     const keys: string[] = [];
     const timers = this.timers;
@@ -222,7 +236,7 @@ export class StatefulBatchNode extends RuntimeNode {
     return keys.length > 0;
   }
 
-  override onEof(ctx: RunContext): void {
+  override onEof(ctx: NodeContext): void {
     const out: unknown[] = [];
     const live: string[] = [];
     // A logic without an onEof of its own would emit nothing and keep its state: not calling it
@@ -246,7 +260,7 @@ export class StatefulBatchNode extends RuntimeNode {
       const logic = entry.logic;
       if (logic === undefined) {
         this.keys.delete(key);
-        out.push({ stepId: this.stepId, userStepId: this.userStepId, stateKey: key, state: undefined, discarded: true });
+        out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: true, stateKey: key, state: undefined, discarded: true });
         continue;
       }
       let state: unknown;
@@ -255,19 +269,19 @@ export class StatefulBatchNode extends RuntimeNode {
       } catch (err) {
         throw stepFailure(err, "snapshot", this.userStepId, { key });
       }
-      out.push({ stepId: this.stepId, userStepId: this.userStepId, stateKey: key, state, discarded: false });
+      out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: true, stateKey: key, state, discarded: false });
     }
   }
 
-  private build(key: string, resume: unknown, ctx: RunContext): Logic {
+  private build(key: string, resume: unknown, ctx: NodeContext): Logic {
     let logic: unknown;
     try {
-      logic = this.builder(resume);
+      logic = this.builder(resume, ctx);
     } catch (err) {
       throw stepFailure(err, "builder", this.userStepId, { key, epoch: ctx.epoch });
     }
-    if (logic === null || typeof logic !== "object" || typeof (logic as Logic).onBatch !== "function") {
-      const err = new TypeError(`builder must return a StatefulBatchLogic; got ${describeType(logic)}`);
+    if (!(logic instanceof StatefulBatchLogic)) {
+      const err = new TypeError(`builder must return a StatefulBatchLogic; got ${describeType(logic)} (a logic is an instance of a class extending StatefulBatchLogic)`);
       throw stepFailure(err, "builder", this.userStepId, { key, epoch: ctx.epoch });
     }
     return logic as Logic;
@@ -278,7 +292,7 @@ export class StatefulBatchNode extends RuntimeNode {
     method: number,
     values: unknown[] | undefined,
     out: unknown[],
-    ctx: RunContext,
+    ctx: NodeContext,
     known: KeyEntry | undefined = this.keys.get(key),
   ): void {
     let entry = known;
@@ -322,7 +336,7 @@ export class StatefulBatchNode extends RuntimeNode {
     }
   }
 
-  private schedule(key: string, logic: Logic, ctx: RunContext): void {
+  private schedule(key: string, logic: Logic, ctx: NodeContext): void {
     let at: unknown;
     try {
       at = logic.notifyAt();

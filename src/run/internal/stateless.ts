@@ -5,57 +5,27 @@
  * @internal
  */
 import { describeType } from "../../errors.js";
-import { RuntimeNode, type RunContext } from "./node.js";
-import { isThenable, stepFailure } from "./failure.js";
-import { fuseStages, StageFailure } from "./fuse.js";
+import { RuntimeNode, type NodeContext, type Route } from "./node.js";
+import { isThenable, stepFailure, toArray } from "./failure.js";
+import { fuseStages, StageFailure, type FusedLoop } from "./fuse.js";
 import type { PerItem } from "../../dataflow/internal/steps.js";
 
-/** @internal Turn what a mapper returned into an array, or fail clearly. */
-export function toArray(result: unknown, fn: string, what: string): unknown[] {
-  if (Array.isArray(result)) return result;
-  if (result != null && typeof (result as Iterable<unknown>)[Symbol.iterator] === "function") {
-    return Array.from(result as Iterable<unknown>);
-  }
-  throw new TypeError(`\`${fn}\` ${what} must return an iterable; got ${describeType(result)}`);
-}
-
-/** @internal `flatMapBatch`: the mapper once per batch. */
+/** @internal `flatMapBatch` with a batch mapper: the mapper once per batch. */
 export class FlatMapBatchNode extends RuntimeNode {
-  /** The steps whose per-item functions this node runs in one loop (set by {@link FlatMapBatchNode.fuse}). */
-  private fused: FlatMapBatchNode[] | undefined;
-
   constructor(
     stepId: string,
     userStepId: string,
-    private mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>,
+    private readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>,
     private readonly fn: string,
-    /** Set when the mapper only applies a per-item function. */
-    readonly perItem?: PerItem,
   ) {
     super(stepId, userStepId, 1);
   }
 
-  /**
-   * Run this step and the per-item steps `next` (each the only consumer of
-   * the one before) as one loop, emitting to the last one's consumers. The
-   * nodes of `next` stay in the graph and receive nothing.
-   */
-  fuse(next: FlatMapBatchNode[]): void {
-    const chain = [this, ...next];
-    this.mapper = fuseStages(chain.map((n) => n.perItem!));
-    this.fused = chain;
-    this.downs[0] = next[next.length - 1].downs[0];
-  }
-
-  process(items: unknown[], ctx: RunContext): void | Promise<void> {
+  process(items: unknown[], ctx: NodeContext): void | Promise<void> {
     let out: unknown;
     try {
       out = this.mapper(items);
     } catch (err) {
-      if (err instanceof StageFailure) {
-        const at = this.fused![err.stage];
-        throw stepFailure(err.cause, at.fn, at.userStepId, { epoch: ctx.epoch });
-      }
       throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
     }
     if (isThenable(out)) {
@@ -69,7 +39,7 @@ export class FlatMapBatchNode extends RuntimeNode {
     this.emitResult(out, ctx);
   }
 
-  private emitResult(out: unknown, ctx: RunContext): void {
+  private emitResult(out: unknown, ctx: NodeContext): void {
     let ys: unknown[];
     try {
       ys = toArray(out, this.fn, "flatMapBatch mapper");
@@ -77,6 +47,49 @@ export class FlatMapBatchNode extends RuntimeNode {
       throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
     }
     this.emit(0, ys);
+  }
+}
+
+/**
+ * @internal A per-item step (`map`, `filter`, `filterMap`, `flatMap`,
+ * `keyOn`), run by a loop compiled for it (see `fuse.ts`). A chain of such
+ * steps, each the only consumer of the one before, runs as one loop in the
+ * first node of the chain: the others stay in the graph and receive nothing.
+ */
+export class PerItemNode extends RuntimeNode {
+  /** The steps this node's loop runs: itself, then those it absorbed. */
+  private readonly stages: PerItemNode[] = [this];
+  private fused: FusedLoop;
+
+  constructor(
+    stepId: string,
+    userStepId: string,
+    private readonly perItem: PerItem,
+    /** Name of the user function, for errors. */
+    private readonly fn: string,
+  ) {
+    super(stepId, userStepId, 1);
+    this.fused = fuseStages([perItem]);
+  }
+
+  /** Run `next`, the only consumer of this node, in this node's loop; whether it could. */
+  override absorb(next: RuntimeNode): boolean {
+    if (!(next instanceof PerItemNode) || next.stages.length > 1) return false;
+    this.stages.push(next);
+    this.fused = fuseStages(this.stages.map((s) => s.perItem));
+    this.downs[0] = next.downs[0];
+    return true;
+  }
+
+  process(items: unknown[], ctx: NodeContext): void {
+    let out: unknown[];
+    try {
+      out = this.fused(items);
+    } catch (err) {
+      const at = err instanceof StageFailure ? this.stages[err.stage] : this;
+      throw stepFailure(err instanceof StageFailure ? err.cause : err, at.fn, at.userStepId, { epoch: ctx.epoch });
+    }
+    this.emit(0, out);
   }
 }
 
@@ -91,7 +104,7 @@ export class BranchNode extends RuntimeNode {
     super(stepId, userStepId, 2);
   }
 
-  process(items: unknown[], ctx: RunContext): void {
+  process(items: unknown[], ctx: NodeContext): void {
     const trues: unknown[] = [];
     const falses: unknown[] = [];
     try {
@@ -109,19 +122,29 @@ export class BranchNode extends RuntimeNode {
   }
 }
 
-/** @internal `merge` and `redistribute` (whose exchange spreads items over workers): pass batches on. */
+/** @internal `merge`: pass batches on. */
 export class ForwardNode extends RuntimeNode {
-  constructor(
-    stepId: string,
-    userStepId: string,
-    /** Whether this is a `redistribute` (an exchange goes in front of it with several workers). */
-    readonly redistributes = false,
-  ) {
+  constructor(stepId: string, userStepId: string) {
     super(stepId, userStepId, 1);
   }
 
   process(items: unknown[]): void {
     this.emit(0, items);
+  }
+}
+
+/** Spread a batch over the workers in contiguous, equal slices, starting with this worker. */
+const evenly: Route = (items, workerCount, self) => {
+  const buckets: unknown[][] = new Array(workerCount);
+  const size = Math.ceil(items.length / workerCount);
+  for (let k = 0; k < workerCount; k++) buckets[(self + k) % workerCount] = items.slice(k * size, (k + 1) * size);
+  return buckets;
+};
+
+/** @internal `redistribute`: with several workers, items reach it spread evenly over them. */
+export class RedistributeNode extends ForwardNode {
+  override route(): Route {
+    return evenly;
   }
 }
 
@@ -136,7 +159,7 @@ export class InspectNode extends RuntimeNode {
     super(stepId, userStepId, 1);
   }
 
-  process(items: unknown[], ctx: RunContext): void {
+  process(items: unknown[], ctx: NodeContext): void {
     try {
       for (let i = 0; i < items.length; i++) this.inspector(this.stepId, items[i], ctx.epoch, ctx.worker);
     } catch (err) {

@@ -1,6 +1,7 @@
 /**
  * Entry point of a worker thread: import the flow module, build the same
- * graph as every other worker, agree on partitions, and run.
+ * graph as every other worker, agree on partitions, and run with barrier
+ * epochs.
  *
  * @module
  * @internal
@@ -8,70 +9,53 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { loadFlow } from "./loadFlow.js";
 import { compileFlow } from "./graph.js";
-import { ParallelExecutor } from "./parallelExecutor.js";
+import { Executor } from "./executor.js";
+import { BarrierEpochs } from "./barrierEpochs.js";
+import { Resume } from "./resume.js";
 import { serializeError, type FromWorker, type PeerMessage, type ToWorker, type WorkerData } from "./protocol.js";
-import type { ResumeStates } from "./sinks.js";
-import { RecoveryError } from "../../errors.js";
+import { systemClock } from "../../clock.js";
 
 const data = workerData as WorkerData;
 const port = parentPort!;
 const send = (msg: FromWorker): void => port.postMessage(msg);
 
+/** Send `bytes` to a peer, moving their memory when they own all of it (no copy). */
+function sendBytes(to: MessagePort, edge: number, epoch: number, bytes: Uint8Array): void {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  to.postMessage({ t: 0, edge, epoch, bytes } satisfies PeerMessage, whole ? [bytes.buffer] : []);
+}
+
 async function main(): Promise<void> {
   const flow = await loadFlow({ file: data.file, exportName: data.exportName });
   const owners = new Map<string, Map<string, number>>();
-  const serde = flow.stateSerde;
-  const raw = new Map(data.states.map(([stepId, keys]) => [stepId, keys]));
-  const decoded = new Map<string, ResumeStates>();
-  const resumeStates = (stepId: string): ResumeStates => {
-    let states = decoded.get(stepId);
-    if (states === undefined) {
-      const map = new Map<string, unknown>();
-      for (const [key, bytes] of raw.get(stepId) ?? []) {
-        try {
-          map.set(key, serde.deserialize(bytes));
-        } catch (err) {
-          throw new RecoveryError(`cannot decode the snapshot of step '${stepId}' for key '${key}': ${String(err)}`, { cause: err });
-        }
-      }
-      decoded.set(stepId, (states = map));
-    }
-    return states;
-  };
   const ports = data.ports;
-  const executor: ParallelExecutor = new ParallelExecutor(
-    compileFlow(flow),
-    {
-      epochInterval: data.epochInterval,
-      startEpoch: data.startEpoch,
-      worker: data.worker,
-      workerCount: data.workerCount,
-      resumeStates,
-      partitionOwner: (stepId, part) => owners.get(stepId)?.get(part) ?? -1,
-      peers: { sendItems: (w, edge, epoch, items) => ports[w]!.postMessage({ t: 0, edge, epoch, items } satisfies PeerMessage) },
-    },
-    {
-      toCoordinator: send,
-      toPeer: (w, msg) => ports[w]!.postMessage(msg),
-    },
-    data.recovery,
+  const exec = new Executor(compileFlow(flow), {
+    worker: data.worker,
+    workerCount: data.workerCount,
+    clock: systemClock,
+    startEpoch: data.startEpoch,
+    peers: { sendItems: (w, edge, epoch, bytes) => sendBytes(ports[w]!, edge, epoch, bytes) },
+  });
+  const driver = new BarrierEpochs(
+    exec,
+    { toCoordinator: send, toPeer: (w, msg) => ports[w]!.postMessage(msg) },
+    { epochInterval: data.epochInterval, storing: data.recovery },
   );
-  ports.forEach((p: MessagePort | null) => p?.on("message", (msg: PeerMessage) => executor.onPeer(msg)));
-
+  ports.forEach((p) => p?.on("message", (msg: PeerMessage) => driver.onPeer(msg)));
   const assigned = new Promise<void>((resolve) => {
     port.on("message", (msg: ToWorker) => {
       if (msg.t === "assign") {
         for (const [stepId, parts] of Object.entries(msg.owners)) owners.set(stepId, new Map(Object.entries(parts)));
         resolve();
       } else {
-        executor.onCoordinator(msg);
+        driver.onCoordinator(msg);
       }
     });
   });
-  send({ t: "parts", worker: data.worker, flowId: flow.flowId, ...(await executor.listParts()) });
+  send({ t: "parts", worker: data.worker, flowId: flow.flowId, ...exec.originsInfo(), parts: await exec.listParts() });
   await assigned;
-  await executor.open();
-  const outcome = await executor.run();
+  await exec.open(new Resume(data.states, flow.stateSerde, data.startEpoch, data.execution), (stepId, part) => owners.get(stepId)?.get(part) ?? -1);
+  const outcome = await exec.run(driver);
   send({ t: "ended", worker: data.worker, outcome });
 }
 

@@ -4,6 +4,7 @@
  * @module
  * @internal
  */
+import type { RunClock } from "../../../clock.js";
 import { StatefulSourcePartition } from "../../../inputs/source.js";
 import { StepError, causeText, describeType } from "../../../errors.js";
 
@@ -23,7 +24,7 @@ export class RandomMetricPartition extends StatefulSourcePartition<readonly [str
    * @param count - Values to emit in all.
    * @param nextRandom - Makes each value.
    * @param emitted - Values emitted before (the resume state).
-   * @param start - When the first value is due, in ms since the epoch.
+   * @param clock - The run's clock; the first value is due now.
    */
   constructor(
     private readonly stepId: string,
@@ -32,16 +33,16 @@ export class RandomMetricPartition extends StatefulSourcePartition<readonly [str
     private readonly count: number,
     private readonly nextRandom: () => number,
     private emitted: number,
-    start: number,
+    private readonly clock: RunClock,
   ) {
     super();
-    this.awakeAt = start;
+    this.awakeAt = clock.now();
   }
 
   /** One value if it is due, `[]` if not yet, `null` after `count` values. */
   nextBatch(): (readonly [string, number])[] | null {
     if (this.emitted >= this.count) return null;
-    if (Date.now() < this.awakeAt) return [];
+    if (this.clock.now() < this.awakeAt) return [];
     let value: unknown;
     try {
       value = this.nextRandom();

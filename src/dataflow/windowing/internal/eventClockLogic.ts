@@ -4,6 +4,7 @@
  * @module
  * @internal
  */
+import type { RunClock } from "../../../clock.js";
 import type { ClockLogic } from "./clockLogic.js";
 import { END_OF_TIME, START_OF_TIME, instantOf } from "./time.js";
 
@@ -37,6 +38,8 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
   constructor(
     private readonly config: EventClockConfig<V>,
     private state: EventClockState | undefined,
+    /** The run's clock: system time, unless the config has a `nowGetter`. */
+    private readonly clock: RunClock,
   ) {
     this.now = this.readNow();
   }
@@ -84,7 +87,7 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
     // When the watermark reaches `watermark`, on the clock it advances with...
     const due = s.at + (watermark - s.base);
     // ...moved onto the executor's clock when that is not the system clock.
-    return new Date(nowGetter === undefined ? due : Date.now() + (due - this.readNow()));
+    return new Date(nowGetter === undefined ? due : this.clock.now() + (due - this.readNow()));
   }
 
   isEmpty(): boolean {
@@ -97,6 +100,6 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
 
   private readNow(): number {
     const getter = this.config.nowGetter;
-    return getter === undefined ? Date.now() : instantOf(getter(), "nowGetter");
+    return getter === undefined ? this.clock.now() : instantOf(getter(), "nowGetter");
   }
 }

@@ -5,6 +5,7 @@
  * @module
  * @internal
  */
+import type { RunClock } from "../../../clock.js";
 import { JoinLogic, type JoinEmitMode, type JoinInsertMode } from "../../operators/join.js";
 import { Clock } from "../clock.js";
 import { WindowLogic } from "../windowLogic.js";
@@ -69,8 +70,8 @@ export class SideClock extends Clock<SideValue> {
     super();
   }
 
-  build(resume: unknown): ClockLogic<SideValue, unknown> {
-    const logic = this.inner.build(resume);
+  build(resume: unknown, clock: RunClock): ClockLogic<SideValue, unknown> {
+    const logic = this.inner.build(resume, clock);
     return {
       beforeBatch: () => logic.beforeBatch(),
       onItem: (sv: SideValue) => logic.onItem(sv[1]),

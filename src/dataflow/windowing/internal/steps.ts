@@ -7,6 +7,7 @@
  */
 import { BuildError, describeType } from "../../../errors.js";
 import type { KeyedStream } from "../../stream.js";
+import type { RunContext } from "../../../clock.js";
 import { coreFlatMapBatch, coreStatefulBatch } from "../../internal/core.js";
 import { Clock } from "../clock.js";
 import { Windower } from "../windower.js";
@@ -42,7 +43,7 @@ export function checkFunction(opType: string, stepId: string, name: string, f: u
 
 /** @internal Add the steps of a window to the current operator's body. */
 export function windowSteps<V, W, S>(up: KeyedStream<V>, config: WindowConfig<V, W, S>): WindowStreams<V, W> {
-  const builder = (resume: WindowKeyState | undefined): WindowKeyLogic<V, W, S> => new WindowKeyLogic(config, resume);
+  const builder = (resume: WindowKeyState | undefined, { clock }: RunContext): WindowKeyLogic<V, W, S> => new WindowKeyLogic(config, resume, clock);
   const events = coreStatefulBatch("stateful_batch", up, builder, "");
   const split = (name: string, tag: WindowEvent[0]) => coreFlatMapBatch(name, events, unwrap(tag), "unwrap");
   return {

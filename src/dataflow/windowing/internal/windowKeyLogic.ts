@@ -9,6 +9,7 @@ import { describeType } from "../../../errors.js";
 import { StatefulBatchLogic, type LogicResult } from "../../stateful/logic.js";
 import { checkIterable } from "../../stateful/result.js";
 import type { Clock } from "../clock.js";
+import type { RunClock } from "../../../clock.js";
 import type { Windower } from "../windower.js";
 import type { WindowLogic } from "../windowLogic.js";
 import type { ClockLogic } from "./clockLogic.js";
@@ -49,9 +50,10 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
   constructor(
     private readonly config: WindowConfig<V, W, S>,
     resume: WindowKeyState | undefined,
+    runClock: RunClock,
   ) {
     super();
-    this.clock = config.clock.build(resume?.clock);
+    this.clock = config.clock.build(resume?.clock, runClock);
     this.windower = config.windower.build(resume?.windower);
     for (const [id, state] of resume?.logics ?? []) this.logics.set(id, this.build(state as S));
     this.queue = resume === undefined ? [] : (resume.queue.slice() as (readonly [number, V])[]);

@@ -52,28 +52,11 @@ import { DefaultDeserializer, DefaultSerializer } from "node:v8";
 import { BuildError, ExchangeValueError, causeText, describeType } from "../../errors.js";
 import { readPlainBatch } from "./exchangePlainReader.js";
 import { PlainWriter } from "./exchangePlainWriter.js";
+import type { ExchangeClass } from "../../dataflow/dataflow.js";
+
+export type { ExchangeClass };
 import { SurrogateReader, SurrogateWriter, type Surrogate } from "./exchangeSurrogates.js";
 import { BUILT_INS, BatchCheck, K_ERROR, VIEW_TYPES, isNativeClass, type ClassEntry } from "./exchangeValueCheck.js";
-
-/**
- * @internal A class whose instances may cross workers: the class itself
- * (instances cross with their prototype; their own enumerable fields are
- * copied, and each must itself be exchangeable; private `#fields` and
- * non-enumerable properties are not), or `{ type, name?, encode, decode }`
- * (instances cross as what `encode` returns, which must be exchangeable, and
- * are rebuilt by `decode`; `encode` may be called more than once for an
- * instance, so it must not have side effects). Instances are recognised by
- * their prototype: a subclass must be registered too. `name` (default: the
- * class's `name`) identifies the class between workers and must be unique.
- */
-export type ExchangeClass =
-  | (abstract new (...args: never[]) => unknown)
-  | {
-      readonly type: abstract new (...args: never[]) => unknown;
-      readonly name?: string;
-      readonly encode: (value: never) => unknown;
-      readonly decode: (data: never) => unknown;
-    };
 
 /** @internal First byte of a batch in the plain format. */
 export const TAG_PLAIN = 1;

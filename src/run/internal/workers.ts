@@ -1,0 +1,121 @@
+/**
+ * A run on several worker threads: starts the threads with a port to each
+ * other, and carries out what the {@link Coordinator} decides (messages to
+ * the workers, the epoch timer, commits to the recovery store, the end of
+ * the run).
+ *
+ * @module
+ * @internal
+ */
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { RecoveryConfig } from "../../recovery/config.js";
+import { RecoveryStore } from "../../recovery/store.js";
+import { RunLog } from "./runLog.js";
+import type { RunOutcome } from "./executor.js";
+import { Coordinator, type CoordinatorCommand, type CoordinatorEvent } from "./coordinator.js";
+import { Resume } from "./resume.js";
+import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
+
+/** @internal Options of a run on several workers. */
+export interface WorkersOptions {
+  readonly workers: number;
+  readonly epochInterval: number;
+  readonly recovery?: RecoveryConfig | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** @internal Run the flow exported as `exportName` by `file` on several worker threads. */
+export function runWorkers(file: string, exportName: string, options: WorkersOptions): Promise<RunOutcome> {
+  const n = options.workers;
+  const store = options.recovery === undefined ? undefined : RecoveryStore.open(options.recovery, n);
+  const log = RunLog.fromEnv();
+  const startEpoch = store?.resumeEpoch ?? 1;
+  const ports: (MessagePort | null)[][] = Array.from({ length: n }, () => new Array<MessagePort | null>(n).fill(null));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const { port1, port2 } = new MessageChannel();
+      ports[i][j] = port1;
+      ports[j][i] = port2;
+    }
+  }
+  const states = store === undefined ? [] : Resume.encodedFrom(store);
+  const workerUrl = new URL("./workerMain.js", import.meta.url);
+  const workers = ports.map((mine, worker) => {
+    const data: WorkerData = {
+      sluiceWorker: true,
+      file,
+      exportName,
+      worker,
+      workerCount: n,
+      epochInterval: options.epochInterval,
+      startEpoch,
+      execution: store?.exNum ?? 0,
+      recovery: store !== undefined,
+      states,
+      ports: mine,
+    };
+    return new Worker(workerUrl, { workerData: data, transferList: mine.filter((p): p is MessagePort => p !== null) });
+  });
+  const coordinator = new Coordinator({ workers: n, epochInterval: options.epochInterval, startEpoch, storing: store !== undefined });
+
+  return new Promise<RunOutcome>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const end = (): void => {
+      if (timer !== undefined) clearInterval(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      try {
+        store?.close();
+      } catch {
+        // Closing after a failure: the original error matters more.
+      }
+    };
+    const run = (cmd: CoordinatorCommand): void => {
+      switch (cmd.do) {
+        case "post":
+          for (const w of workers) w.postMessage(cmd.msg satisfies ToWorker);
+          break;
+        case "logStart":
+          log?.started(cmd.flowId, n, options.epochInterval, store);
+          break;
+        case "startTicks":
+          timer = setInterval(() => on({ t: "tick" }), options.epochInterval);
+          break;
+        case "commit":
+          try {
+            store?.commit(cmd.epoch, cmd.entries);
+          } catch (error) {
+            on({ t: "commitFailed", error });
+            return;
+          }
+          on({ t: "committed", epoch: cmd.epoch });
+          break;
+        case "logEpoch":
+          log?.epoch(cmd.epoch, cmd.items, cmd.stored);
+          break;
+        case "finish":
+          end();
+          log?.ended(cmd.outcome, cmd.items);
+          resolve(cmd.outcome);
+          break;
+        case "fail":
+          end();
+          // Workers report what they read at epoch closes only: after a failure, the count is not known.
+          log?.failed(cmd.error, undefined);
+          for (const w of workers) void w.terminate();
+          reject(cmd.error);
+          break;
+      }
+    };
+    const on = (event: CoordinatorEvent): void => {
+      for (const cmd of coordinator.on(event)) run(cmd);
+    };
+    const onAbort = (): void => on({ t: "stop" });
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    workers.forEach((w, worker) => {
+      w.on("message", (msg: FromWorker) => on(msg));
+      w.on("error", (error) => on({ t: "crash", worker, error }));
+      w.on("exit", (code) => on({ t: "exit", worker, code }));
+    });
+  });
+}
