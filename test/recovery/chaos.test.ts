@@ -1,52 +1,20 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { initDbDir } from "../../src/index.js";
+import { prng, runFlowProcess, type Outcome } from "../support/chaos.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = join(ROOT, "bin", "sluice.js");
-const FLOW = join(ROOT, "test", "recovery", "fixtures", "chaosFlow.ts");
+const FLOW = fileURLToPath(new URL("./fixtures/chaosFlow.ts", import.meta.url));
+const LOOP_FLOW = fileURLToPath(new URL("./fixtures/loopChaosFlow.ts", import.meta.url));
 const LINES = 100_000;
 const KILLS = 20;
 
-/** Small seeded PRNG (mulberry32) so a failing run can be repeated. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
 /** Run the flow with recovery; SIGKILL it after `killAfterMs` if given. */
 function runChaosFlow(input: string, output: string, recoveryDir: string, killAfterMs?: number): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "run", FLOW, "-r", recoveryDir, "-s", "0.05", "-b", "0"], {
-      cwd: ROOT,
-      env: { ...process.env, CHAOS_INPUT: input, CHAOS_OUTPUT: output, CHAOS_PACE_MS: "1" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stderr });
-    });
-  });
+  const env = { CHAOS_INPUT: input, CHAOS_OUTPUT: output, CHAOS_PACE_MS: "1" };
+  return runFlowProcess(FLOW, ["-r", recoveryDir, "-s", "0.05", "-b", "0"], env, killAfterMs);
 }
 
 describe("crash safety", () => {
@@ -90,4 +58,44 @@ describe("crash safety", () => {
     expect(actual.length).toBe(expected.length);
     expect(actual.equals(expected)).toBe(true);
   }, 90_000);
+
+  it("a loop: items in flight at each kill are resumed, on 1, 3 and 2 workers in turn, and the output equals an uninterrupted run's", async () => {
+    const work = mkdtempSync(join(tmpdir(), "sluice-loop-chaos-"));
+    const input = join(work, "numbers.txt");
+    const count = 2000;
+    writeFileSync(input, Array.from({ length: count }, (_, i) => String(i + 1)).join("\n") + "\n");
+    const rand = prng(Number(process.env.CHAOS_SEED ?? 20261206));
+    const run = (output: string, dir: string, workers: number, killAfterMs?: number): Promise<Outcome> =>
+      runFlowProcess(LOOP_FLOW, ["-w", String(workers), "-r", dir, "-s", "0.05", "-b", "0"], { CHAOS_INPUT: input, CHAOS_OUTPUT: output, CHAOS_PACE_MS: "2" }, killAfterMs);
+    const refDir = join(work, "ref-state");
+    const chaosDir = join(work, "chaos-state");
+    for (const d of [refDir, chaosDir]) {
+      mkdirSync(d);
+      initDbDir(d, 3);
+    }
+    const reference = join(work, "reference.txt");
+    const ref = await run(reference, refDir, 1);
+    expect(ref.stderr).toBe("");
+    expect(ref.code).toBe(0);
+    const lines = (file: string): string[] => readFileSync(file, "utf8").split("\n").filter((l) => l !== "").sort();
+    expect(lines(reference)).toHaveLength(count);
+
+    const output = join(work, "output.txt");
+    const workers = [1, 3, 2];
+    let killed = 0;
+    for (let i = 0; i < 12; i++) {
+      const r = await run(output, chaosDir, workers[i % 3], 300 + Math.floor(rand() * 900));
+      if (r.signal !== "SIGKILL") {
+        expect(r.code).toBe(0);
+        break;
+      }
+      killed++;
+    }
+    const last = await run(output, chaosDir, 2);
+    expect(last.stderr).toBe("");
+    expect(last.code).toBe(0);
+    expect(killed).toBeGreaterThan(3);
+    // Several workers write in another order: the same lines, each once.
+    expect(lines(output)).toEqual(lines(reference));
+  }, 120_000);
 });
