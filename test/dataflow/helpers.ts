@@ -3,8 +3,14 @@
  * run it expecting a `StepError` and check where it points.
  */
 import { expect } from "vitest";
-import { Dataflow, StepError, type RunOptions, type Stream } from "../../src/index.js";
-import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js";
+import { Dataflow, StepError, type Stream } from "../../src/index.js";
+import { TestingSink, TestingSource } from "../../src/testing/index.js";
+import { runAdvancing, type AdvancingRunOptions } from "../support/virtualTime.js";
+
+/** Run options (a `VirtualClock` and how far to advance it, see `runAdvancing`), plus the source's batch size. */
+export interface FlowRunOptions extends AdvancingRunOptions {
+  batchSize?: number;
+}
 
 /**
  * Build `TestingSource(items, batchSize) -> body -> TestingSink` in a flow
@@ -14,19 +20,20 @@ import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js"
 export async function runThrough<X, Y>(
   items: readonly X[],
   body: (up: Stream<X>) => Stream<Y>,
-  options: RunOptions & { batchSize?: number } = {},
+  options: FlowRunOptions = {},
 ): Promise<Y[]> {
   const out: Y[] = [];
   const flow = new Dataflow("f");
-  body(flow.input("in", new TestingSource(items, options.batchSize ?? 1))).output("out", new TestingSink(out));
-  await runMain(flow, options);
+  const { batchSize = 1, ...runOptions } = options;
+  body(flow.input("in", new TestingSource(items, batchSize))).output("out", new TestingSink(out));
+  await runAdvancing(flow, runOptions);
   return out;
 }
 
-/** Run `flow`, which must reject, and return what it rejected with. */
-export async function runFailing(flow: Dataflow, options: RunOptions = {}): Promise<unknown> {
+/** Run `flow` (see `runAdvancing`), which must reject, and return what it rejected with. */
+export async function runFailing(flow: Dataflow, options: AdvancingRunOptions = {}): Promise<unknown> {
   let resolved = false;
-  const err = await runMain(flow, options).then(
+  const err = await runAdvancing(flow, options).then(
     () => {
       resolved = true;
     },
@@ -70,11 +77,12 @@ export async function failThrough<X>(
   items: readonly X[],
   body: (up: Stream<X>) => Stream<unknown>,
   expected: ExpectedStepError,
-  options: RunOptions & { batchSize?: number } = {},
+  options: FlowRunOptions = {},
 ): Promise<StepError> {
   const flow = new Dataflow("f");
-  body(flow.input("in", new TestingSource(items, options.batchSize ?? 1))).output("out", new TestingSink([]));
-  return expectStepError(await runFailing(flow, options), expected);
+  const { batchSize = 1, ...runOptions } = options;
+  body(flow.input("in", new TestingSource(items, batchSize))).output("out", new TestingSink([]));
+  return expectStepError(await runFailing(flow, runOptions), expected);
 }
 
 /** A promise with its `resolve` and `reject` exposed. */

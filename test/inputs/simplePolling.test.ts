@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SimplePollingSource, type SimplePollingOptions } from "../../src/inputs/simplePolling.js";
 import type { StatefulSourcePartition } from "../../src/inputs/source.js";
-import { TimeTestingGetter } from "../../src/testing/time.js";
+import { VirtualClock } from "../../src/testing/virtualClock.js";
 
 const T0 = new Date("2024-01-01T00:00:10.000Z");
 
@@ -10,15 +10,12 @@ class Scripted extends SimplePollingSource<string, number> {
   calls = 0;
   resumedWith: number[] = [];
   constructor(
-    readonly clock: TimeTestingGetter,
+    readonly clock: VirtualClock,
     private readonly script: (string | undefined | null | (() => never) | Promise<string | undefined | null>)[],
     interval = 1000,
     options: SimplePollingOptions = {},
   ) {
     super(interval, options);
-  }
-  protected override now(): Date {
-    return this.clock.get();
   }
   nextItem(): string | undefined | null | Promise<string | undefined | null> {
     const x = this.script[this.calls++];
@@ -33,8 +30,10 @@ class Scripted extends SimplePollingSource<string, number> {
   }
 }
 
-function build<X, S>(src: SimplePollingSource<X, S>, resume?: S): StatefulSourcePartition<X, S | undefined> {
-  return src.buildPart("f.in", "singleton", resume) as StatefulSourcePartition<X, S | undefined>;
+/** Build the partition as a run on `clock` would. */
+function build<X, S>(src: SimplePollingSource<X, S> & { clock?: VirtualClock }, resume?: S, clock = src.clock): StatefulSourcePartition<X, S | undefined> {
+  const context = clock === undefined ? undefined : { clock, worker: 0, workerCount: 1 };
+  return src.buildPart("f.in", "singleton", resume, context) as StatefulSourcePartition<X, S | undefined>;
 }
 
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -44,12 +43,12 @@ const retry = (ms: number) => (): never => {
 
 describe("SimplePollingSource", () => {
   it("has one partition and polls at first = now, then every interval without drift", async () => {
-    const clock = new TimeTestingGetter(T0);
+    const clock = new VirtualClock(T0.getTime());
     const src = new Scripted(clock, ["a", undefined, "b"], 1000);
     expect(src.listParts()).toEqual(["singleton"]);
     const part = build(src);
     expect(part.nextAwake?.()).toEqual(at(0));
-    clock.advance(37); // the poll runs late; the schedule does not drift
+    await clock.advance(37); // the poll runs late; the schedule does not drift
     expect(await part.nextBatch()).toEqual(["a"]);
     expect(part.nextAwake?.()).toEqual(at(1000));
     expect(await part.nextBatch()).toEqual([]);
@@ -58,23 +57,23 @@ describe("SimplePollingSource", () => {
     expect(part.nextAwake?.()).toEqual(at(3000));
   });
 
-  it("aligns the first poll to alignTo in the past", () => {
-    const clock = new TimeTestingGetter(T0); // 00:00:10.000
+  it("aligns the first poll to alignTo in the past", async () => {
+    const clock = new VirtualClock(T0.getTime()); // 00:00:10.000
     const src = new Scripted(clock, [], 3000, { alignTo: new Date("2024-01-01T00:00:00.000Z") });
     // Aligned instants: ..., 00:00:09, 00:00:12, ... -> next is 00:00:12.
     expect(build(src).nextAwake?.()).toEqual(new Date("2024-01-01T00:00:12.000Z"));
   });
 
-  it("polls at once when now is exactly on an aligned instant", () => {
-    const clock = new TimeTestingGetter(T0);
+  it("polls at once when now is exactly on an aligned instant", async () => {
+    const clock = new VirtualClock(T0.getTime());
     const src = new Scripted(clock, [], 5000, { alignTo: new Date("2024-01-01T00:00:00.000Z") });
     expect(build(src).nextAwake?.()).toEqual(T0);
     const future = new Scripted(clock, [], 5000, { alignTo: T0 });
     expect(build(future).nextAwake?.()).toEqual(T0);
   });
 
-  it("aligns to alignTo in the future at the next aligned instant at or after now", () => {
-    const clock = new TimeTestingGetter(T0); // 00:00:10.000
+  it("aligns to alignTo in the future at the next aligned instant at or after now", async () => {
+    const clock = new VirtualClock(T0.getTime()); // 00:00:10.000
     const src = new Scripted(clock, ["x"], 4000, { alignTo: new Date("2024-01-01T00:00:20.000Z") });
     // Aligned instants: 00:00:08, 00:00:12, 00:00:16, 00:00:20 ... -> 00:00:12.
     const part = build(src);
@@ -83,15 +82,15 @@ describe("SimplePollingSource", () => {
     expect(part.nextAwake?.()).toEqual(new Date("2024-01-01T00:00:16.000Z"));
   });
 
-  it("uses the clock at build time, not construction time", () => {
-    const clock = new TimeTestingGetter(T0);
+  it("uses the clock at build time, not construction time", async () => {
+    const clock = new VirtualClock(T0.getTime());
     const src = new Scripted(clock, [], 1000);
-    clock.advance(500);
+    await clock.advance(500);
     expect(build(src).nextAwake?.()).toEqual(at(500));
   });
 
-  it("schedules the next poll retryMs after a Retry, then continues from there", () => {
-    const clock = new TimeTestingGetter(T0);
+  it("schedules the next poll retryMs after a Retry, then continues from there", async () => {
+    const clock = new VirtualClock(T0.getTime());
     const src = new Scripted(clock, [retry(200), retry(0), "a"], 1000);
     const part = build(src);
     expect(part.nextBatch()).toEqual([]);
@@ -102,15 +101,15 @@ describe("SimplePollingSource", () => {
     expect(part.nextAwake?.()).toEqual(at(1200));
   });
 
-  it("ends the input when nextItem returns null", () => {
-    const src = new Scripted(new TimeTestingGetter(T0), ["a", null], 1000);
+  it("ends the input when nextItem returns null", async () => {
+    const src = new Scripted(new VirtualClock(T0.getTime()), ["a", null], 1000);
     const part = build(src);
     expect(part.nextBatch()).toEqual(["a"]);
     expect(part.nextBatch()).toBeNull();
   });
 
   it("propagates other errors from nextItem", async () => {
-    const clock = new TimeTestingGetter(T0);
+    const clock = new VirtualClock(T0.getTime());
     const boom = () => {
       throw new TypeError("boom");
     };
@@ -120,20 +119,17 @@ describe("SimplePollingSource", () => {
   });
 
   it("works with an async nextItem, including Retry and null", async () => {
-    const clock = new TimeTestingGetter(T0);
+    const clock = new VirtualClock(T0.getTime());
     class AsyncSource extends SimplePollingSource<number> {
       private n = 0;
-      protected override now(): Date {
-        return clock.get();
-      }
       async nextItem(): Promise<number | undefined | null> {
-        await new Promise((r) => setTimeout(r, 1));
+        await new Promise((r) => setImmediate(r));
         this.n++;
         if (this.n === 2) throw new SimplePollingSource.Retry(100);
         return this.n < 4 ? this.n : null;
       }
     }
-    const part = build(new AsyncSource(1000));
+    const part = build(new AsyncSource(1000), undefined, clock);
     expect(await part.nextBatch()).toEqual([1]);
     expect(part.nextAwake?.()).toEqual(at(1000));
     expect(await part.nextBatch()).toEqual([]);
@@ -144,8 +140,8 @@ describe("SimplePollingSource", () => {
     expect(part.snapshot()).toBeUndefined();
   });
 
-  it("snapshots through snapshot() and calls resume(state) only when resuming", () => {
-    const clock = new TimeTestingGetter(T0);
+  it("snapshots through snapshot() and calls resume(state) only when resuming", async () => {
+    const clock = new VirtualClock(T0.getTime());
     const first = new Scripted(clock, ["a", "b", "c"]);
     const part = build(first);
     expect(part.nextBatch()).toEqual(["a"]);
@@ -160,8 +156,8 @@ describe("SimplePollingSource", () => {
     expect(resumed.nextBatch()).toEqual(["c"]);
   });
 
-  it("validates its arguments", () => {
-    const clock = new TimeTestingGetter(T0);
+  it("validates its arguments", async () => {
+    const clock = new VirtualClock(T0.getTime());
     expect(() => new Scripted(clock, [], 0)).toThrow(RangeError);
     expect(() => new Scripted(clock, [], -5)).toThrow(/interval/);
     expect(() => new Scripted(clock, [], Number.NaN)).toThrow(RangeError);
@@ -170,7 +166,7 @@ describe("SimplePollingSource", () => {
     expect(() => new Scripted(clock, []).buildPart("f.in", "other", undefined)).toThrow(/singleton/);
   });
 
-  it("exposes Retry as an Error with its timeout", () => {
+  it("exposes Retry as an Error with its timeout", async () => {
     const err = new SimplePollingSource.Retry(250);
     expect(err).toBeInstanceOf(Error);
     expect(err.timeoutMs).toBe(250);

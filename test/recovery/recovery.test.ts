@@ -13,9 +13,11 @@ import {
   StatefulBatchLogic,
   initDbDir,
   type LogicResult,
+  type RunClock,
 } from "../../src/index.js";
-import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js";
+import { runMain, TestingSink, TestingSource, VirtualClock } from "../../src/testing/index.js";
 import { runFlow } from "../../src/run/runMain.js";
+import { runAdvancing, T_START } from "../support/virtualTime.js";
 
 function freshDir(partitions = 3): string {
   const dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
@@ -143,9 +145,16 @@ describe("resume", () => {
   });
 
   it("asks restored keys for their timers again, so timers survive a restart", async () => {
-    const due = Date.now() + 400;
+    // Both runs on one virtual clock: the first ends at its start, so the second starts there too.
+    const clock = new VirtualClock(T_START);
+    const due = clock.now() + 400;
+    /** When each notification rang (ms from the start). */
+    const rangAt: number[] = [];
     class Alarm extends StatefulBatchLogic<number, string, number> {
-      constructor(private at: number | undefined) {
+      constructor(
+        private at: number | undefined,
+        private readonly clock: RunClock,
+      ) {
         super();
       }
       onBatch(): LogicResult<string> {
@@ -156,6 +165,7 @@ describe("resume", () => {
         return this.at === undefined ? undefined : new Date(this.at);
       }
       override onNotify(): LogicResult<string> {
+        rangAt.push(this.clock.now() - T_START);
         return [["rang"], true];
       }
       snapshot(): number {
@@ -166,21 +176,20 @@ describe("resume", () => {
     const items: unknown[] = [["k", 1], ["other", 1], TestingSource.ABORT(), TestingSource.PAUSE(800), ["other", 2]];
     const make = (out: unknown[]): Dataflow => {
       const flow = new Dataflow("f");
-      flow
-        .input("in", new TestingSource(items as unknown as Item[]))
-        .statefulBatch("alarm", (resume: number | undefined) => new Alarm(resume))
-        .output("out", new TestingSink(out));
+      const input = flow.input("in", new TestingSource(items as unknown as Item[]));
+      input.statefulBatch("alarm", (resume: number | undefined, { clock }) => new Alarm(resume, clock)).output("out", new TestingSink(out));
       return flow;
     };
     const first: unknown[] = [];
-    await runMain(make(first), { epochInterval: 0, recovery: new RecoveryConfig(dir) });
+    await runAdvancing(make(first), { epochInterval: 0, recovery: new RecoveryConfig(dir), clock });
     expect(first).toEqual([["k", "armed"], ["other", "armed"]]);
+    expect(clock.now()).toBe(T_START);
     const second: unknown[] = [];
-    await runMain(make(second), { epochInterval: 0, recovery: new RecoveryConfig(dir) });
-    // Both restored keys ring during the pause, before the next item.
+    await runAdvancing(make(second), { epochInterval: 0, recovery: new RecoveryConfig(dir), clock, advance: 800 });
+    // Both restored keys ring during the pause, at their instant, before the next item.
     // ... then the last item re-arms "other" with the (now past) instant: it rings at once.
     expect(second).toEqual([["k", "rang"], ["other", "rang"], ["other", "armed"], ["other", "rang"]]);
-    expect(Date.now()).toBeGreaterThanOrEqual(due);
+    expect(rangAt).toEqual([400, 400, 800]);
   });
 
   it("starts a resumed run at the resume epoch and records executions", async () => {
@@ -203,20 +212,21 @@ describe("resume", () => {
 });
 
 describe("backups and bad directories", () => {
-  /** Three runs over an EOF-separated input; returns what the third printed. */
+  /** Three runs over an EOF-separated input, on one virtual clock; returns what the third printed. */
   async function runWithRestoredBackup(backupInterval: number): Promise<unknown[]> {
     const dir = freshDir(2);
-    // The pause makes the second run span two garbage collections (at most one a second).
+    // The pause makes the second run span two garbage collections (at most one a second of the run's clock).
     const items = [["a", 1], ["b", 1], TestingSource.EOF(), ["a", 2], TestingSource.PAUSE(1100), ["b", 2], TestingSource.EOF(), ["a", 4], TestingSource.EOF()];
     const recovery = new RecoveryConfig(dir, { backupInterval });
-    await runMain(sumFlow(items, []), { epochInterval: 0, recovery });
+    const clock = new VirtualClock(T_START);
+    await runAdvancing(sumFlow(items, []), { epochInterval: 0, recovery, clock });
     // Back up partition 0 (with its WAL) after the first run.
     const backup = mkdtempSync(join(tmpdir(), "sluice-backup-"));
     for (const suffix of ["", "-wal", "-shm"]) {
       const f = join(dir, `part-0.sqlite3${suffix}`);
       if (existsSync(f)) copyFileSync(f, join(backup, `part-0.sqlite3${suffix}`));
     }
-    await runMain(sumFlow(items, []), { epochInterval: 0, recovery });
+    await runAdvancing(sumFlow(items, []), { epochInterval: 0, recovery, clock, advance: 1100 });
     // Disaster: partition 0 is lost and restored from the older backup.
     for (const suffix of ["", "-wal", "-shm"]) rmSync(join(dir, `part-0.sqlite3${suffix}`), { force: true });
     for (const suffix of ["", "-wal", "-shm"]) {
@@ -224,7 +234,8 @@ describe("backups and bad directories", () => {
       if (existsSync(f)) copyFileSync(f, join(dir, `part-0.sqlite3${suffix}`));
     }
     const out: unknown[] = [];
-    await runMain(sumFlow(items, out), { epochInterval: 0, recovery });
+    // Replayed from the backup's epoch: the pause again.
+    await runAdvancing(sumFlow(items, out), { epochInterval: 0, recovery, clock, advance: 1100 });
     return out;
   }
 

@@ -9,8 +9,9 @@ import {
   type StateSerde,
   type Stream,
 } from "../../src/index.js";
-import { runMain, TestingSink, TestingSource, type TestingSourceMarker } from "../../src/testing/index.js";
+import { runMain, TestingSink, TestingSource, VirtualClock, type TestingSourceMarker } from "../../src/testing/index.js";
 import { runFlow } from "../../src/run/runMain.js";
+import { afterAdvance, T_START } from "../support/virtualTime.js";
 
 type KV<V> = readonly [string, V];
 
@@ -32,16 +33,22 @@ function flowOf<V>(
   return flow;
 }
 
-/** Run with one epoch per batch; return, per closed epoch, the entries of `stepId`. */
-async function epochsOf(flow: Dataflow, stepId: string): Promise<Entry[][]> {
+/**
+ * Run with one epoch per batch on a virtual clock, advanced by `advance` ms
+ * (past the `PAUSE`s of the input); return, per closed epoch, the entries of `stepId`.
+ */
+async function epochsOf(flow: Dataflow, stepId: string, advance = 0): Promise<Entry[][]> {
   const epochs: Entry[][] = [];
-  const outcome = await runFlow(flow, {
+  const clock = new VirtualClock(T_START);
+  const run = runFlow(flow, {
     epochInterval: 0,
+    clock,
     onEpochClose: (epoch, entries) => {
       expect(epoch).toBe(epochs.length + 1);
       epochs.push(entries.filter((e) => e.stepId === stepId).map((e) => ({ ...e })));
     },
   });
+  const outcome = await afterAdvance(clock, advance, run);
   expect(outcome).toBe("eof");
   return epochs;
 }
@@ -180,7 +187,7 @@ describe("snapshots at epoch close", () => {
       (s) => s.statefulBatch("sb", () => new Alarm()),
       { out },
     );
-    const epochs = await epochsOf(flow, "f.sb");
+    const epochs = await epochsOf(flow, "f.sb", 20);
     expect(epochs.map(states)).toEqual([
       [["a", "armed"]],
       // a's notification fired before b's batch: touched in this epoch.

@@ -13,18 +13,21 @@ import {
   StatelessSinkPartition,
   StepError,
   op,
+  type RunContext,
 } from "../../src/index.js";
 import { FileSource } from "../../src/connectors/files/index.js";
 import { TcpSource } from "../../src/connectors/tcp/index.js";
-import { runMain, TestingSource } from "../../src/testing/index.js";
+import { runMain, TestingSource, VirtualClock } from "../../src/testing/index.js";
 import { runFlow } from "../../src/run/runMain.js";
 import { freePort } from "../connectors/tcp/helpers.js";
+import { afterAdvance, runAdvancing, T_START } from "../support/virtualTime.js";
 
 type Call = [string, string, unknown?];
 
 /**
  * Partitions "ends" (two items, then the end of its input) and "endless"
- * (an item per poll, every 5 ms, forever); every `close` and `abort` is logged.
+ * (an item per poll, every 5 ms of the run's clock, forever); every `close`
+ * and `abort` is logged. Both poll at 0, 5, 10 ... ms: "ends" ends at 10 ms.
  */
 class Logged extends FixedPartitionedSource<number, number> {
   constructor(
@@ -36,8 +39,9 @@ class Logged extends FixedPartitionedSource<number, number> {
   listParts(): string[] {
     return ["endless", "ends"];
   }
-  buildPart(_stepId: string, part: string, resume: number | undefined): StatefulSourcePartition<number, number> {
+  buildPart(_stepId: string, part: string, resume: number | undefined, context?: RunContext): StatefulSourcePartition<number, number> {
     const { log, abortFails } = this;
+    const clock = context!.clock;
     let i = resume ?? 0;
     return new (class extends StatefulSourcePartition<number, number> {
       nextBatch(): number[] | null {
@@ -45,7 +49,7 @@ class Logged extends FixedPartitionedSource<number, number> {
         return [i++];
       }
       override nextAwake(): Date {
-        return new Date(Date.now() + 5);
+        return new Date(clock.now() + 5);
       }
       snapshot(): number {
         return i;
@@ -91,7 +95,8 @@ describe("a run that ends without EOF", () => {
         return n;
       })
       .output("out", new LoggedSink(log));
-    const err = await runMain(flow).catch((e: unknown) => e);
+    // "endless" reads 5 at 25 ms.
+    const err = await runAdvancing(flow, { clock: new VirtualClock(T_START), advance: 25 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepError);
     expect(err).toMatchObject({ stepId: "f.boom" });
     // "ends" reached its end, so it was closed, not aborted; nothing else was closed.
@@ -107,12 +112,13 @@ describe("a run that ends without EOF", () => {
     const flow = new Dataflow("f");
     flow.input("in", new Logged(log)).output("out", new LoggedSink(log));
     const ctl = new AbortController();
-    // Stop once "ends" has ended, however slow the machine.
-    const watch = setInterval(() => {
-      if (log.length > 0) ctl.abort();
-    }, 5);
-    await expect(runFlow(flow, { signal: ctl.signal })).resolves.toBe("stopped");
-    clearInterval(watch);
+    const clock = new VirtualClock(T_START);
+    const run = runFlow(flow, { signal: ctl.signal, clock });
+    // Stop once "ends" has ended (at 10 ms).
+    await clock.advance(10);
+    expect(log).toEqual([["close", "ends"]]);
+    ctl.abort();
+    await expect(afterAdvance(clock, 0, run)).resolves.toBe("stopped");
     expect(log.map(([what, who]) => [what, who])).toEqual([
       ["close", "ends"],
       ["abort", "endless"],
@@ -128,7 +134,8 @@ describe("a run that ends without EOF", () => {
     const logged = flow.input("in", new Logged(log));
     const aborting = flow.input("stop", new TestingSource([1, 2, TestingSource.ABORT()]));
     op.merge("both", logged, aborting).output("out", new LoggedSink(log));
-    await expect(runFlow(flow)).resolves.toBe("aborted");
+    const clock = new VirtualClock(T_START);
+    await expect(afterAdvance(clock, 0, runFlow(flow, { clock }))).resolves.toBe("aborted");
     const aborts = log.filter(([what]) => what === "abort");
     for (const [, , reason] of aborts) expect(reason).toBeInstanceOf(AbortExecution);
     // "endless" and the sink are aborted; "ends" is closed if it got to its end first, else aborted: never both.
@@ -147,7 +154,8 @@ describe("a run that ends without EOF", () => {
     }
     const flow = new Dataflow("f");
     flow.input("in", new Short(log)).output("out", new LoggedSink(log));
-    await expect(runFlow(flow)).resolves.toBe("eof");
+    const clock = new VirtualClock(T_START);
+    await expect(afterAdvance(clock, 10, runFlow(flow, { clock }))).resolves.toBe("eof");
     expect(log).toEqual([
       ["close", "ends"],
       ["close", "sink"],
@@ -164,7 +172,7 @@ describe("a run that ends without EOF", () => {
           throw new Error("the real failure");
         })
         .output("out", new LoggedSink(log));
-      const err = await runMain(flow).catch((e: unknown) => e);
+      const err = await runAdvancing(flow, { clock: new VirtualClock(T_START) }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StepError);
       expect((err as Error).message).toContain("the real failure");
       // The sink still heard of it after the source's abort failed.
@@ -185,7 +193,8 @@ describe("a run that ends without EOF", () => {
         .output("out", new LoggedSink([]));
       flow.input("net", new TcpSource({ host: "127.0.0.1", port, decoder: (b: Buffer) => b.toString() })).output("net_out", new LoggedSink([]));
       // The second run listens on the same port: the first one's listener was closed by abort.
-      await expect(runMain(flow)).rejects.toMatchObject({ stepId: "tcp.boom" });
+      // "in" reads 1 at 5 ms of the run's clock.
+      await expect(runAdvancing(flow, { clock: new VirtualClock(T_START), advance: 5 })).rejects.toMatchObject({ stepId: "tcp.boom" });
     }
   });
 

@@ -27,8 +27,8 @@ interface Running {
   child: ChildProcess;
   /** Everything printed to stdout so far. */
   stdout: () => string;
-  /** Resolves when `text` has been printed to stdout. */
-  printed: (text: string) => Promise<void>;
+  /** Resolves when `text` has been printed to `stream` (default stdout). */
+  printed: (text: string, stream?: "stdout" | "stderr") => Promise<void>;
   done: Promise<Result>;
 }
 
@@ -45,25 +45,25 @@ function start(args: string[], options: { cwd?: string; env?: Record<string, str
     env: cleanEnv(options.env),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  const waiters: { text: string; resolve: () => void }[] = [];
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    for (const w of waiters) if (stdout.includes(w.text)) w.resolve();
-  });
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const output = { stdout: "", stderr: "" };
+  const waiters: { text: string; stream: keyof typeof output; resolve: () => void }[] = [];
+  for (const stream of ["stdout", "stderr"] as const) {
+    child[stream]!.setEncoding("utf8").on("data", (chunk: string) => {
+      output[stream] += chunk;
+      for (const w of waiters) if (w.stream === stream && output[stream].includes(w.text)) w.resolve();
+    });
+  }
   const done = new Promise<Result>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on("close", (code, signal) => resolve({ code, signal, ...output }));
   });
-  const printed = (text: string): Promise<void> =>
+  const printed = (text: string, stream: keyof typeof output = "stdout"): Promise<void> =>
     new Promise((resolve, reject) => {
-      if (stdout.includes(text)) return resolve();
-      waiters.push({ text, resolve });
-      void done.then(() => reject(new Error(`exited before printing ${JSON.stringify(text)}: ${stderr}`)));
+      if (output[stream].includes(text)) return resolve();
+      waiters.push({ text, stream, resolve });
+      void done.then(() => reject(new Error(`exited before printing ${JSON.stringify(text)} to ${stream}: ${output.stderr}`)));
     });
-  return { child, stdout: () => stdout, printed, done };
+  return { child, stdout: () => output.stdout, printed, done };
 }
 
 function sluice(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Result> {
@@ -363,8 +363,10 @@ describe("sluice CLI", () => {
       const run = start(["run", "test/run/fixtures/stuck.ts"]);
       await run.printed("started\n");
       run.child.kill("SIGINT");
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The first SIGINT was handled (the run was asked to stop), yet the process lives on.
+      await run.printed("SIGINT received, stopping the run", "stderr");
       expect(run.child.exitCode).toBe(null);
+      expect(run.child.signalCode).toBe(null);
       const sent = Date.now();
       run.child.kill("SIGINT");
       const r = await run.done;

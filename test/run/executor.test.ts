@@ -11,14 +11,17 @@ import {
   StatelessSourcePartition,
   StepError,
   op,
+  type RunClock,
+  type RunContext,
 } from "../../src/index.js";
-import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js";
+import { runMain, TestingSink, TestingSource, VirtualClock } from "../../src/testing/index.js";
 import { runFlow } from "../../src/run/runMain.js";
 import type { EncodedSnapshot as SnapshotEntry } from "../../src/run/internal/node.js";
+import { afterAdvance, RecordingClock, T_START } from "../support/virtualTime.js";
 
 /** A partition over a list of batches; `null` entries in `batches` are returned as is. */
 class ListPartition extends StatefulSourcePartition<unknown, number> {
-  constructor(private readonly batches: unknown[], private i: number, private readonly awakeMs?: number) {
+  constructor(private readonly batches: unknown[], private i: number) {
     super();
   }
   nextBatch(): Iterable<unknown> | null {
@@ -26,23 +29,20 @@ class ListPartition extends StatefulSourcePartition<unknown, number> {
     // Deliberately unchecked: tests feed non-iterables too.
     return this.batches[this.i++] as Iterable<unknown> | null;
   }
-  override nextAwake(): Date | undefined {
-    return this.awakeMs === undefined ? undefined : new Date(Date.now() + this.awakeMs);
-  }
   snapshot(): number {
     return this.i;
   }
 }
 
 class ListSource extends FixedPartitionedSource<unknown, number> {
-  constructor(private readonly parts: Record<string, unknown[]>, private readonly awakeMs?: number) {
+  constructor(private readonly parts: Record<string, unknown[]>) {
     super();
   }
   listParts(): string[] {
     return Object.keys(this.parts);
   }
   buildPart(_s: string, part: string, resume: number | undefined): ListPartition {
-    return new ListPartition(this.parts[part], resume ?? 0, this.awakeMs);
+    return new ListPartition(this.parts[part], resume ?? 0);
   }
 }
 
@@ -77,15 +77,23 @@ describe("executor", () => {
   });
 
   it("advances the epoch on time while a source sleeps", async () => {
+    const clock = new VirtualClock(T_START);
     const epochs: number[] = [];
+    const closes: [epoch: number, at: number][] = [];
     const flow = new Dataflow("f");
     flow
       .input("in", new TestingSource([1, TestingSource.PAUSE(120), 2]))
       .inspectDebug("dbg", (_s, _x, e) => epochs.push(e))
       .output("out", new TestingSink([]));
-    await runMain(flow, { epochInterval: 50 });
-    expect(epochs[0]).toBe(1);
-    expect(epochs[1]).toBeGreaterThanOrEqual(2);
+    const run = runFlow(flow, { epochInterval: 50, clock, onEpochClose: (epoch) => void closes.push([epoch, clock.now() - T_START]) });
+    await afterAdvance(clock, 120, run);
+    // Epochs 1 and 2 close on time during the pause; 2 comes in epoch 3, which closes at EOF.
+    expect(closes).toEqual([
+      [1, 50],
+      [2, 100],
+      [3, 120],
+    ]);
+    expect(epochs).toEqual([1, 3]);
   });
 
   it("interleaves inputs in definition order, partitions sorted by name", async () => {
@@ -106,7 +114,9 @@ describe("executor", () => {
       yield 4;
     }
     flow.input("in", new ListSource({ p: [new Set([1, 2]), gen(), [], null, [99]] })).output("out", new TestingSink(out));
-    await runMain(flow);
+    // The empty batch puts the next poll 1 ms later.
+    const clock = new VirtualClock(T_START);
+    await afterAdvance(clock, 1, runMain(flow, { clock }));
     expect(out).toEqual([1, 2, 3, 4]);
   });
 
@@ -147,26 +157,33 @@ describe("executor", () => {
 
   it("stops at a batch boundary when the signal aborts", async () => {
     class Forever extends DynamicSource<number> {
-      build(): StatelessSourcePartition<number> {
+      build(_stepId: string, _worker: number, _count: number, context?: RunContext): StatelessSourcePartition<number> {
+        const clock = context!.clock;
         let n = 0;
         return new (class extends StatelessSourcePartition<number> {
           nextBatch(): number[] {
             return [n++];
           }
           override nextAwake(): Date {
-            return new Date(Date.now() + 5);
+            return new Date(clock.now() + 5);
           }
         })();
       }
     }
+    const clock = new VirtualClock(T_START);
     const out: number[] = [];
     const flow = new Dataflow("f");
     flow.input("in", new Forever()).output("out", new TestingSink(out));
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(), 60);
-    await expect(runFlow(flow, { signal: ctl.signal })).resolves.toBe("stopped");
-    expect(out.length).toBeGreaterThan(2);
-    expect(out).toEqual(out.map((_, i) => i));
+    const run = runFlow(flow, { signal: ctl.signal, clock });
+    // Polls at 0, 5, ..., 60 ms; the run then sleeps until 65 ms.
+    await clock.advance(60);
+    expect(out).toEqual(Array.from({ length: 13 }, (_, i) => i));
+    ctl.abort();
+    await expect(run).resolves.toBe("stopped");
+    // Stopped while it slept: no poll after the signal.
+    expect(out).toHaveLength(13);
+    expect(clock.now() - T_START).toBe(60);
   });
 
   it("awaits async sources and sinks once per batch, one batch in flight (backpressure)", async () => {
@@ -179,7 +196,8 @@ describe("executor", () => {
           async writeBatch(xs: number[]): Promise<void> {
             inFlight++;
             maxInFlight = Math.max(maxInFlight, inFlight);
-            await new Promise((r) => setTimeout(r, 2));
+            // A macrotask later, as a real write would finish.
+            await new Promise((r) => setImmediate(r));
             written.push(...xs);
             inFlight--;
           }
@@ -214,36 +232,33 @@ describe("executor", () => {
     expect(maxInFlight).toBe(1);
   });
 
-  it("polls on nextAwake spacing without burning CPU", async () => {
+  it("polls on nextAwake spacing, sleeping straight to each poll (no busy CPU)", async () => {
+    const clock = new RecordingClock();
     const polls: number[] = [];
     class Spaced extends StatelessSourcePartition<number> {
       private n = 0;
+      constructor(private readonly clock: RunClock) {
+        super();
+      }
       nextBatch(): number[] | null {
-        polls.push(Date.now());
+        polls.push(this.clock.now() - T_START);
         return this.n < 8 ? [this.n++] : null;
       }
       override nextAwake(): Date {
-        return new Date(Date.now() + 100);
+        return new Date(this.clock.now() + 100);
       }
     }
     class SpacedSource extends DynamicSource<number> {
-      build(): Spaced {
-        return new Spaced();
+      build(_stepId: string, _worker: number, _count: number, context?: RunContext): Spaced {
+        return new Spaced(context!.clock);
       }
     }
     const flow = new Dataflow("f");
     flow.input("in", new SpacedSource()).output("out", new TestingSink([]));
-    const cpu0 = process.cpuUsage();
-    const t0 = Date.now();
-    await runMain(flow);
-    const wallMs = Date.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const cpuMs = (cpu.user + cpu.system) / 1000;
-    expect(polls).toHaveLength(9);
-    for (let i = 1; i < polls.length; i++) expect(polls[i] - polls[i - 1]).toBeGreaterThanOrEqual(95);
-    expect(wallMs).toBeGreaterThanOrEqual(800);
-    // Sleeping between polls, the process uses a small fraction of a core.
-    expect(cpuMs).toBeLessThan(wallMs * 0.2);
+    await afterAdvance(clock, 800, runMain(flow, { clock }));
+    expect(polls).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800]);
+    // Between polls the run sleeps, once each time, until the next poll is due.
+    expect(clock.sleeps).toEqual([100, 200, 300, 400, 500, 600, 700, 800].map((until) => ({ from: until - 100, until })));
   });
 
   it("fails promptly when a sink write rejects, naming the step", async () => {

@@ -28,7 +28,7 @@ function answer(how: Listing, names: string[], log: string[]): string[] | Promis
   if (how === "sync") return ready();
   if (how === "throws") return fail();
   // A macrotask later, as a reply from a broker would be.
-  return new Promise((resolve) => setTimeout(resolve, 10)).then(how === "async" ? ready : fail);
+  return new Promise((resolve) => setImmediate(resolve)).then(how === "async" ? ready : fail);
 }
 
 /** Partitions `p0`, `p1`, each `[<partition>, n]` for n in 0..2. */

@@ -1,12 +1,13 @@
 // Runs flows on several worker threads through the built package (dist/),
 // as users do: worker threads import the flow module, which imports "sluice".
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { cliMain, initDbDir, RecoveryConfig, StepError } from "../../dist/index.js";
+import { waitForWrites } from "../support/waitFor.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/parallel.ts", import.meta.url));
 
@@ -106,6 +107,16 @@ describe("several workers", () => {
     expect(sorted(runs.flatMap((r) => r.items))).toEqual(sorted(reference));
   }, 60_000);
 
+  it("a worker still opening when its peers' items of a resumed epoch arrive processes them before the final barrier", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-par-rec-"));
+    initDbDir(dir, 2);
+    const recovery = new RecoveryConfig(dir);
+    // The first run reaches EOF: the second resumes at a later epoch.
+    expect((await runOn("runningMax", 2, { recovery })).items).toHaveLength(300);
+    // One epoch only (no tick during the run): the items must be processed in it, before the final barrier.
+    for (const workers of [2, 3]) expect((await runOn("runningMaxSlowOpen", workers, { recovery, epochInterval: 60_000 })).items).toHaveLength(300);
+  }, 60_000);
+
   it("fails promptly with the original StepError when one worker fails", async () => {
     const t0 = Date.now();
     const err = await runOn("failing", 3).catch((e: unknown) => e);
@@ -120,7 +131,7 @@ describe("several workers", () => {
     const err = await runOn("uncloneable", 2).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepError);
     expect(err).toMatchObject({ stepId: "uncloneable.keep" });
-    expect((err as Error).message).toContain("structured-cloneable");
+    expect((err as Error).message).toContain("cannot send a function");
   });
 
   it("a stopped run aborts every worker's source and sink partitions, so they release what they hold", async () => {
@@ -128,8 +139,11 @@ describe("several workers", () => {
     const logs = mkdtempSync(join(tmpdir(), "sluice-par-log-"));
     process.env.PAR_LOG = logs;
     delete process.env.PAR_FAIL_ON;
-    setTimeout(() => ctl.abort(), 300);
-    await cliMain(FIXTURE, "foreverLogged", { workers: 2, epochInterval: 50, signal: ctl.signal });
+    const run = cliMain(FIXTURE, "foreverLogged", { workers: 2, epochInterval: 50, signal: ctl.signal });
+    // Stop once both workers are running: each one's sink has written.
+    await waitForWrites(logs, "both workers to write", () => [0, 1].every((w) => existsSync(join(logs, `w${w}.wrote`))), run);
+    ctl.abort();
+    await run;
     for (const w of [0, 1]) {
       expect(readFileSync(join(logs, `w${w}.log`), "utf8").split("\n").filter(Boolean).sort()).toEqual(["sink AbortExecution", "source AbortExecution"]);
     }
@@ -150,10 +164,20 @@ describe("several workers", () => {
 
   it("stops every worker cleanly on a signal", async () => {
     const ctl = new AbortController();
-    process.env.PAR_OUT = mkdtempSync(join(tmpdir(), "sluice-par-"));
-    setTimeout(() => ctl.abort(), 300);
+    const out = mkdtempSync(join(tmpdir(), "sluice-par-"));
+    process.env.PAR_OUT = out;
+    const run = cliMain(FIXTURE, "forever", { workers: 2, epochInterval: 50, signal: ctl.signal });
+    // The output lines written so far (each key once, on its first value).
+    const written = (): string[] =>
+      readdirSync(out).flatMap((f) => readFileSync(join(out, f), "utf8").split("\n").slice(0, -1));
+    // Stop once the run is in full swing: all 10 keys went through the exchange to their worker.
+    await waitForWrites(out, "every key to be written", () => written().length === 10, run);
+    ctl.abort();
     const t0 = Date.now();
-    await cliMain(FIXTURE, "forever", { workers: 2, epochInterval: 50, signal: ctl.signal });
+    await run;
     expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(sorted(written().map((l) => JSON.parse(l)))).toEqual(
+      sorted(["p0", "p1"].flatMap((p) => [0, 1, 2, 3, 4].map((k) => [`${p}k${k}`, 1]))),
+    );
   });
 });

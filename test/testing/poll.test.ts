@@ -1,7 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ffwdIter, pollNextBatch } from "../../src/testing/poll.js";
 
+// pollNextBatch waits real time between empty polls (2 ms): on fake timers
+// here, so the tests see exact instants and never sleep.
 describe("pollNextBatch", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("polls until a non-empty batch and returns it as an array", async () => {
     let calls = 0;
     const part = {
@@ -10,28 +19,55 @@ describe("pollNextBatch", () => {
         return calls < 4 ? [] : new Set([7, 8]);
       },
     };
-    expect(await pollNextBatch(part)).toEqual([7, 8]);
+    const got = pollNextBatch(part);
+    await vi.advanceTimersByTimeAsync(6);
+    expect(await got).toEqual([7, 8]);
     expect(calls).toBe(4);
   });
 
   it("awaits async batches and yields to the event loop between polls", async () => {
     const ready: string[] = [];
     setTimeout(() => ready.push("late"), 5);
-    const part = { nextBatch: async () => ready.splice(0) };
-    expect(await pollNextBatch(part)).toEqual(["late"]);
+    const polledAt: number[] = [];
+    const start = performance.now();
+    const part = {
+      nextBatch: async () => {
+        polledAt.push(performance.now() - start);
+        return ready.splice(0);
+      },
+    };
+    const got = pollNextBatch(part);
+    await vi.advanceTimersByTimeAsync(6);
+    expect(await got).toEqual(["late"]);
+    // Every 2 ms; "late" arrived at 5 ms, between two polls.
+    expect(polledAt).toEqual([0, 2, 4, 6]);
   });
 
   it("returns null at end of input", async () => {
     let calls = 0;
     const part = { nextBatch: () => (++calls < 3 ? [] : null) };
-    expect(await pollNextBatch(part)).toBeNull();
+    const got = pollNextBatch(part);
+    await vi.advanceTimersByTimeAsync(4);
+    expect(await got).toBeNull();
     expect(calls).toBe(3);
   });
 
   it("throws an error naming the timeout when only empty batches come", async () => {
-    const start = Date.now();
-    await expect(pollNextBatch({ nextBatch: () => [] }, 30)).rejects.toThrow(/30 ms/);
-    expect(Date.now() - start).toBeGreaterThanOrEqual(25);
+    const start = performance.now();
+    let calls = 0;
+    const failed = expect(
+      pollNextBatch({
+        nextBatch: () => {
+          calls++;
+          return [];
+        },
+      }, 30),
+    ).rejects.toThrow(/30 ms/);
+    await vi.advanceTimersByTimeAsync(30);
+    await failed;
+    // Polled at 0, 2, ..., 30 ms; gave up exactly when the timeout was spent.
+    expect(calls).toBe(16);
+    expect(performance.now() - start).toBe(30);
   });
 
   it("propagates nextBatch errors", async () => {

@@ -1,10 +1,13 @@
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { AbortExecution } from "../../src/errors.js";
 import type { StatefulSourcePartition } from "../../src/inputs/source.js";
 import { TestingSource, TestingSourceAbort, type TestingSourceMarker } from "../../src/testing/testingSource.js";
+import { VirtualClock } from "../../src/testing/virtualClock.js";
 
-function build<X>(src: TestingSource<X>, resume?: number): StatefulSourcePartition<X, number> {
-  return src.buildPart("f.in", "iterable", resume) as StatefulSourcePartition<X, number>;
+/** Build the partition, on `clock` when given (as a run on it would). */
+function build<X>(src: TestingSource<X>, resume?: number, clock?: VirtualClock): StatefulSourcePartition<X, number> {
+  const context = clock === undefined ? undefined : { clock, worker: 0, workerCount: 1 };
+  return src.buildPart("f.in", "iterable", resume, context) as StatefulSourcePartition<X, number>;
 }
 
 /** Read batches until null, recording each batch and the snapshot after it. */
@@ -122,16 +125,10 @@ describe("TestingSource", () => {
   });
 
   describe("PAUSE", () => {
-    beforeEach(() => {
-      vi.useFakeTimers({ now: new Date("2024-01-01T00:00:00Z") });
-    });
-    afterEach(() => {
-      vi.useRealTimers();
-    });
-
-    it("ends the batch before it, is consumed, and sets nextAwake to now + ms once", () => {
+    it("ends the batch before it, is consumed, and sets nextAwake to now + ms once, on the run's clock", () => {
+      const clock = new VirtualClock(Date.parse("2024-01-01T00:00:00Z"));
       const items = [1, 2, TestingSource.PAUSE(500), 3, 4];
-      const part = build(new TestingSource(items, 10));
+      const part = build(new TestingSource(items, 10), undefined, clock);
       expect(part.nextAwake?.()).toBeUndefined();
       expect(part.nextBatch()).toEqual([1, 2]);
       expect(part.snapshot()).toBe(3);
@@ -140,8 +137,8 @@ describe("TestingSource", () => {
       expect(part.nextAwake?.()).toBeUndefined();
       expect(part.nextBatch()).toBeNull();
 
-      expect(drain(build(new TestingSource(items, 10), 2)).batches).toEqual([[], [3, 4]]);
-      expect(drain(build(new TestingSource(items, 10), 3)).batches).toEqual([[3, 4]]);
+      expect(drain(build(new TestingSource(items, 10), 2, clock)).batches).toEqual([[], [3, 4]]);
+      expect(drain(build(new TestingSource(items, 10), 3, clock)).batches).toEqual([[3, 4]]);
     });
   });
 

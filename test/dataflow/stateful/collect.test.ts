@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BuildError, Dataflow, op } from "../../../src/index.js";
-import { TestingSource } from "../../../src/testing/index.js";
-import { runKeyed, since } from "./helpers.js";
+import { TestingSource, VirtualClock } from "../../../src/testing/index.js";
+import { T_START } from "../../support/virtualTime.js";
+import { runKeyed } from "./helpers.js";
 
 describe("op.collect", () => {
   it("emits a key's list when it reaches maxSize, then starts a new list", async () => {
@@ -32,14 +33,15 @@ describe("op.collect", () => {
   });
 
   it("emits a key's list timeout ms after its latest value, while the source is paused", async () => {
-    const t0 = performance.now();
+    const clock = new VirtualClock(T_START);
     const emittedAt: number[] = [];
     const out = await runKeyed(
       [["a", 1], ["b", 2], ["a", 3], TestingSource.PAUSE(300), ["a", 4]],
       (s) =>
         s.collect("c", { timeout: 50 }).inspect("when", () => {
-          emittedAt.push(since(t0));
+          emittedAt.push(clock.now() - T_START);
         }),
+      { clock, advance: 300 },
     );
     expect(out).toEqual([
       // Both timed out during the pause, keys in sorted order when due together.
@@ -48,19 +50,27 @@ describe("op.collect", () => {
       // After the pause, left for EOF.
       ["a", [4]],
     ]);
-    expect(emittedAt[0]).toBeGreaterThanOrEqual(49);
-    expect(emittedAt[0]).toBeLessThan(250);
+    // The three values came at the start: both lists exactly 50 ms later; [4] at EOF, at the end of the pause.
+    expect(emittedAt).toEqual([50, 50, 300]);
   });
 
   it("restarts the timeout on every value of the key", async () => {
+    const clock = new VirtualClock(T_START);
+    const emittedAt: number[] = [];
     const out = await runKeyed(
       [["a", 1], TestingSource.PAUSE(20), ["a", 2], TestingSource.PAUSE(20), ["a", 3], TestingSource.PAUSE(200), ["a", 4]],
-      (s) => s.collect("c", { timeout: 100 }),
+      (s) =>
+        s.collect("c", { timeout: 100 }).inspect("when", () => {
+          emittedAt.push(clock.now() - T_START);
+        }),
+      { clock, advance: 240 },
     );
     expect(out).toEqual([
       ["a", [1, 2, 3]],
       ["a", [4]],
     ]);
+    // 1, 2 and 3 came at 0, 20 and 40 ms: the list is due 100 ms after 3, not after 1; [4] at EOF.
+    expect(emittedAt).toEqual([140, 240]);
   });
 
   it("emits every list at EOF, keys in sorted order", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { op } from "../../../src/index.js";
-import { TestingSource } from "../../../src/testing/index.js";
+import { TestingSource, VirtualClock } from "../../../src/testing/index.js";
+import { T_START } from "../../support/virtualTime.js";
 import { failKeyed, runKeyed } from "./helpers.js";
 
 describe("op.foldFinal", () => {
@@ -17,7 +18,7 @@ describe("op.foldFinal", () => {
           .inspect("out_log", (_id, [k]) => {
             log.push(`out ${k}`);
           }),
-      { batchSize: 2 },
+      { batchSize: 2, clock: new VirtualClock(T_START), advance: 20 },
     );
     expect(out).toEqual([
       ["a", [1, 3, 5]],

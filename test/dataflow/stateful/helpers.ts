@@ -5,14 +5,9 @@
  */
 import { expect } from "vitest";
 import { Dataflow, type KeyedStream, type StepError, type Stream } from "../../../src/index.js";
-import {
-  runMain,
-  TestingSink,
-  TestingSource,
-  type RunOptions,
-  type TestingSourceMarker,
-} from "../../../src/testing/index.js";
-import { expectStepError, runFailing, type ExpectedStepError } from "../helpers.js";
+import { TestingSink, TestingSource, type TestingSourceMarker } from "../../../src/testing/index.js";
+import { runAdvancing } from "../../support/virtualTime.js";
+import { expectStepError, runFailing, type ExpectedStepError, type FlowRunOptions } from "../helpers.js";
 
 /** A keyed item. */
 export type KV<V> = readonly [string, V];
@@ -20,10 +15,12 @@ export type KV<V> = readonly [string, V];
 /** A keyed item or a `TestingSource` marker. */
 export type Item<V> = KV<V> | TestingSourceMarker;
 
-/** Run options plus the source's batch size. */
-export interface KeyedRunOptions extends RunOptions {
-  batchSize?: number;
-}
+/**
+ * Run options plus the source's batch size. On a `VirtualClock` (`clock`),
+ * the run starts, the clock advances by `advance` ms (default 0), then the
+ * run is awaited: see `runAdvancing`.
+ */
+export type KeyedRunOptions = FlowRunOptions;
 
 /** Build flow `f`: `f.in` (a `TestingSource` of `items`) -> `body` -> `f.out`, appending to `out`. */
 export function keyedFlow<V, W>(
@@ -45,7 +42,7 @@ export async function runKeyed<V, W>(
 ): Promise<W[]> {
   const out: W[] = [];
   const { batchSize, ...runOptions } = options;
-  await runMain(keyedFlow(items, body, out, batchSize), runOptions);
+  await runAdvancing(keyedFlow(items, body, out, batchSize), runOptions);
   return out;
 }
 
@@ -73,9 +70,4 @@ export async function failKeyed<V>(
   const { batchSize, ...runOptions } = options;
   const flow = keyedFlow(items, body, [], batchSize);
   return expectKeyedError(await runFailing(flow, runOptions), expected);
-}
-
-/** Milliseconds elapsed since `t0` (from `performance.now()`). */
-export function since(t0: number): number {
-  return performance.now() - t0;
 }

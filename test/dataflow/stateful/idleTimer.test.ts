@@ -1,20 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { StatefulBatchLogic, type LogicResult } from "../../../src/index.js";
+import { StatefulBatchLogic, type LogicResult, type RunClock } from "../../../src/index.js";
 import { TestingSource } from "../../../src/testing/index.js";
+import { RecordingClock } from "../../support/virtualTime.js";
 import { runKeyed } from "./helpers.js";
 
-/** Asks to be woken 2 s after its first value. */
+/** Asks to be woken 2 s after its first value, on the run's clock. */
 class WakeInTwoSeconds extends StatefulBatchLogic<number, string, null> {
   at: number | undefined;
   firedAt: number | undefined;
 
+  constructor(private readonly clock: RunClock) {
+    super();
+  }
+
   onBatch(values: number[]): LogicResult<string> {
-    if (this.at === undefined && this.firedAt === undefined) this.at = Date.now() + 2000;
+    if (this.at === undefined && this.firedAt === undefined) this.at = this.clock.now() + 2000;
     return [values.map((v) => `got ${v}`), StatefulBatchLogic.RETAIN];
   }
 
   override onNotify(): LogicResult<string> {
-    this.firedAt = Date.now();
+    this.firedAt = this.clock.now();
     return [["woke"], StatefulBatchLogic.RETAIN];
   }
 
@@ -28,22 +33,19 @@ class WakeInTwoSeconds extends StatefulBatchLogic<number, string, null> {
 }
 
 describe("statefulBatch timer wait", () => {
-  it("sleeps, without busy CPU, while it waits 2 s for a timer with no input", async () => {
+  it("sleeps straight to the timer's instant while it waits 2 s with no input, then to the pause's end: no busy polling", async () => {
+    const clock = new RecordingClock();
     const logics: WakeInTwoSeconds[] = [];
-    const wall0 = performance.now();
-    const cpu0 = process.cpuUsage();
     const out = await runKeyed(
       [["k", 1], TestingSource.PAUSE(2200), ["k", 2]],
       (s) =>
-        s.statefulBatch("sb", () => {
-          const logic = new WakeInTwoSeconds();
+        s.statefulBatch("sb", (_resume: null | undefined, context) => {
+          const logic = new WakeInTwoSeconds(context.clock);
           logics.push(logic);
           return logic;
         }),
+      { clock, advance: 2200 },
     );
-    const cpu = process.cpuUsage(cpu0);
-    const wallMs = performance.now() - wall0;
-    const cpuMs = (cpu.user + cpu.system) / 1000;
 
     expect(out).toEqual([
       ["k", "got 1"],
@@ -52,10 +54,13 @@ describe("statefulBatch timer wait", () => {
     ]);
     expect(logics).toHaveLength(1);
     const { at, firedAt } = logics[0];
-    expect(firedAt! - at!).toBeGreaterThanOrEqual(0);
-    expect(firedAt! - at!).toBeLessThan(150);
-    expect(wallMs).toBeGreaterThanOrEqual(2150);
-    // Waiting is sleeping: a small fraction of one core.
-    expect(cpuMs / wallMs).toBeLessThan(0.15);
+    expect(at! - clock.start).toBe(2000);
+    expect(firedAt).toBe(at);
+    // Two waits in the whole run, each asked for once and straight to the next
+    // instant something is due: the timer, then the end of the pause.
+    expect(clock.sleeps).toEqual([
+      { from: 0, until: 2000 },
+      { from: 2000, until: 2200 },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BuildError, Dataflow, op, type KeyedStream } from "../../../src/index.js";
-import { runMain, TestingSink, TestingSource } from "../../../src/testing/index.js";
+import { runMain, TestingSink, TestingSource, VirtualClock } from "../../../src/testing/index.js";
+import { runAdvancing, T_START } from "../../support/virtualTime.js";
 
 type JoinEmitMode = op.JoinEmitMode;
 type JoinInsertMode = op.JoinInsertMode;
@@ -194,7 +195,7 @@ describe("op.join", () => {
       new TestingSource<readonly [string, string]>([TestingSource.PAUSE(30), ["u1", "ada@x"], ["u3", "cy@x"]]),
     );
     op.join("user", [names, emails]).output("out", new TestingSink(out));
-    await runMain(flow);
+    await runAdvancing(flow, { clock: new VirtualClock(T_START), advance: 30 });
     expect(out).toEqual([["u1", ["Ada L.", "ada@x"]]]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { op, StatefulLogic, type LogicResult } from "../../../src/index.js";
-import { TestingSource, TimeTestingGetter } from "../../../src/testing/index.js";
+import { TestingSource, TimeTestingGetter, VirtualClock } from "../../../src/testing/index.js";
+import { T_START } from "../../support/virtualTime.js";
 import { failKeyed, runKeyed } from "./helpers.js";
 
 const RETAIN = StatefulLogic.RETAIN;
@@ -122,6 +123,7 @@ describe("op.stateful", () => {
     const out = await runKeyed(
       [["a", "x"], TestingSource.PAUSE(30), ["a", "y"], ["a", "z"]],
       (s) => s.stateful("st", () => new Alarm()),
+      { clock: new VirtualClock(T_START), advance: 30 },
     );
     expect(out).toEqual([
       ["a", "x"],

@@ -310,6 +310,20 @@ describe("op.statefulBatch", () => {
       );
     });
 
+    it("a duck-typed logic (the methods, but not a StatefulBatchLogic) is a StepError saying what a logic is", async () => {
+      const duck = { onBatch: (vs: number[]) => [vs, false], snapshot: () => 0 };
+      await failKeyed(
+        [["a", 1]],
+        (s) => s.statefulBatch("sb", () => duck as unknown as BatchEcho),
+        {
+          stepId: "f.sb",
+          key: "a",
+          message: ["error calling `builder`", "must return a StatefulBatchLogic; got object", "an instance of a class extending StatefulBatchLogic"],
+          cause: TypeError,
+        },
+      );
+    });
+
     it("a throwing builder is a StepError naming the key", async () => {
       const boom = new Error("cannot build");
       const err = await failKeyed(

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Dataflow, op, StatefulBatchLogic, type LogicResult } from "../../../src/index.js";
-import { runMain, TestingSink, TestingSource, TimeTestingGetter } from "../../../src/testing/index.js";
-import { runKeyed, since } from "./helpers.js";
+import { Dataflow, op, StatefulBatchLogic, type LogicResult, type RunClock } from "../../../src/index.js";
+import { runMain, TestingSink, TestingSource, TimeTestingGetter, VirtualClock } from "../../../src/testing/index.js";
+import { runAdvancing, T_START } from "../../support/virtualTime.js";
+import { runKeyed } from "./helpers.js";
 
 const RETAIN = StatefulBatchLogic.RETAIN;
 const DISCARD = StatefulBatchLogic.DISCARD;
@@ -79,6 +80,7 @@ describe("statefulBatch timers", () => {
     const out = await runKeyed(
       [["a", "1"], ["a", "rewind"], TestingSource.PAUSE(50), ["a", "3"]],
       (s) => s.mapValue("clock", moveClock).statefulBatch("sb", () => new ClockAlarm(clock)),
+      { clock: new VirtualClock(T_START), advance: 50 },
     );
     expect(out).toEqual([
       ["a", "got 1"],
@@ -113,6 +115,7 @@ describe("statefulBatch timers", () => {
     const out = await runKeyed(
       [["k", 1], TestingSource.PAUSE(200), ["k", 2]],
       (s) => s.statefulBatch("sb", () => new ThreeRings()),
+      { clock: new VirtualClock(T_START), advance: 200 },
     );
     expect(out).toEqual([
       ["k", "got 1"],
@@ -156,7 +159,7 @@ describe("statefulBatch timers", () => {
         s.statefulBatch("sb", () => new Due()).inspect("order", (_id, [k]) => {
           order.push(k);
         }),
-      { batchSize: 3 },
+      { batchSize: 3, clock: new VirtualClock(T_START), advance: 20 },
     );
     expect(out).toEqual([
       ["a", "rang"],
@@ -166,21 +169,22 @@ describe("statefulBatch timers", () => {
     expect(order).toEqual(["a", "b", "c"]);
   });
 
-  it("fires with real time while no input arrives, before the item after the pause", async () => {
-    const t0 = performance.now();
-    let armedAt = 0;
-    let firedAt = 0;
+  it("fires on the run's clock while no input arrives, at its instant, before the item after the pause", async () => {
+    const clock = new VirtualClock(T_START);
+    /** What the logic saw, with the instant (ms from the start). */
+    const seen: [string, number][] = [];
     class InHundredMs extends StatefulBatchLogic<number, string, null> {
       private at: Date | undefined;
+      constructor(private readonly clock: RunClock) {
+        super();
+      }
       onBatch(values: number[]): LogicResult<string> {
-        if (values.includes(1)) {
-          armedAt = since(t0);
-          this.at = new Date(Date.now() + 100);
-        }
+        for (const v of values) seen.push([`got ${v}`, this.clock.now() - T_START]);
+        if (values.includes(1)) this.at = new Date(this.clock.now() + 100);
         return [values.map((v) => `got ${v}`), RETAIN];
       }
       override onNotify(): LogicResult<string> {
-        firedAt = since(t0);
+        seen.push(["notified", this.clock.now() - T_START]);
         this.at = undefined;
         return [["notified"], RETAIN];
       }
@@ -193,20 +197,20 @@ describe("statefulBatch timers", () => {
     }
     const out = await runKeyed(
       [["k", 1], TestingSource.PAUSE(300), ["k", 2]],
-      (s) => s.statefulBatch("sb", () => new InHundredMs()),
+      (s) => s.statefulBatch("sb", (_resume: null | undefined, { clock }) => new InHundredMs(clock)),
+      { clock, advance: 300 },
     );
-    const total = since(t0);
     expect(out).toEqual([
       ["k", "got 1"],
       ["k", "notified"],
       ["k", "got 2"],
     ]);
-    const waited = firedAt - armedAt;
-    expect(waited).toBeGreaterThanOrEqual(99);
-    // Fired on time, well before the pause ended.
-    expect(waited).toBeLessThan(250);
-    expect(total).toBeGreaterThanOrEqual(290);
-    expect(total).toBeLessThan(2000);
+    // Fired exactly 100 ms after it was armed, well before the pause ended.
+    expect(seen).toEqual([
+      ["got 1", 0],
+      ["notified", 100],
+      ["got 2", 300],
+    ]);
   });
 
   it("due notifications fire before the next epoch's items even when input keeps coming", async () => {
@@ -235,9 +239,12 @@ describe("statefulBatch timers", () => {
     const builds: unknown[] = [];
     class ArmThenDiscard extends StatefulBatchLogic<string, string, null> {
       private at: Date | undefined;
+      constructor(private readonly clock: RunClock) {
+        super();
+      }
       onBatch(values: string[]): LogicResult<string> {
         for (const v of values) {
-          if (v === "arm") this.at = new Date(Date.now() + 30);
+          if (v === "arm") this.at = new Date(this.clock.now() + 30);
           if (v === "discard") return [["discarded"], DISCARD];
         }
         return [values, RETAIN];
@@ -259,10 +266,12 @@ describe("statefulBatch timers", () => {
       // must not reach it during the pause.
       [["a", "arm"], ["a", "discard"], ["a", "plain"], TestingSource.PAUSE(150), ["b", "end"]],
       (s) =>
-        s.statefulBatch("sb", (resume: null | undefined) => {
+        s.statefulBatch("sb", (resume: null | undefined, { clock }) => {
           builds.push(resume);
-          return new ArmThenDiscard();
+          return new ArmThenDiscard(clock);
         }),
+      // Past the instant the discarded timer was due at (30 ms).
+      { clock: new VirtualClock(T_START), advance: 150 },
     );
     expect(out).toEqual([
       ["a", "arm"],
@@ -330,7 +339,7 @@ describe("statefulBatch timers", () => {
     const out = await runKeyed(
       [["m", 1], ["c", 2], TestingSource.PAUSE(10), ["x", 3], ["c", 4], ["a", 5], ["m", 6]],
       (s) => s.statefulBatch("sb", () => new SumAtEof()),
-      { batchSize: 2 },
+      { batchSize: 2, clock: new VirtualClock(T_START), advance: 10 },
     );
     expect(out).toEqual([
       ["a", "sum 5"],
@@ -360,7 +369,7 @@ describe("statefulBatch timers", () => {
       new TestingSource<readonly [string, string]>([["l", "l1"], TestingSource.PAUSE(50), ["l", "l2"]]),
     );
     op.merge("m", short, long).statefulBatch("sb", () => new EofTag()).output("out", new TestingSink(out));
-    await runMain(flow);
+    await runAdvancing(flow, { clock: new VirtualClock(T_START), advance: 50 });
     expect(out).toEqual([
       ["s", "s1"],
       ["l", "l1"],

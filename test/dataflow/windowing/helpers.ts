@@ -4,7 +4,9 @@
  */
 import { Dataflow, type KeyedStream } from "../../../src/index.js";
 import * as win from "../../../src/dataflow/windowing/index.js";
-import { runMain, TestingSink, TestingSource, TimeTestingGetter, type RunOptions, type TestingSourceMarker } from "../../../src/testing/index.js";
+import { TestingSink, TestingSource, TimeTestingGetter, type TestingSourceMarker } from "../../../src/testing/index.js";
+import { runAdvancing } from "../../support/virtualTime.js";
+import type { FlowRunOptions } from "../helpers.js";
 
 /** The instant windows are aligned to in these tests. */
 export const T0 = new Date("2024-01-01T00:00:00Z");
@@ -40,11 +42,15 @@ export interface Outs<V, W> {
   meta: (readonly [string, readonly [number, win.WindowMetadata]])[];
 }
 
-/** Run `items` through a window operator and collect its outputs. */
+/**
+ * Run `items` through a window operator and collect its outputs. On a
+ * `VirtualClock` (`options.clock`), the clock advances by `options.advance`
+ * ms (default 0) before the run is awaited: see `runAdvancing`.
+ */
 export async function runWindow<V, W>(
   items: readonly (readonly [string, V] | TestingSourceMarker)[],
   body: (up: KeyedStream<V>) => win.WindowOut<V, W>,
-  options: RunOptions & { batchSize?: number } = {},
+  options: FlowRunOptions = {},
 ): Promise<Outs<V, W>> {
   const outs: Outs<V, W> = { down: [], late: [], meta: [] };
   const flow = new Dataflow("f");
@@ -53,7 +59,7 @@ export async function runWindow<V, W>(
   res.down.output("down", new TestingSink(outs.down));
   res.late.output("late", new TestingSink(outs.late));
   res.meta.output("meta", new TestingSink(outs.meta));
-  await runMain(flow, runOptions);
+  await runAdvancing(flow, runOptions);
   return outs;
 }
 

@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { Dataflow, defaultSerde, type StatefulBatchLogic, type StepNode } from "../../../src/index.js";
 import * as win from "../../../src/dataflow/windowing/index.js";
 import { runFlow } from "../../../src/run/runMain.js";
-import { TestingSink, TestingSource, TimeTestingGetter } from "../../../src/testing/index.js";
+import { TestingSink, TestingSource, TimeTestingGetter, VirtualClock } from "../../../src/testing/index.js";
+import type { RunContext } from "../../../src/clock.js";
 import { DOWN, META } from "../../../src/dataflow/windowing/internal/events.js";
 import { T0, at, ev, frozenClock, type Ev } from "./helpers.js";
 
@@ -24,8 +25,9 @@ function statefulBuilder(flow: Dataflow): (resume: unknown) => Logic {
     }
     return undefined;
   };
-  const core = find(flow.substeps)!.core as { builder: (resume: unknown) => unknown };
-  return core.builder as (resume: unknown) => Logic;
+  const core = find(flow.substeps)!.core as unknown as { builder: (resume: unknown, context: RunContext) => Logic };
+  const context: RunContext = { clock: new VirtualClock(T0.getTime()), worker: 0, workerCount: 1 };
+  return (resume) => core.builder(resume, context);
 }
 
 /** Run `flow` with one epoch per batch until it aborts; return the last snapshot of `key`. */

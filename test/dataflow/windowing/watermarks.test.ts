@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { BuildError, Dataflow } from "../../../src/index.js";
 import * as win from "../../../src/dataflow/windowing/index.js";
-import { runMain, TestingSink, TestingSource, TimeTestingGetter } from "../../../src/testing/index.js";
+import { runMain, TestingSink, TestingSource, TimeTestingGetter, VirtualClock } from "../../../src/testing/index.js";
 import { T0, at, downOf, ev, frozenClock, runWindow, vals, type Ev } from "./helpers.js";
 
 const S = 1000;
 
 /** A key's event clock logic over `Ev.t`, on `now`'s time. */
 function eventClockLogic(wait: number, now: TimeTestingGetter) {
-  return new win.EventClock((e: Ev) => e.t, wait, { nowGetter: () => now.get() }).build(undefined);
+  return new win.EventClock((e: Ev) => e.t, wait, { nowGetter: () => now.get() }).build(undefined, new VirtualClock(0));
 }
 
 describe("EventClock watermark", () => {
@@ -61,29 +61,26 @@ describe("EventClock watermark", () => {
     const before = clock.snapshot();
     expect(clock.onEof()).toBe(Infinity);
     expect(clock.snapshot()).toEqual(before);
-    const resumed = new win.EventClock((e: Ev) => e.t, 0, { nowGetter: () => now.get() }).build(before);
+    const resumed = new win.EventClock((e: Ev) => e.t, 0, { nowGetter: () => now.get() }).build(before, new VirtualClock(0));
     expect(resumed.onNotify()).toBe(at(5).getTime());
   });
 
   it("converts a watermark to the system time it is reached at", () => {
-    // Real system time: exactly by the clock's state.
-    const real = new win.EventClock((e: Ev) => e.t, 10 * S).build(undefined);
+    // The run's clock: exactly by the clock's state.
+    const system = new VirtualClock(T0.getTime());
+    const real = new win.EventClock((e: Ev) => e.t, 10 * S).build(undefined, system);
     real.beforeBatch();
-    const arrived = Date.now();
-    real.onItem({ t: at(100), v: "" }); // watermark 90 s at ~arrived
-    const due = real.toSystem(at(95).getTime())!.getTime();
-    expect(due - arrived).toBeGreaterThanOrEqual(5 * S - 50);
-    expect(due - arrived).toBeLessThanOrEqual(5 * S + 50);
-    // An injected "now": the remaining watermark distance, from the real now.
+    const arrived = system.now();
+    real.onItem({ t: at(100), v: "" }); // watermark 90 s at `arrived`
+    expect(real.toSystem(at(95).getTime())!.getTime() - arrived).toBe(5 * S);
+    // An injected "now": the remaining watermark distance, from the run's now.
     const now = new TimeTestingGetter(new Date("2030-01-01T00:00:00Z"));
-    const fake = eventClockLogic(10 * S, now);
+    const fake = new win.EventClock((e: Ev) => e.t, 10 * S, { nowGetter: () => now.get() }).build(undefined, system);
     fake.beforeBatch();
     fake.onItem({ t: at(100), v: "" });
-    const wait = fake.toSystem(at(97).getTime())!.getTime() - Date.now();
-    expect(wait).toBeGreaterThanOrEqual(7 * S - 50);
-    expect(wait).toBeLessThanOrEqual(7 * S + 50);
+    expect(fake.toSystem(at(97).getTime())!.getTime() - system.now()).toBe(7 * S);
     // A given `toSystemUtc` wins.
-    const given = new win.EventClock((e: Ev) => e.t, 0, { toSystemUtc: (w) => new Date(w.getTime() + 1) }).build(undefined);
+    const given = new win.EventClock((e: Ev) => e.t, 0, { toSystemUtc: (w) => new Date(w.getTime() + 1) }).build(undefined, system);
     given.beforeBatch();
     given.onItem({ t: at(1), v: "" });
     expect(given.toSystem(at(2).getTime())).toEqual(new Date(at(2).getTime() + 1));

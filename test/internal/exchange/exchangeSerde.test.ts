@@ -1,7 +1,7 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { describe, expect, it, vi } from "vitest";
-import { BuildError } from "../../src/errors.js";
-import { ExchangeSerde, TAG_PLAIN, TAG_V8, TAG_V8_SURROGATES, type ExchangeClass } from "../../src/run/internal/exchangeSerde.js";
+import { BuildError } from "../../../src/errors.js";
+import { ExchangeSerde, TAG_PLAIN, TAG_V8, TAG_V8_SURROGATES, type ExchangeClass } from "../../../src/internal/exchange/exchangeSerde.js";
 
 class Money {
   constructor(
