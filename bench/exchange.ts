@@ -2,7 +2,7 @@
  * The exchange serde against structured clone: the cost per item of sending
  * batches of 1000 items from one thread to another over a MessageChannel.
  *
- *     node --import tsx bench/exchange.ts
+ *     npm run bench -- exchange [--quick]
  *
  * - clone: `port.postMessage(items)`; the receiving thread gets the structured
  *   clone (today's exchange);
@@ -23,13 +23,13 @@
  */
 import { performance } from "node:perf_hooks";
 import { MessageChannel, Worker, isMainThread, workerData, type MessagePort } from "node:worker_threads";
-import { ExchangeSerde } from "../src/run/internal/exchangeSerde.js";
-import { table, type Row } from "./lib.js";
+import { ExchangeSerde } from "../dist/internal/exchange/exchangeSerde.js";
+import { QUICK, type BenchOutput, type Row } from "./lib.js";
 
 const BATCH = 1000;
 const WINDOW = 8;
-const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 7));
-const RUN_MS = Math.max(10, Number(process.env.BENCH_RUN_MS ?? 300));
+const REPS = QUICK ? 1 : Math.max(1, Number(process.env.BENCH_REPS ?? 7));
+const RUN_MS = QUICK ? 10 : Math.max(10, Number(process.env.BENCH_RUN_MS ?? 300));
 
 type Side = "clone" | "serde";
 
@@ -125,12 +125,13 @@ function median(xs: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function main(): Promise<void> {
+/** The exchange against structured clone, per item shape. */
+export async function benchExchange(): Promise<BenchOutput> {
   const { port1, port2 } = new MessageChannel();
   // A worker does not inherit tsx's hooks on Node 20: register them before importing this file there.
   const tsx = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); });`;
-  const worker = new Worker(boot, { eval: true, workerData: { port: port2 }, transferList: [port2] });
+  const worker = new Worker(boot, { eval: true, workerData: { exchangeBench: true, port: port2 }, transferList: [port2] });
   const serde = new ExchangeSerde([Money]);
   const rows: Row[] = [];
   try {
@@ -165,13 +166,15 @@ async function main(): Promise<void> {
     port1.close();
     await worker.terminate();
   }
-  console.log(`exchange: ${BATCH} items per batch, ${WINDOW} batches in flight, runs of >= ${RUN_MS} ms, median of ${REPS}; Node ${process.version}`);
-  console.log("ratio < 1: the serde is faster than structured clone");
-  console.log(table(rows));
+  return {
+    rows,
+    notes: [
+      `${BATCH} items per batch, ${WINDOW} batches in flight, runs of >= ${RUN_MS} ms, median of ${REPS}`,
+      "clone: structured clone of the batch (the exchange before the serde); ratio < 1: the serde is cheaper",
+    ],
+  };
 }
 
-if (isMainThread) {
-  await main();
-} else {
+if (!isMainThread && (workerData as { exchangeBench?: boolean } | null)?.exchangeBench === true) {
   receiver((workerData as { port: MessagePort }).port);
 }

@@ -15,6 +15,7 @@ import { benchW3 } from "./w3.js";
 import { benchW4 } from "./w4.js";
 import { benchRecovery } from "./recovery.js";
 import { benchWorkers } from "./workers.js";
+import { benchExchange } from "./exchange.js";
 import { benchKafka } from "./kafka.js";
 import { LOAD_AT_START, renderReport, writeReport, type BenchRecord } from "./report.js";
 
@@ -26,6 +27,7 @@ const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }
   recovery: { title: "W5 recovery", run: benchRecovery },
   w0: { title: "W0 idle", run: benchW0 },
   workers: { title: "Workers", run: benchWorkers },
+  exchange: { title: "Exchange serde against structured clone", run: benchExchange },
 };
 
 /** Run only when named (`npm run bench -- kafka`): they start a Kafka broker. */
