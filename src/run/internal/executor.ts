@@ -10,18 +10,12 @@
  */
 import { AbortExecution } from "../../errors.js";
 import type { RunClock } from "../../clock.js";
-import type { CompiledFlow, CoreNode } from "./graph.js";
+import type { CompiledFlow } from "./graph.js";
 import type { EncodedSnapshot, Feed, Loop, NodeContext, RuntimeNode, SnapshotEntry } from "./node.js";
-import { StatefulBatchNode } from "./stateful.js";
-import { BranchNode, FlatMapBatchNode, ForwardNode, InspectNode, PerItemNode, RedistributeNode } from "./stateless.js";
-import { DynamicSinkNode, FixedSinkNode } from "./sinks.js";
-import { InputNode } from "./sources.js";
-import { FeedbackNode } from "./feedback.js";
 import { stepFailure } from "./failure.js";
-import { isFixedPartitionedSink } from "../../outputs/sink.js";
 import { checkWithDefaultSerde, defaultSerde } from "../../recovery/serde.js";
-import { ExchangeNode, type PeerLink } from "./exchange.js";
-import { ExchangeSerde } from "../../internal/exchange/exchangeSerde.js";
+import type { ExchangeNode, PeerLink } from "./exchange.js";
+import { buildRuntimeGraph } from "./runtimeGraph.js";
 import type { Resume } from "./resume.js";
 import { StopRequested, type EpochDriver } from "./epochDriver.js";
 
@@ -49,39 +43,11 @@ const NO_LOOPS: Loop[] = [];
 /** How often (real ms) a busy loop lets the event loop run other tasks. */
 const YIELD_EVERY_MS = 4;
 
-function makeNode(n: CoreNode): RuntimeNode {
-  const s = n.spec;
-  switch (s.kind) {
-    case "input":
-      return new InputNode(n.stepId, n.userStepId, s.source);
-    case "output":
-      return isFixedPartitionedSink(s.sink)
-        ? new FixedSinkNode(n.stepId, n.userStepId, s.sink)
-        : new DynamicSinkNode(n.stepId, n.userStepId, s.sink);
-    case "flatMapBatch":
-      return s.perItem !== undefined
-        ? new PerItemNode(n.stepId, n.userStepId, s.perItem, s.fn)
-        : new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn);
-    case "branch":
-      return new BranchNode(n.stepId, n.userStepId, s.predicate, s.fn);
-    case "merge":
-      return new ForwardNode(n.stepId, n.userStepId);
-    case "redistribute":
-      return new RedistributeNode(n.stepId, n.userStepId);
-    case "inspectDebug":
-      return new InspectNode(n.stepId, n.userStepId, s.inspector, s.fn);
-    case "statefulBatch":
-      return new StatefulBatchNode(n.stepId, n.userStepId, s.builder, s.fn, s.unordered === true);
-    case "feedback":
-      return new FeedbackNode(n.stepId, n.userStepId);
-  }
-}
-
 /** @internal One worker running one compiled flow. */
 export class Executor {
-  readonly nodes: RuntimeNode[];
+  readonly nodes: readonly RuntimeNode[];
   /** The exchanges (several workers only), in topological order. */
-  readonly exchanges: ExchangeNode[] = [];
+  readonly exchanges: readonly ExchangeNode[];
   /** The loops' re-entries. */
   readonly loops: Loop[];
   readonly ctx: NodeContext;
@@ -97,7 +63,7 @@ export class Executor {
   private readonly index: Map<RuntimeNode, number>;
   private readonly timed: { node: RuntimeNode; index: number }[];
   /** Per node: the origins upstream of it (itself included); its EOF fires when all have ended. */
-  private readonly upstream: RuntimeNode[][];
+  private readonly upstream: readonly (readonly RuntimeNode[])[];
   private readonly eofDone: boolean[];
   /** Per loop: the origins upstream of it other than loops, and the loops (itself included). */
   private readonly loopSources: Map<Loop, { inputs: RuntimeNode[]; loops: Loop[] }>;
@@ -109,18 +75,10 @@ export class Executor {
     private readonly flow: CompiledFlow,
     options: ExecutorOptions,
   ) {
-    const nodes = flow.nodes.map(makeNode);
-    const producer = new Map<string, { node: number; port: number }>();
-    flow.nodes.forEach((n, i) => n.downs.forEach((s, port) => producer.set(s, { node: i, port })));
-    flow.nodes.forEach((n, i) => {
-      for (const s of n.ups) {
-        const p = producer.get(s)!;
-        nodes[p.node].downs[p.port].push(nodes[i]);
-      }
-    });
-    this.nodes = options.workerCount > 1 ? this.withExchanges(nodes, options) : nodes;
-    this.upstream = upstreamOrigins(this.nodes);
-    this.fuseChains();
+    const graph = buildRuntimeGraph(flow, options);
+    this.nodes = graph.nodes;
+    this.exchanges = graph.exchanges;
+    this.upstream = graph.upstream;
     this.eofDone = this.nodes.map(() => false);
     this.timed = this.nodes.flatMap((node, index) => (node.timed ? [{ node, index }] : []));
     this.index = new Map(this.nodes.map((n, i) => [n, i]));
@@ -132,37 +90,6 @@ export class Executor {
       }),
     );
     this.ctx = { epoch: options.startEpoch, worker: options.worker, workerCount: options.workerCount, clock: options.clock };
-  }
-
-  /**
-   * With several workers, put an exchange in front of every node whose
-   * items must reach a particular worker (its `route`).
-   */
-  private withExchanges(nodes: RuntimeNode[], options: ExecutorOptions): RuntimeNode[] {
-    const link = options.peers;
-    if (link === undefined) throw new Error("several workers need a peer link");
-    const serde = new ExchangeSerde(this.flow.exchangeClasses);
-    const out: RuntimeNode[] = [];
-    for (const node of nodes) {
-      const route = node.route();
-      if (route !== undefined) {
-        const ex = new ExchangeNode(node, this.exchanges.length, route, link, serde, options.worker, options.workerCount);
-        for (const producer of nodes) {
-          for (const targets of producer.downs) {
-            for (let t = 0; t < targets.length; t++) if (targets[t] === node) targets[t] = ex;
-          }
-        }
-        this.exchanges.push(ex);
-        out.push(ex);
-      }
-      out.push(node);
-    }
-    return out;
-  }
-
-  /** Run every chain of per-item steps (each the only consumer of the one before) as one loop. */
-  private fuseChains(): void {
-    for (const node of this.nodes) while (node.downs[0]?.length === 1 && node.absorb(node.downs[0][0]));
   }
 
   /** The partitions of every partitioned step this worker can reach, by step id (for the partition assignment). */
@@ -423,30 +350,4 @@ export class Executor {
   wake(): void {
     this.waker?.();
   }
-}
-
-/**
- * Per node, the origins upstream of it (itself, if it is one), following
- * every edge, loops included: a fixed point, as loops feed back.
- */
-function upstreamOrigins(nodes: readonly RuntimeNode[]): RuntimeNode[][] {
-  const ups = nodes.map((n) => new Set<RuntimeNode>(n.origin ? [n] : []));
-  const index = new Map(nodes.map((n, i) => [n, i]));
-  let changed = true;
-  while (changed) {
-    changed = false;
-    nodes.forEach((n, i) => {
-      for (const targets of n.downs) {
-        for (const t of targets) {
-          const down = ups[index.get(t)!];
-          for (const o of ups[i]) {
-            if (down.has(o)) continue;
-            down.add(o);
-            changed = true;
-          }
-        }
-      }
-    });
-  }
-  return ups.map((s) => [...s]);
 }

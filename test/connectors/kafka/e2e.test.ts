@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,10 +6,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { RecoveryConfig, defaultSerde, initDbDir } from "../../../src/index.js";
 import { RecoveryStore } from "../../../src/recovery/store.js";
 import { brokers, readAll, TestTopics } from "./helpers.js";
+import { prng, runFlowProcess, type Outcome } from "../../support/chaos.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const BIN = join(ROOT, "bin", "sluice.js");
-const FLOW = join(ROOT, "test", "connectors", "kafka", "fixtures", "kafkaFlow.ts");
+const FLOW = fileURLToPath(new URL("./fixtures/kafkaFlow.ts", import.meta.url));
 const PARTITIONS = 3;
 const PER_PARTITION = 3000;
 const KEYS = 30;
@@ -19,40 +17,8 @@ const KILLS = 4;
 const topics = new TestTopics();
 afterAll(() => topics.cleanup());
 
-/** Small seeded PRNG (mulberry32) so a failing run can be repeated. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
 function runFlow(env: Record<string, string>, recoveryDir: string, killAfterMs?: number): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "run", FLOW, "-r", recoveryDir, "-s", "0.05", "-b", "0"], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stderr });
-    });
-  });
+  return runFlowProcess(FLOW, ["-r", recoveryDir, "-s", "0.05", "-b", "0"], env, killAfterMs);
 }
 
 /** The committed position of each input partition (what a resumed run starts at), by partition number. */

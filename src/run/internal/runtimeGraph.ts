@@ -1,0 +1,136 @@
+/**
+ * The runtime graph of one worker: a node per core operator of the compiled
+ * flow, wired port to port, with an exchange in front of every node whose
+ * items must reach a particular worker (several workers only), chains of
+ * per-item steps fused, and for every node the origins upstream of it.
+ *
+ * @module
+ * @internal
+ */
+import type { CompiledFlow, CoreNode } from "./graph.js";
+import type { RuntimeNode } from "./node.js";
+import { StatefulBatchNode } from "./stateful.js";
+import { BranchNode, FlatMapBatchNode, ForwardNode, InspectNode, PerItemNode, RedistributeNode } from "./stateless.js";
+import { DynamicSinkNode, FixedSinkNode } from "./sinks.js";
+import { InputNode } from "./sources.js";
+import { FeedbackNode } from "./feedback.js";
+import { isFixedPartitionedSink } from "../../outputs/sink.js";
+import { ExchangeNode, type PeerLink } from "./exchange.js";
+import { ExchangeSerde } from "../../internal/exchange/exchangeSerde.js";
+
+/** @internal A worker's nodes, in topological order (loops' re-entries count as origins). */
+export interface RuntimeGraph {
+  readonly nodes: readonly RuntimeNode[];
+  /** The exchanges among `nodes`, in order: exchange `i` is edge `i` of the barrier markers. */
+  readonly exchanges: readonly ExchangeNode[];
+  /** Per node: the origins upstream of it (itself, if it is one); its EOF fires when all have ended. */
+  readonly upstream: readonly (readonly RuntimeNode[])[];
+}
+
+/** @internal Where the graph runs. */
+export interface GraphPlace {
+  readonly worker: number;
+  readonly workerCount: number;
+  /** With several workers: how exchanges reach the other workers. */
+  readonly peers?: PeerLink | undefined;
+}
+
+function makeNode(n: CoreNode): RuntimeNode {
+  const s = n.spec;
+  switch (s.kind) {
+    case "input":
+      return new InputNode(n.stepId, n.userStepId, s.source);
+    case "output":
+      return isFixedPartitionedSink(s.sink)
+        ? new FixedSinkNode(n.stepId, n.userStepId, s.sink)
+        : new DynamicSinkNode(n.stepId, n.userStepId, s.sink);
+    case "flatMapBatch":
+      return s.perItem !== undefined
+        ? new PerItemNode(n.stepId, n.userStepId, s.perItem, s.fn)
+        : new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn);
+    case "branch":
+      return new BranchNode(n.stepId, n.userStepId, s.predicate, s.fn);
+    case "merge":
+      return new ForwardNode(n.stepId, n.userStepId);
+    case "redistribute":
+      return new RedistributeNode(n.stepId, n.userStepId);
+    case "inspectDebug":
+      return new InspectNode(n.stepId, n.userStepId, s.inspector, s.fn);
+    case "statefulBatch":
+      return new StatefulBatchNode(n.stepId, n.userStepId, s.builder, s.fn, s.unordered === true);
+    case "feedback":
+      return new FeedbackNode(n.stepId, n.userStepId);
+  }
+}
+
+/** @internal Build the runtime graph of `flow` for one worker. */
+export function buildRuntimeGraph(flow: CompiledFlow, place: GraphPlace): RuntimeGraph {
+  const nodes = flow.nodes.map(makeNode);
+  const producer = new Map<string, { node: number; port: number }>();
+  flow.nodes.forEach((n, i) => n.downs.forEach((s, port) => producer.set(s, { node: i, port })));
+  flow.nodes.forEach((n, i) => {
+    for (const s of n.ups) {
+      const p = producer.get(s)!;
+      nodes[p.node].downs[p.port].push(nodes[i]);
+    }
+  });
+  const exchanges: ExchangeNode[] = [];
+  const all = place.workerCount > 1 ? withExchanges(nodes, exchanges, flow, place) : nodes;
+  const upstream = upstreamOrigins(all);
+  // After the origins are known: a fused node keeps the downstream nodes of the chain in the graph.
+  for (const node of all) while (node.downs[0]?.length === 1 && node.absorb(node.downs[0][0]));
+  return { nodes: all, exchanges, upstream };
+}
+
+/**
+ * With several workers, put an exchange in front of every node whose items
+ * must reach a particular worker (its `route`); the exchanges are added to
+ * `exchanges` in order.
+ */
+function withExchanges(nodes: RuntimeNode[], exchanges: ExchangeNode[], flow: CompiledFlow, place: GraphPlace): RuntimeNode[] {
+  const link = place.peers;
+  if (link === undefined) throw new Error("several workers need a peer link");
+  const serde = new ExchangeSerde(flow.exchangeClasses);
+  const out: RuntimeNode[] = [];
+  for (const node of nodes) {
+    const route = node.route();
+    if (route !== undefined) {
+      const ex = new ExchangeNode(node, exchanges.length, route, link, serde, place.worker, place.workerCount);
+      for (const producer of nodes) {
+        for (const targets of producer.downs) {
+          for (let t = 0; t < targets.length; t++) if (targets[t] === node) targets[t] = ex;
+        }
+      }
+      exchanges.push(ex);
+      out.push(ex);
+    }
+    out.push(node);
+  }
+  return out;
+}
+
+/**
+ * Per node, the origins upstream of it (itself, if it is one), following
+ * every edge, loops included: a fixed point, as loops feed back.
+ */
+function upstreamOrigins(nodes: readonly RuntimeNode[]): RuntimeNode[][] {
+  const ups = nodes.map((n) => new Set<RuntimeNode>(n.origin ? [n] : []));
+  const index = new Map(nodes.map((n, i) => [n, i]));
+  let changed = true;
+  while (changed) {
+    changed = false;
+    nodes.forEach((n, i) => {
+      for (const targets of n.downs) {
+        for (const t of targets) {
+          const down = ups[index.get(t)!];
+          for (const o of ups[i]) {
+            if (down.has(o)) continue;
+            down.add(o);
+            changed = true;
+          }
+        }
+      }
+    });
+  }
+  return ups.map((s) => [...s]);
+}
