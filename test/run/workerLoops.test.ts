@@ -1,27 +1,12 @@
 // Loops (op.feedback) on several worker threads, through the built package.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { cliMain } from "../../dist/index.js";
+import { runOnWorkers, type WorkersOutput } from "../support/workers.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/loops.ts", import.meta.url));
 
 /** Run `exportName` on `workers` workers; every worker's output lines, parsed, and how many each wrote. */
-async function runOn(exportName: string, workers: number): Promise<{ items: unknown[]; perWorker: number[] }> {
-  const out = mkdtempSync(join(tmpdir(), "sluice-loops-"));
-  process.env.PAR_OUT = out;
-  await cliMain(FIXTURE, exportName, { workers, epochInterval: 20 });
-  const items: unknown[] = [];
-  const perWorker: number[] = [];
-  for (const f of readdirSync(out).sort()) {
-    const lines = readFileSync(join(out, f), "utf8").split("\n").filter((l) => l !== "");
-    perWorker.push(lines.length);
-    for (const l of lines) items.push(JSON.parse(l));
-  }
-  return { items, perWorker };
-}
+const runOn = (exportName: string, workers: number): Promise<WorkersOutput> => runOnWorkers(FIXTURE, exportName, workers, { epochInterval: 20 });
 
 function collatzSteps(n: number): number {
   let k = 0;

@@ -8,23 +8,13 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { cliMain, initDbDir, RecoveryConfig, StepError } from "../../dist/index.js";
 import { waitForWrites } from "../support/waitFor.js";
+import { runOnWorkers, type WorkersOutput } from "../support/workers.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/parallel.ts", import.meta.url));
 
-/** Run `exportName` on `workers` workers; returns every worker's output lines, parsed. */
-async function runOn(exportName: string, workers: number, options: { epochInterval?: number; recovery?: RecoveryConfig; out?: string } = {}): Promise<{ items: unknown[]; perWorker: number[] }> {
-  const out = options.out ?? mkdtempSync(join(tmpdir(), "sluice-par-"));
-  process.env.PAR_OUT = out;
-  await cliMain(FIXTURE, exportName, { workers, epochInterval: options.epochInterval ?? 50, recovery: options.recovery });
-  const items: unknown[] = [];
-  const perWorker: number[] = [];
-  for (const f of readdirSync(out).sort()) {
-    const lines = readFileSync(join(out, f), "utf8").split("\n").filter((l) => l !== "");
-    perWorker.push(lines.length);
-    for (const l of lines) items.push(JSON.parse(l));
-  }
-  return { items, perWorker };
-}
+/** Run `exportName` on `workers` workers; every worker's output lines, parsed. */
+const runOn = (exportName: string, workers: number, options?: Parameters<typeof runOnWorkers>[3]): Promise<WorkersOutput> =>
+  runOnWorkers(FIXTURE, exportName, workers, options);
 
 const sorted = (xs: unknown[]): string[] => xs.map((x) => JSON.stringify(x)).sort();
 

@@ -1,25 +1,16 @@
 /**
- * Shared by the crash tests: a seeded PRNG, and running a flow file with
- * `sluice run` in a real child process that may be SIGKILLed.
+ * Shared by the crash tests: running a flow file with `sluice run` in a
+ * real child process that may be SIGKILLed (and their seeded PRNG).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+export { prng } from "./prng.js";
+
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "bin", "sluice.js");
 
-/** Small seeded PRNG (mulberry32) so a failing run can be repeated. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How a run of `sluice run` ended. */
 export interface Outcome {
