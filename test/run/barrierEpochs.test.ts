@@ -1,0 +1,107 @@
+/**
+ * One worker of two, in this thread, driven by scripted messages: what the
+ * coordinator and the other worker would send, in orders threads can
+ * produce. No threads, no timers: the test plays the coordinator and the peer.
+ */
+import { describe, expect, it } from "vitest";
+import { Dataflow, defaultSerde } from "../../src/index.js";
+import { TestingSink, TestingSource } from "../../src/testing/index.js";
+import { compileFlow } from "../../src/run/internal/graph.js";
+import { Executor } from "../../src/run/internal/executor.js";
+import { BarrierEpochs } from "../../src/run/internal/barrierEpochs.js";
+import { Resume } from "../../src/run/internal/resume.js";
+import { ExchangeSerde } from "../../src/internal/exchange/exchangeSerde.js";
+import { systemClock } from "../../src/clock.js";
+import { stableHash } from "../../src/internal/hash.js";
+import type { FromWorker, PeerMessage } from "../../src/run/internal/protocol.js";
+
+/** Keys that route to worker 0 of 2 (this one). */
+const MINE = ["a", "b", "c", "d", "e", "f", "g", "h"].filter((k) => stableHash(k) % 2 === 0).slice(0, 2);
+
+/** Let the executor run until `done()` holds (it runs between event-loop turns). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 10_000; i++) {
+    if (done()) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Worker 0 of 2 running `count per key` over no input of its own; the peer's items arrive scripted. */
+function worker() {
+  const out: unknown[] = [];
+  const flow = new Dataflow("f");
+  // The source's only partition belongs to worker 1 (the peer): this worker reads nothing itself.
+  flow
+    .input("in", new TestingSource<readonly [string, number]>([]))
+    .statefulMap("count", (n: number | undefined, _v: number) => [(n ?? 0) + 1, (n ?? 0) + 1] as const)
+    .output("out", new TestingSink(out));
+  const toCoordinator: FromWorker[] = [];
+  const toPeer: PeerMessage[] = [];
+  const exec = new Executor(compileFlow(flow), {
+    worker: 0,
+    workerCount: 2,
+    clock: systemClock,
+    startEpoch: 1,
+    peers: { sendItems: () => {} },
+  });
+  const driver = new BarrierEpochs(exec, { toCoordinator: (m) => toCoordinator.push(m), toPeer: (_w, m) => toPeer.push(m) }, { epochInterval: 1000, storing: true });
+  const serde = new ExchangeSerde();
+  const peerItems = (epoch: number, items: (readonly [string, number])[]): void => driver.onPeer({ t: 0, edge: 0, epoch, bytes: serde.encode(items) });
+  const peerMarker = (epoch: number): void => driver.onPeer({ t: 1, edge: 0, epoch });
+  /** The states this worker snapshotted in `epoch`, decoded. */
+  const snapshot = (epoch: number): Record<string, unknown> => {
+    const msg = toCoordinator.find((m): m is Extract<FromWorker, { t: "snapshots" }> => m.t === "snapshots" && m.epoch === epoch);
+    if (msg === undefined) return {};
+    return Object.fromEntries(msg.entries.filter((e) => e.stepId === "f.count.stateful_batch").map((e) => [e.stateKey, defaultSerde.deserialize(e.bytes!)]));
+  };
+  return { exec, driver, out, toCoordinator, toPeer, peerItems, peerMarker, snapshot };
+}
+
+describe("BarrierEpochs (one worker of two, scripted)", () => {
+  it("a peer's items and marker of an epoch that arrive before this worker starts its barrier count for that epoch; its next epoch's items wait", async () => {
+    const w = worker();
+    const [a, b] = MINE;
+    await w.exec.open(Resume.none(defaultSerde), () => 1);
+    const run = w.exec.run(w.driver);
+    // The peer is ahead: its epoch-1 items, its end-of-epoch-1 marker, then items of epoch 2,
+    // all before the coordinator's barrier for epoch 1 reaches this worker.
+    w.peerItems(1, [[a, 0], [b, 0]]);
+    w.peerMarker(1);
+    w.peerItems(2, [[a, 0]]);
+    await until(() => w.out.length === 2, "the epoch-1 items");
+    expect(w.out).toEqual([[a, 1], [b, 1]]);
+    w.driver.onCoordinator({ t: "barrier", epoch: 1, doneInputs: [], final: false });
+    await until(() => w.toCoordinator.some((m) => m.t === "snapshots" && m.epoch === 1), "the epoch-1 snapshot");
+    // Epoch 1 holds the epoch-1 items only: the early epoch-2 item was kept for epoch 2.
+    expect(w.snapshot(1)).toEqual({ [a]: 1, [b]: 1 });
+    expect(w.toPeer).toEqual([{ t: 1, edge: 0, epoch: 1 }]);
+    await until(() => w.out.length === 3, "the epoch-2 item");
+    expect(w.out[2]).toEqual([a, 2]);
+    // The final barrier: the peer's last marker, then the commit.
+    w.driver.onCoordinator({ t: "barrier", epoch: 2, doneInputs: ["f.in"], final: true });
+    w.peerMarker(2);
+    await until(() => w.toCoordinator.some((m) => m.t === "snapshots" && m.epoch === 2), "the epoch-2 snapshot");
+    expect(w.snapshot(2)).toEqual({ [a]: 2 });
+    w.driver.onCoordinator({ t: "committed", epoch: 2 });
+    expect(await run).toBe("eof");
+  });
+
+  it("waits in a barrier for the peer's late marker, processing the items that come before it", async () => {
+    const w = worker();
+    const [a] = MINE;
+    await w.exec.open(Resume.none(defaultSerde), () => 1);
+    const run = w.exec.run(w.driver);
+    w.driver.onCoordinator({ t: "barrier", epoch: 1, doneInputs: [], final: false });
+    await until(() => w.toPeer.length === 1, "this worker's marker");
+    // The barrier cannot end before the peer's marker: its items still count for epoch 1.
+    w.peerItems(1, [[a, 0]]);
+    await until(() => w.out.length === 1, "the late item");
+    expect(w.toCoordinator.some((m) => m.t === "snapshots")).toBe(false);
+    w.peerMarker(1);
+    await until(() => w.toCoordinator.some((m) => m.t === "snapshots" && m.epoch === 1), "the epoch-1 snapshot");
+    expect(w.snapshot(1)).toEqual({ [a]: 1 });
+    w.driver.onCoordinator({ t: "stop" });
+    expect(await run).toBe("stopped");
+  });
+});
