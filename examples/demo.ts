@@ -10,7 +10,7 @@
  * recovery (`-r`), stopping the run with Ctrl-C and starting it again
  * continues the count where it stopped, averages included.
  */
-import { Dataflow } from "sluice";
+import { Dataflow, seconds } from "sluice";
 import { RandomMetricSource } from "sluice/connectors/demo";
 import { StdOutSink } from "sluice/connectors/stdio";
 
@@ -20,10 +20,10 @@ interface Average {
 }
 
 export const flow = new Dataflow("demo");
-const cpu = flow.input("cpu", new RandomMetricSource("cpu", { interval: 100, count: 30 }));
+const cpu = flow.input("cpu", new RandomMetricSource("cpu", { interval: seconds(0.1), count: 30 }));
 const mem = flow.input(
   "mem",
-  new RandomMetricSource("mem", { interval: 250, count: 12, nextRandom: () => Math.round(40 + Math.random() * 20) }),
+  new RandomMetricSource("mem", { interval: seconds(0.25), count: 12, nextRandom: () => Math.round(40 + Math.random() * 20) }),
 );
 cpu
   .merge("metrics", mem)

@@ -1,8 +1,8 @@
 /**
  * Word count: the "hello world" of stream processing.
  *
- *     npm run example                         # from a clone of Sluice
- *     npx sluice run examples/wordcount.ts    # in a project that installed sluice
+ *     npm run example                                            # from a clone of Sluice
+ *     npx sluice run node_modules/sluice/examples/wordcount.ts   # in a project that installed sluice
  *
  * Reads a text file line by line, splits lines into lowercase words, counts
  * each word, and prints `word: count` lines (in word order) at the end of input.

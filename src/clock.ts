@@ -96,7 +96,7 @@ export const systemClock: RunClock = new SystemRunClock();
  * class Ticks extends StatefulSourcePartition<number, undefined> {
  *   constructor(private readonly context: RunContext) { super(); }
  *   nextBatch(): number[] { return [this.context.clock.now()]; }
- *   override nextAwake(): Date { return new Date(this.context.clock.now() + 1000); }
+ *   override nextAwake(): Date { return new Date(this.context.clock.now() + seconds(1)); }
  *   snapshot(): undefined { return undefined; }
  * }
  * ```

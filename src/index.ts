@@ -16,7 +16,7 @@ export {
 } from "./dataflow/internal/operator.js";
 export type { StepNode } from "./dataflow/internal/steps.js";
 export { type AnyClass, type DataflowOptions, type ExchangeClass, type ExchangeClassCodec } from "./dataflow/dataflow.js";
-export { StatefulBatchLogic, StatefulLogic, type LogicResult } from "./dataflow/stateful/logic.js";
+export { StatefulBatchLogic, StatefulLogic, type LogicResult, type StatefulBatchBuilder, type StatefulBuilder } from "./dataflow/stateful/logic.js";
 export { defaultSerde, type StateSerde } from "./recovery/serde.js";
 export { RecoveryConfig, type RecoveryOptions } from "./recovery/config.js";
 export { initDbDir } from "./recovery/initDbDir.js";

@@ -1,15 +1,18 @@
 // What `npm pack` puts in the package users install: everything the exports,
-// the bin and the worker threads load at run time, and nothing of the repo's
-// tests or benchmarks. (test/globalSetup.ts builds dist/ first.)
+// the bin and the worker threads load at run time, the examples (which run
+// from node_modules/sluice/examples), and nothing of the repo's tests or
+// benchmarks. (test/globalSetup.ts builds dist/ first.)
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 interface PackageJson {
+  version: string;
   bin: Record<string, string>;
   exports: Record<string, string | { types: string; default: string }>;
   license: string;
@@ -49,8 +52,39 @@ describe("the packed package", () => {
     }
   });
 
-  it("leaves out the repo's tests, benchmarks, scripts and caches", () => {
-    const stray = [...files].filter((f) => /^(test|bench|scripts|\.cache|\.ci|docs|examples|node_modules)\//.test(f));
+  it("leaves out the repo's tests, benchmarks, scripts, guides and caches", () => {
+    const stray = [...files].filter((f) => /^(test|bench|scripts|\.cache|\.ci|docs|node_modules)\//.test(f));
     expect(stray).toEqual([]);
+  });
+
+  it("holds every example and its data", () => {
+    const examples = readdirSync(join(ROOT, "examples"), { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => relative(ROOT, join(d.parentPath, d.name)).replace(/\\/g, "/"));
+    expect(examples).toContain("examples/wordcount.ts");
+    expect(examples.filter((f) => !files.has(f))).toEqual([]);
+  });
+
+  it("runs a shipped example from node_modules/sluice/examples in a project that installed the tarball", () => {
+    const project = mkdtempSync(join(tmpdir(), "sluice-pack-"));
+    try {
+      execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", project], { cwd: ROOT, stdio: "ignore" });
+      const installed = join(project, "node_modules", "sluice");
+      mkdirSync(installed, { recursive: true });
+      execFileSync("tar", ["xzf", join(project, `sluice-${pkg.version}.tgz`), "-C", installed, "--strip-components=1"]);
+      // The package's own dependencies, as npm would have installed them.
+      symlinkSync(join(ROOT, "node_modules"), join(installed, "node_modules"), "dir");
+      writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-project", type: "commonjs" }));
+      const { WORDCOUNT_INPUT: _input, ...env } = process.env;
+      const out = execFileSync(process.execPath, [join(installed, "bin", "sluice.js"), "run", "node_modules/sluice/examples/wordcount.ts"], {
+        cwd: project,
+        encoding: "utf8",
+        env,
+      });
+      // examples/data/wordcount.txt, read from the installed package.
+      expect(out.split("\n")).toContain("the: 10");
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,7 @@ interface View {
 
 const t = (hhmm: string): Date => new Date(`2024-06-01T${hhmm}:00Z`);
 
-const views: View[] = [
+const pageViews: View[] = [
   { page: "/home", at: t("09:01") },
   { page: "/docs", at: t("09:03") },
   { page: "/home", at: t("09:04") },
@@ -28,8 +28,8 @@ const windower = new win.SlidingWindower(minutes(10), minutes(5), t("09:00"));
 const clock = new win.EventClock((v: View) => v.at, minutes(1));
 
 export const flow = new Dataflow("sliding");
-const views$ = flow.input("views", new TestingSource(views));
-const counts = win.countWindow("views_per_page", views$, clock, windower, (v) => v.page);
+const views = flow.input("views", new TestingSource(pageViews));
+const counts = win.countWindow("views_per_page", views, clock, windower, (v) => v.page);
 // Pair each count with its window's metadata (both come out when the window closes).
 const byWindow = <T>(kv: readonly [string, readonly [number, T]]) => [`${kv[0]} #${kv[1][0]}`, kv[1][1]] as const;
 op.join("with_span", [counts.down.map("count_by_window", byWindow), counts.meta.map("meta_by_window", byWindow)])

@@ -5,7 +5,6 @@
  * @module
  */
 import type { Scope } from "./internal/steps.js";
-import type { RunContext } from "../clock.js";
 import { registerStreamClass } from "./internal/scope.js";
 import type { DynamicSink, FixedPartitionedSink } from "../outputs/sink.js";
 import { branch, type BranchOut } from "./operators/branch.js";
@@ -39,7 +38,7 @@ import { countFinal } from "./operators/countFinal.js";
 import { maxFinal } from "./operators/maxFinal.js";
 import { minFinal } from "./operators/minFinal.js";
 import { enrichCached, type EnrichCachedOptions, type TTLCache } from "./operators/enrichCached.js";
-import type { StatefulBatchLogic, StatefulLogic } from "./stateful/logic.js";
+import type { StatefulBatchBuilder, StatefulBuilder } from "./stateful/logic.js";
 import { window, type WindowOptions, type WindowOut } from "./windowing/window.js";
 import { collectWindow, type CollectWindowOptions } from "./windowing/collectWindow.js";
 import { foldWindow } from "./windowing/foldWindow.js";
@@ -49,7 +48,7 @@ import { minWindow } from "./windowing/minWindow.js";
 import { countWindow } from "./windowing/countWindow.js";
 import type { Clock } from "./windowing/clock.js";
 import type { Windower } from "./windowing/windower.js";
-import type { WindowLogic } from "./windowing/windowLogic.js";
+import type { WindowLogicBuilder } from "./windowing/windowLogic.js";
 
 /**
  * A keyed stream: items are `[key, value]` pairs with a string key. Stateful
@@ -224,20 +223,12 @@ export class Stream<out T> {
   }
 
   /** {@inheritDoc sluice!op.statefulBatch} */
-  statefulBatch<V, W, S>(
-    this: KeyedStream<V>,
-    stepId: string,
-    builder: (resume: S | undefined, context: RunContext) => StatefulBatchLogic<V, W, S>,
-  ): KeyedStream<W> {
+  statefulBatch<V, W, S>(this: KeyedStream<V>, stepId: string, builder: StatefulBatchBuilder<V, W, S>): KeyedStream<W> {
     return statefulBatch(stepId, this, builder);
   }
 
   /** {@inheritDoc sluice!op.stateful} */
-  stateful<V, W, S>(
-    this: KeyedStream<V>,
-    stepId: string,
-    builder: (resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>,
-  ): KeyedStream<W> {
+  stateful<V, W, S>(this: KeyedStream<V>, stepId: string, builder: StatefulBuilder<V, W, S>): KeyedStream<W> {
     return stateful(stepId, this, builder);
   }
 
@@ -305,7 +296,7 @@ export class Stream<out T> {
     stepId: string,
     clock: Clock<V>,
     windower: Windower,
-    builder: (resume: S | undefined) => WindowLogic<V, W, S>,
+    builder: WindowLogicBuilder<V, W, S>,
     options?: WindowOptions,
   ): WindowOut<V, W> {
     return window(stepId, this, clock, windower, builder, options);

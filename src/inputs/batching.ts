@@ -91,7 +91,7 @@ const TIMED_OUT: unique symbol = Symbol("timedOut");
  *   constructor(feed: AsyncIterable<string>) {
  *     super();
  *     // Each nextBatch waits at most 50 ms and returns up to 500 messages.
- *     this.steps = batchAsync(feed, 50, 500);
+ *     this.steps = batchAsync(feed, seconds(0.05), 500);
  *   }
  *   async nextBatch(): Promise<string[] | null> {
  *     const r = await this.steps.next();

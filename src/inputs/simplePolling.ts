@@ -12,11 +12,11 @@ import { FixedPartitionedSource, StatefulSourcePartition } from "./source.js";
  * @category Inputs
  * @example
  * ```ts
- * // With an interval of 60_000 ms: poll on every full minute (UTC),
+ * // With an interval of a minute: poll on every full minute (UTC),
  * // whenever the flow starts.
  * const options: SimplePollingOptions = { alignTo: new Date("2024-01-01T00:00:00Z") };
  * class Clock extends SimplePollingSource<string> {
- *   constructor() { super(60_000, options); }
+ *   constructor() { super(minutes(1), options); }
  *   nextItem(): string { return new Date().toISOString(); }
  * }
  * ```
@@ -37,7 +37,7 @@ export interface SimplePollingOptions {
  * @category Inputs
  * @example
  * ```ts
- * throw new SimplePollingSource.Retry(1_000); // try again in 1 s
+ * throw new SimplePollingSource.Retry(seconds(1)); // try again in 1 s
  * ```
  */
 export class SimplePollingRetry extends Error {
@@ -87,10 +87,10 @@ export class SimplePollingRetry extends Error {
  * @example
  * ```ts
  * class StatusSource extends SimplePollingSource<string> {
- *   constructor() { super(10_000); } // every 10 s
+ *   constructor() { super(seconds(10)); }
  *   async nextItem(): Promise<string | undefined> {
  *     const res = await fetch("https://example.com/status");
- *     if (!res.ok) throw new SimplePollingSource.Retry(1_000);
+ *     if (!res.ok) throw new SimplePollingSource.Retry(seconds(1));
  *     return res.text();
  *   }
  * }
@@ -107,7 +107,7 @@ export abstract class SimplePollingSource<X, S = undefined> extends FixedPartiti
    * ```ts
    * async nextItem(): Promise<string | undefined> {
    *   const res = await fetch(url);
-   *   if (res.status === 503) throw new SimplePollingSource.Retry(500);
+   *   if (res.status === 503) throw new SimplePollingSource.Retry(seconds(0.5));
    *   return res.text();
    * }
    * ```

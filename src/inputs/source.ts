@@ -133,7 +133,7 @@ export abstract class FixedPartitionedSource<X, S> {
  * class Ticks extends StatelessSourcePartition<number> {
  *   private n = 0;
  *   nextBatch(): number[] { return [this.n++]; }
- *   nextAwake(): Date { return new Date(Date.now() + 1000); }
+ *   nextAwake(): Date { return new Date(Date.now() + seconds(1)); }
  * }
  * ```
  */

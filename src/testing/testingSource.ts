@@ -51,7 +51,7 @@ export class TestingSourceAbort {
  * @category Testing
  * @example
  * ```ts
- * new TestingSource([1, TestingSource.PAUSE(100), 2]); // 2 comes >= 100 ms after 1
+ * new TestingSource([1, TestingSource.PAUSE(seconds(0.1)), 2]); // 2 comes >= 100 ms after 1
  * ```
  */
 export class TestingSourcePause {

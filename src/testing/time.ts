@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * const clock = new TimeTestingGetter(new Date("2024-01-01T00:00:00Z"));
- * clock.advance(1_500);
+ * clock.advance(seconds(1.5));
  * clock.get().toISOString(); // "2024-01-01T00:00:01.500Z"
  * ```
  */

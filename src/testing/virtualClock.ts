@@ -32,12 +32,12 @@ interface Sleeper {
  * const out: [string, string[]][] = [];
  * const flow = new Dataflow("f");
  * flow
- *   .input("in", new TestingSource([["a", "x"], TestingSource.PAUSE(10_000), ["a", "y"]] as const))
- *   .collect("c", { timeout: 5_000 })
+ *   .input("in", new TestingSource<readonly [string, string]>([["a", "x"], TestingSource.PAUSE(seconds(10)), ["a", "y"]]))
+ *   .collect("c", { timeout: seconds(5) })
  *   .output("out", new TestingSink(out));
  * const run = runMain(flow, { clock });
- * await clock.advance(5_000); // out = [["a", ["x"]]], at exactly 5 s
- * await clock.advance(5_000);
+ * await clock.advance(seconds(5)); // out = [["a", ["x"]]], at exactly 5 s
+ * await clock.advance(seconds(5));
  * await run;                  // out = [["a", ["x"]], ["a", ["y"]]]
  * ```
  */

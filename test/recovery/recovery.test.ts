@@ -12,8 +12,11 @@ import {
   RecoveryConfig,
   StatefulBatchLogic,
   initDbDir,
+  op,
+  seconds,
   type LogicResult,
   type RunClock,
+  type Stream,
 } from "../../src/index.js";
 import { runMain, TestingSink, TestingSource, VirtualClock } from "../../src/testing/index.js";
 import { runFlow } from "../../src/run/runMain.js";
@@ -142,6 +145,36 @@ describe("resume", () => {
     await runMain(make(b), { recovery: new RecoveryConfig(dir) });
     expect(a).toEqual([["k", "n=2 eofs=1"]]);
     expect(b).toEqual([["k", "n=3 eofs=2"]]);
+  });
+
+  it("continued after EOF, operators that emit at EOF start afresh while a statefulMap count goes on", async () => {
+    const words = ["a", "b", "a", TestingSource.EOF(), "a", "c", TestingSource.EOF()];
+    const bodies: Record<string, (s: Stream<string>) => Stream<unknown>> = {
+      countFinal: (s) => s.countFinal("count", (w) => w),
+      foldFinal: (s) => s.keyOn("k", (w) => w).foldFinal("count", () => 0, (n) => n + 1),
+      collect: (s) => s.keyOn("k", (w) => w).collect("all", { timeout: seconds(60) }),
+      joinFinal: (s) => op.join("all", [s.keyOn("k", (w) => w)], { insertMode: "product", emitMode: "final" }),
+      statefulMap: (s) => s.keyOn("k", (w) => w).statefulMap("count", (n: number | undefined) => [(n ?? 0) + 1, (n ?? 0) + 1]),
+    };
+    const runs: Record<string, unknown[][]> = {};
+    for (const [name, body] of Object.entries(bodies)) {
+      const dir = freshDir(1);
+      runs[name] = [];
+      for (let i = 0; i < 2; i++) {
+        const out: unknown[] = [];
+        const flow = new Dataflow("f");
+        body(flow.input("in", new TestingSource(words as string[]))).output("out", new TestingSink(out));
+        await runMain(flow, { recovery: new RecoveryConfig(dir) });
+        runs[name].push(out);
+      }
+    }
+    expect(runs).toEqual({
+      countFinal: [[["a", 2], ["b", 1]], [["a", 1], ["c", 1]]],
+      foldFinal: [[["a", 2], ["b", 1]], [["a", 1], ["c", 1]]],
+      collect: [[["a", ["a", "a"]], ["b", ["b"]]], [["a", ["a"]], ["c", ["c"]]]],
+      joinFinal: [[["a", ["a"]], ["a", ["a"]], ["b", ["b"]]], [["a", ["a"]], ["c", ["c"]]]],
+      statefulMap: [[["a", 1], ["b", 1], ["a", 2]], [["a", 3], ["c", 1]]],
+    });
   });
 
   it("asks restored keys for their timers again, so timers survive a restart", async () => {

@@ -15,7 +15,7 @@ import { RandomMetricPartition } from "./internal/randomMetricPartition.js";
  * @example
  * ```ts
  * // A value from 0 to 100 every second, 60 of them.
- * const options: RandomMetricSourceOptions = { interval: 1000, count: 60, nextRandom: () => Math.random() * 100 };
+ * const options: RandomMetricSourceOptions = { interval: seconds(1), count: 60, nextRandom: () => Math.random() * 100 };
  * new RandomMetricSource("load", options);
  * ```
  */
@@ -53,7 +53,7 @@ export interface RandomMetricSourceOptions {
  * ```ts
  * const flow = new Dataflow("metrics");
  * flow
- *   .input("cpu", new RandomMetricSource("cpu", { interval: 100, count: 3, nextRandom: () => 42 }))
+ *   .input("cpu", new RandomMetricSource("cpu", { interval: seconds(0.1), count: 3, nextRandom: () => 42 }))
  *   .output("out", new StdOutSink());
  * await runMain(flow);
  * // prints (one line every 100 ms):

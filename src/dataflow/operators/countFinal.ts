@@ -9,7 +9,9 @@ const add = (a: number, b: number): number => a + b;
 
 /**
  * Count items by key, emitting `[key, count]` once at EOF. Each batch is
- * counted before it reaches the keyed state.
+ * counted before it reaches the keyed state. A count is dropped once
+ * emitted: with recovery, a run continued after EOF counts only its new
+ * input (keep a running total with `statefulMap` instead).
  *
  * @param stepId - The step's name.
  * @param up - Stream of items (not keyed).

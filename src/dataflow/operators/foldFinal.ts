@@ -35,7 +35,9 @@ class FoldLogic<V, S> extends StatefulBatchLogic<V, S, S> {
 
 /**
  * Fold each key's values into one accumulator, emitted once at EOF as
- * `[key, accumulator]`. Use a window operator for unbounded input.
+ * `[key, accumulator]`, then dropped: with recovery, a run continued after
+ * EOF folds only its new input, from a new accumulator. Use a window
+ * operator for unbounded input.
  *
  * @param stepId - The step's name.
  * @param up - Keyed stream.

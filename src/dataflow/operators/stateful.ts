@@ -1,7 +1,8 @@
 import { describeType } from "../../errors.js";
 import type { RunContext } from "../../clock.js";
 import type { KeyedStream } from "../stream.js";
-import { StatefulBatchLogic, StatefulLogic, type LogicResult } from "../stateful/logic.js";
+import { StatefulBatchLogic, StatefulLogic, type LogicResult, type StatefulBuilder } from "../stateful/logic.js";
+import { builderFunction } from "../internal/builder.js";
 import { checkLogicResult } from "../stateful/result.js";
 import { defineOperator, builtin } from "../internal/operator.js";
 import { coreStatefulBatch } from "../internal/core.js";
@@ -96,22 +97,22 @@ export function statefulBatchWith<V, W, S>(
  * built by `builder(resumeState, context)`; `onItem` for each value in
  * arrival order. `context` (a {@link RunContext}) gives the run's clock.
  * A `DISCARD` drops the state; the key's next value starts fresh (even within
- * the same batch).
+ * the same batch). The builder may be the logic class itself, constructed
+ * with `(resumeState, context)`: then the state type is inferred from it
+ * (see {@link StatefulBuilder}).
  *
  * @param stepId - The step's name.
  * @param up - Keyed stream.
- * @param builder - Makes a key's logic from its resume state (and the run's context).
+ * @param builder - Makes a key's logic from its resume state (and the run's
+ *   context): a function, or a logic class.
  * @returns Keyed stream of emitted values.
  * @category Stateful
  * @example
  * ```ts
- * keyed.stateful("sessions", (resume) => new SessionCount(resume ?? 0));
+ * keyed.stateful("sessions", (resume: number | undefined) => new SessionCount(resume ?? 0));
+ * keyed.stateful("sessions", SessionCount); // the same: its constructor takes (n = 0)
  * ```
  */
-export function stateful<V, W, S>(
-  stepId: string,
-  up: KeyedStream<V>,
-  builder: (resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>,
-): KeyedStream<W> {
-  return statefulWith("stateful", stepId, up, builder, "onItem");
+export function stateful<V, W, S>(stepId: string, up: KeyedStream<V>, builder: StatefulBuilder<V, W, S>): KeyedStream<W> {
+  return statefulWith("stateful", stepId, up, builderFunction(builder, StatefulLogic), "onItem");
 }

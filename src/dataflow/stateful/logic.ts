@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { RunContext } from "../../clock.js";
 
 /**
  * What a logic method returns: the values to emit, and whether to discard
@@ -43,7 +44,7 @@ export type LogicResult<W> = readonly [Iterable<W>, boolean];
  *   }
  *   snapshot(): number { return this.sum; }
  * }
- * keyed.statefulBatch("sum", (resume) => new SumLogic(resume ?? 0));
+ * keyed.statefulBatch("sum", SumLogic); // built with new SumLogic(resumeState, context)
  * // ["a", 1], ["a", 2] in one batch emit ["a", 3]
  * ```
  */
@@ -117,7 +118,7 @@ export abstract class StatefulBatchLogic<V, W, S> {
  *   }
  *   snapshot(): number { return this.n; }
  * }
- * keyed.stateful("sessions", (resume) => new SessionCount(resume ?? 0));
+ * keyed.stateful("sessions", SessionCount); // built with new SessionCount(resumeState, context)
  * ```
  */
 export abstract class StatefulLogic<V, W, S> {
@@ -168,3 +169,41 @@ export abstract class StatefulLogic<V, W, S> {
    */
   abstract snapshot(): S;
 }
+
+/**
+ * What `statefulBatch` builds a key's logic with: a function
+ * `(resumeState, context) => logic`, or the logic class itself, whose
+ * constructor then takes `(resumeState, context)` (`undefined` for a new
+ * key; `context` is the run's {@link RunContext}).
+ *
+ * Pass the class when its constructor takes the snapshot: TypeScript then
+ * infers the state type from the class. In an arrow function, annotate the
+ * parameter (`(resume: number | undefined) => new SumLogic(resume ?? 0)`):
+ * TypeScript types a callback's parameters before it looks at what the
+ * callback returns, so it cannot learn the state type from the logic the
+ * arrow function returns, and an unannotated `resume` is `unknown`.
+ *
+ * @typeParam V - Input value type.
+ * @typeParam W - Emitted value type.
+ * @typeParam S - Snapshot type.
+ * @category Stateful
+ */
+export type StatefulBatchBuilder<V, W, S> =
+  | ((resume: S | undefined, context: RunContext) => StatefulBatchLogic<V, W, S>)
+  | (new (resume: S | undefined, context: RunContext) => StatefulBatchLogic<V, W, S>);
+
+/**
+ * What `stateful` builds a key's logic with: a function
+ * `(resumeState, context) => logic`, or the logic class itself, whose
+ * constructor then takes `(resumeState, context)`. As for
+ * {@link StatefulBatchBuilder}, passing the class lets TypeScript infer the
+ * state type; an arrow function needs its parameter annotated.
+ *
+ * @typeParam V - Input value type.
+ * @typeParam W - Emitted value type.
+ * @typeParam S - Snapshot type.
+ * @category Stateful
+ */
+export type StatefulBuilder<V, W, S> =
+  | ((resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>)
+  | (new (resume: S | undefined, context: RunContext) => StatefulLogic<V, W, S>);

@@ -31,7 +31,10 @@ export interface EventClockOptions {
 }
 
 /**
- * A clock that reads each value's timestamp with `tsGetter` (event time).
+ * A clock that reads each value's timestamp with `tsGetter` (event time),
+ * and waits `waitForSystemDuration` **milliseconds** for out-of-order values
+ * (like every duration in Sluice: write `seconds(10)`, not `10`, which is
+ * 10 ms).
  *
  * The watermark of a key is the latest `timestamp − waitForSystemDuration`
  * seen, advanced by the system time elapsed since that value arrived; it
@@ -65,15 +68,17 @@ export class EventClock<in V> extends Clock<V> {
   /**
    * @param tsGetter - Returns a value's timestamp (a valid `Date`, else the
    *   step fails with a `StepError`).
-   * @param waitForSystemDuration - Ms `>= 0`, or `Infinity`.
+   * @param waitForSystemDurationMs - How long to wait for out-of-order
+   *   values, in milliseconds (`seconds(10)`; a bare `10` is 10 ms): `>= 0`,
+   *   or `Infinity`. Kept as {@link EventClock.waitForSystemDuration}.
    * @param options - `nowGetter` and `toSystemUtc`.
    * @throws {@link BuildError} for a bad getter, wait or option.
    */
-  constructor(tsGetter: (value: V) => Date, waitForSystemDuration: number, options: EventClockOptions = {}) {
+  constructor(tsGetter: (value: V) => Date, waitForSystemDurationMs: number, options: EventClockOptions = {}) {
     super();
     if (typeof tsGetter !== "function") throw new BuildError(`EventClock tsGetter must be a function; got ${describeType(tsGetter)}`);
     this.tsGetter = tsGetter;
-    this.waitForSystemDuration = checkDuration("EventClock waitForSystemDuration", waitForSystemDuration, {
+    this.waitForSystemDuration = checkDuration("EventClock waitForSystemDuration", waitForSystemDurationMs, {
       allowZero: true,
       allowInfinity: true,
     });

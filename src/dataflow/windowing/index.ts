@@ -15,7 +15,7 @@ export { TumblingWindower } from "./tumblingWindower.js";
 export { SlidingWindower } from "./slidingWindower.js";
 export { SessionWindower, LATE_SESSION_ID } from "./sessionWindower.js";
 export type { WindowMetadata } from "./windowMetadata.js";
-export { WindowLogic } from "./windowLogic.js";
+export { WindowLogic, type WindowLogicBuilder } from "./windowLogic.js";
 export { window, type WindowOut, type WindowOptions } from "./window.js";
 export { foldWindow } from "./foldWindow.js";
 export { collectWindow, type CollectWindowOptions } from "./collectWindow.js";

@@ -7,7 +7,8 @@ import type { KeyedStream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
 import type { Clock } from "./clock.js";
 import type { Windower } from "./windower.js";
-import type { WindowLogic } from "./windowLogic.js";
+import { WindowLogic, type WindowLogicBuilder } from "./windowLogic.js";
+import { builderFunction } from "../internal/builder.js";
 import type { WindowMetadata } from "./windowMetadata.js";
 import { checkFunction, checkWindowArgs, windowSteps } from "./internal/steps.js";
 
@@ -45,7 +46,9 @@ export interface WindowOptions {
  * The general window operator, which the others are made of. Per key, the
  * `clock` stamps each value and keeps the key's watermark; the `windower`
  * says which windows (integer ids) the value belongs to; each window has
- * its own {@link WindowLogic}, built by `builder(resumeState)`.
+ * its own {@link WindowLogic}, built by `builder(resumeState)`, or by
+ * `new builder(resumeState)` when the builder is the logic class itself
+ * (see {@link WindowLogicBuilder}).
  *
  * - A value stamped before its key's watermark is **late**: it goes to
  *   `late` once for each window it would have been in (never dropped).
@@ -65,7 +68,7 @@ export interface WindowOptions {
  * @param up - Keyed stream.
  * @param clock - How values are stamped and the watermark moves.
  * @param windower - Which windows a timestamp falls in.
- * @param builder - Makes a window's logic from its resume state.
+ * @param builder - Makes a window's logic from its resume state: a function, or a logic class.
  * @param options - `ordered` (default `true`).
  * @returns `{ down, late, meta }`.
  * @throws {@link BuildError} for a bad clock, windower, builder or option.
@@ -84,13 +87,13 @@ export function window<V, W, S>(
   up: KeyedStream<V>,
   clock: Clock<V>,
   windower: Windower,
-  builder: (resume: S | undefined) => WindowLogic<V, W, S>,
+  builder: WindowLogicBuilder<V, W, S>,
   options: WindowOptions = {},
 ): WindowOut<V, W> {
   const ordered = options.ordered ?? true;
   return defineOperator("window", stepId, { up }, ({ up }, step) => {
     checkWindowArgs("window", step.stepId, clock, windower, ordered);
     checkFunction("window", step.stepId, "builder", builder);
-    return windowSteps(up, { clock, windower, builder, ordered });
+    return windowSteps(up, { clock, windower, builder: builderFunction(builder, WindowLogic), ordered });
   }, builtin);
 }

@@ -32,7 +32,7 @@
  *   onClose() { return [this.sum]; }
  *   snapshot() { return this.sum; }
  * }
- * win.window("sum", keyed, clock, windower, (resume) => new SumLogic(resume ?? 0));
+ * win.window("sum", keyed, clock, windower, SumLogic); // built with new SumLogic(resumeState)
  * // values 1, 2 in window 0 of key "a": down gets ["a", [0, 3]] when it closes
  * ```
  */
@@ -68,3 +68,19 @@ export abstract class WindowLogic<V, W, S> {
    */
   abstract snapshot(): S;
 }
+
+/**
+ * What `win.window` builds a window's logic with: a function
+ * `(resumeState) => logic` (`undefined` for a new window), or the logic
+ * class itself, whose constructor then takes the resume state. Passing the
+ * class lets TypeScript infer the state type; an arrow function needs its
+ * parameter annotated (`(resume: number | undefined) => new SumLogic(resume ?? 0)`),
+ * since TypeScript types a callback's parameters before it sees what the
+ * callback returns.
+ *
+ * @typeParam V - Input value type.
+ * @typeParam W - Emitted value type.
+ * @typeParam S - Snapshot type.
+ * @category Windowing
+ */
+export type WindowLogicBuilder<V, W, S> = ((resume: S | undefined) => WindowLogic<V, W, S>) | (new (resume: S | undefined) => WindowLogic<V, W, S>);

@@ -29,6 +29,17 @@ class SumLogic extends StatefulLogic<number, string, number> {
 }
 
 describe("op.stateful", () => {
+  it("takes the logic class as the builder: built with new SumLogic(resumeState, context)", async () => {
+    const out = await runKeyed([["a", 1], ["a", 2], ["a", 0], ["a", 5]], (s) => s.stateful("sum", SumLogic));
+    expect(out).toEqual([
+      ["a", "sum 1"],
+      ["a", "sum 3"],
+      ["a", "end 3"],
+      ["a", "sum 5"],
+      ["a", "eof 5"],
+    ]);
+  });
+
   it("calls onItem once per value, in arrival order, per key", async () => {
     const items: number[] = [];
     class Spy extends SumLogic {

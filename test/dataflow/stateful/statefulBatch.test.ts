@@ -1,5 +1,18 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Dataflow, op, StatefulBatchLogic, type KeyedStream, type LogicResult, type StepError } from "../../../src/index.js";
+import {
+  Dataflow,
+  initDbDir,
+  op,
+  RecoveryConfig,
+  StatefulBatchLogic,
+  type KeyedStream,
+  type LogicResult,
+  type RunContext,
+  type StepError,
+} from "../../../src/index.js";
 import { runMain, TestingSink, TestingSource } from "../../../src/testing/index.js";
 import { runFailing } from "../helpers.js";
 import { expectKeyedError, failKeyed, runKeyed } from "./helpers.js";
@@ -148,6 +161,43 @@ describe("op.statefulBatch", () => {
       ["a", "sum 4"],
     ]);
     expect(builds).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it("takes the logic class as the builder: new Logic(resumeState, context), resumed from its snapshot", async () => {
+    const builds: [unknown, boolean][] = [];
+    /** A running total whose constructor takes the snapshot and the run's context. */
+    class Total extends StatefulBatchLogic<number, number, { total: number }> {
+      private total: number;
+      constructor(resume: { total: number } | undefined, context: RunContext) {
+        super();
+        builds.push([resume, typeof context.clock.now() === "number"]);
+        this.total = resume?.total ?? 0;
+      }
+      onBatch(values: number[]): LogicResult<number> {
+        for (const v of values) this.total += v;
+        return [[this.total], StatefulBatchLogic.RETAIN];
+      }
+      snapshot(): { total: number } {
+        return { total: this.total };
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), "sluice-sb-"));
+    initDbDir(dir, 1);
+    const items = [["a", 1], ["a", 2], TestingSource.EOF(), ["a", 10]] as const;
+    const run = async (): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      const flow = new Dataflow("f");
+      flow.input("in", new TestingSource<readonly [string, number]>(items)).statefulBatch("total", Total).output("out", new TestingSink(out));
+      await runMain(flow, { recovery: new RecoveryConfig(dir) });
+      return out;
+    };
+    expect(await run()).toEqual([["a", 1], ["a", 3]]);
+    // The run after EOF rebuilds the key from its snapshot, with the class.
+    expect(await run()).toEqual([["a", 13]]);
+    expect(builds).toEqual([
+      [undefined, true],
+      [{ total: 3 }, true],
+    ]);
   });
 
   it("the op form and the method are the same step", async () => {

@@ -52,6 +52,13 @@ describe("win.window", () => {
     ]);
   });
 
+  it("takes the logic class as the builder: built with new SumLogic(resumeState)", async () => {
+    const byClass = await runWindow(numbers, (up) => win.window("sum", up, clock, tumbling, SumLogic));
+    const byFunction = await runWindow(numbers, (up) => win.window("sum", up, clock, tumbling, (resume: number | undefined) => new SumLogic(resume)));
+    expect(byClass.down).toEqual(byFunction.down);
+    expect(byClass.down).toContainEqual(["a", [0, "total=3"]]);
+  });
+
   it("calls onMerge when sessions merge", async () => {
     const outs = await runWindow([ev("a", 0, 1), ev("a", 10, 2), ev("a", 5, 4)], (up) =>
       win.window("sum", up, lazy, sessions, (resume: number | undefined) => new SumLogic(resume), { ordered: false }),

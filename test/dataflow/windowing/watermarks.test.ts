@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BuildError, Dataflow } from "../../../src/index.js";
+import { BuildError, Dataflow, seconds } from "../../../src/index.js";
 import * as win from "../../../src/dataflow/windowing/index.js";
 import { runMain, TestingSink, TestingSource, TimeTestingGetter, VirtualClock } from "../../../src/testing/index.js";
 import { T0, at, downOf, ev, frozenClock, runWindow, vals, type Ev } from "./helpers.js";
@@ -12,6 +12,16 @@ function eventClockLogic(wait: number, now: TimeTestingGetter) {
 }
 
 describe("EventClock watermark", () => {
+  it("waits milliseconds: seconds(10) keeps a value 5 s out of order on time, a bare 10 (ms) makes it late", async () => {
+    const items = [ev("a", 20, "x"), ev("a", 15, "five seconds older")];
+    const tumbling = new win.TumblingWindower(seconds(10), T0);
+    const inSeconds = await runWindow(items, (up) => win.collectWindow("c", up, frozenClock(seconds(10)), tumbling));
+    expect(inSeconds.late).toEqual([]);
+    expect(new win.EventClock((e: Ev) => e.t, seconds(10)).waitForSystemDuration).toBe(10_000);
+    const inMs = await runWindow(items, (up) => win.collectWindow("c", up, frozenClock(10), tumbling));
+    expect(inMs.late.map(([, [id, e]]) => [id, e.v])).toEqual([[1, "five seconds older"]]);
+  });
+
   it("is the latest timestamp minus the wait, advanced by system time since it arrived", () => {
     const now = new TimeTestingGetter(new Date("2030-01-01T00:00:00Z"));
     const clock = eventClockLogic(10 * S, now);
