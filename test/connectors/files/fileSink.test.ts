@@ -5,11 +5,11 @@ import { describe, expect, it } from "vitest";
 import { FileSink } from "../../../src/connectors/files/index.js";
 import { ConnectorError } from "../../../src/errors.js";
 import { Dataflow, RecoveryConfig, initDbDir } from "../../../src/index.js";
-import { runMain, TestingSource } from "../../../src/testing/index.js";
+import { runMain, TestingSource, type TestingSourceMarker } from "../../../src/testing/index.js";
 import { tempDir } from "./helpers.js";
 
 /** A flow writing `items` as lines to `sink`. */
-function linesTo(sink: FileSink, items: (string | ReturnType<typeof TestingSource.ABORT>)[]): Dataflow {
+function linesTo(sink: FileSink, items: (string | TestingSourceMarker)[]): Dataflow {
   const flow = new Dataflow("lines");
   flow.input("in", new TestingSource(items)).keyOn("k", () => "all").output("out", sink);
   return flow;
