@@ -70,6 +70,41 @@ function sluice(args: string[], options: { cwd?: string; env?: Record<string, st
   return start(args, options).done;
 }
 
+interface PipedResult extends Result {
+  /** What `head` printed. */
+  head: string;
+  /** Milliseconds from `head` exiting to `sluice` exiting. */
+  stopMs: number;
+}
+
+/**
+ * Run `sluice args` with its stdout piped into `head -n <lines>`, as a shell
+ * pipeline does: when `head` has printed its lines and exits, the pipe has
+ * no reader left, and sluice's next write to it fails with EPIPE.
+ */
+function pipedIntoHead(args: string[], lines: number): Promise<PipedResult> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const head = spawn("head", ["-n", String(lines)], { stdio: [child.stdout!, "pipe", "inherit"] });
+  // Head has its own copy of the pipe's read end now; close ours, or the pipe would keep a reader.
+  child.stdout!.destroy();
+  let stderr = "";
+  let headOut = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  head.stdout!.setEncoding("utf8").on("data", (chunk: string) => (headOut += chunk));
+  const headExited = new Promise<number>((resolve, reject) => head.on("error", reject).on("exit", () => resolve(Date.now())));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve, reject) => {
+    child.on("error", reject).on("close", (code, signal) => resolve({ code, signal, at: Date.now() }));
+  });
+  return Promise.all([headExited, exited]).then(([headAt, { code, signal, at }]) => ({
+    code,
+    signal,
+    stdout: "",
+    stderr,
+    head: headOut,
+    stopMs: at - headAt,
+  }));
+}
+
 describe("sluice CLI", () => {
   let tmp: string;
 
@@ -349,6 +384,39 @@ describe("sluice CLI", () => {
       const viaCli = await sluice(["run", "test/run/fixtures/selfRun.ts", "-w", "2"]);
       expect(viaCli.code).toBe(0);
       expect(viaCli.stdout.split("\n").filter(Boolean).sort()).toEqual(["a=1", "a=4", "b=2"]);
+    });
+
+    it("stops quietly with exit code 141 when stdout is piped into head and head exits (-w 1)", async () => {
+      // The flow prints a tick every 20 ms forever: only the closed pipe ends the run.
+      const r = await pipedIntoHead(["run", "test/run/fixtures/forever.ts", "-w", "1"], 3);
+      expect(r.head).toBe("tick 0\ntick 1\ntick 2\n");
+      expect(r.stderr).toBe(""); // no stack, no "EPIPE", no StepError
+      expect(r.code).toBe(141);
+      expect(r.signal).toBe(null);
+      expect(r.stopMs).toBeLessThan(2_000);
+    });
+
+    it("stops every worker quietly with exit code 141 when stdout is piped into head and head exits (-w 2)", async () => {
+      const r = await pipedIntoHead(["run", "test/run/fixtures/forever.ts", "-w", "2"], 3);
+      expect(r.head).toMatch(/^(tick \d+\n){3}$/);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(141);
+      expect(r.stopMs).toBeLessThan(3_000);
+    });
+
+    it("stops quietly on a closed stdout also when the flow's own sink writes to process.stdout", async () => {
+      const r = await pipedIntoHead(["run", "test/run/fixtures/forever.ts:raw"], 2);
+      expect(r.head).toBe("tick 0\ntick 1\n");
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(141);
+      expect(r.stopMs).toBeLessThan(2_000);
+    });
+
+    it("says that a closed stdout stopped the run with -v", async () => {
+      const r = await pipedIntoHead(["run", "test/run/fixtures/forever.ts", "-v"], 1);
+      expect(r.code).toBe(141);
+      expect(r.stderr).toContain("sluice: standard output was closed (EPIPE), run stopped\n");
+      expect(r.stderr).not.toContain("    at ");
     });
 
     it("exits 143 on SIGTERM", async () => {

@@ -47,8 +47,14 @@ const TARGET_HELP = `<file> is a .ts or .js module (.ts runs without a build ste
 names the export holding the flow (default "flow"): a Dataflow, or a
 function (sync or async) returning one.`;
 
-const EXIT_HELP = `Exit codes: 0 done, 1 the flow failed, 2 bad command line or flow file,
-130/143 stopped by SIGINT/SIGTERM.`;
+const EXIT_HELP = `Exit codes:
+  0        done
+  1        the flow failed
+  2        bad command line or flow file
+  130/143  stopped by SIGINT/SIGTERM
+  141      stdout was closed by its reader ('| head -3' had its lines): the
+           run stopped without a message, and exits as a shell reports 'cat'
+           or 'grep' killed by SIGPIPE (so 'set -o pipefail' treats it alike)`;
 
 /** @internal `sluice --help`. */
 export const MAIN_HELP = `Usage: sluice <command> [options]
@@ -72,7 +78,9 @@ export const RUN_HELP = `Usage: sluice run <file>[:export] [options]
 
 Run a dataflow in this process until every input ends.
 SIGINT (Ctrl-C) or SIGTERM stops the run cleanly between two batches and
-exits with 130 or 143; a second signal exits at once.
+exits with 130 or 143; a second signal exits at once. When stdout is closed
+by its reader ('sluice run flow.ts | head -3'), the run stops the same way,
+without a message, and exits with 141.
 
 ${TARGET_HELP}
 
