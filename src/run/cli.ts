@@ -64,8 +64,8 @@ function hasCode(err: unknown, code: string): boolean {
  * at once. The caller sets `process.exitCode` from the result.
  *
  * @param argv - The arguments after `sluice` (`process.argv.slice(2)`).
- * @returns The exit code: 0 done, 1 the flow failed, 2 bad command line or
- *   flow target, 130/143 the run was stopped by
+ * @returns The exit code: 0 done, 1 the flow failed (its module included),
+ *   2 bad command line or flow target, 130/143 the run was stopped by
  *   SIGINT/SIGTERM, 141 stdout was closed by its reader (the run is stopped
  *   quietly).
  * @category Running

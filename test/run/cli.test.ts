@@ -123,6 +123,25 @@ describe("sluice CLI", () => {
       expect(r.stdout).toContain("Usage: sluice <command> [options]");
       expect(r.stdout).toContain("run <file>[:export]");
       expect(r.stdout).toContain("visualize <file>[:export]");
+      expect(r.stdout).toContain("recovery init <dir> <n>");
+    });
+
+    it("lists the exit codes the tests below assert, in --help and run --help", async () => {
+      for (const args of [["--help"], ["run", "--help"]]) {
+        const r = await sluice(args);
+        expect(r.stdout).toContain("  1        the flow failed, or its file threw or did not compile while loading\n");
+        expect(r.stdout).toContain("  2        bad command line or flow target (no such file or export, not a flow)\n");
+        expect(r.stdout).toContain("  130/143  stopped by SIGINT/SIGTERM\n");
+        expect(r.stdout).toMatch(/ {2}141 {6}stdout was closed by its reader/);
+      }
+    });
+
+    it("names every command, recovery included, when none is given", async () => {
+      const r = await sluice([]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe("sluice: missing command: expected 'run', 'visualize' or 'recovery'\nRun 'sluice --help' for usage.\n");
+      const unknown = await sluice(["recover"]);
+      expect(unknown.stderr).toContain("unknown command 'recover': expected 'run', 'visualize' or 'recovery'");
     });
 
     it("prints the options of run for run --help", async () => {
@@ -274,6 +293,27 @@ describe("sluice CLI", () => {
       expect(r.stderr).toContain(`error calling export 'throwsOnCall' of ${FLOWS}`);
       expect(r.stderr).toContain("Error: cannot build this flow");
       expect(r.stderr).toContain("flows.ts:");
+    });
+
+    it("reports a flow file that does not compile with exit code 1, as a failure of the flow's code", async () => {
+      const dir = join(tmp, "syntax");
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "flow.ts"), "export const flow = ;\n");
+      const r = await sluice(["run", "flow.ts"], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("sluice run: error loading flow file flow.ts");
+      expect(r.stderr).toContain('Unexpected ";"');
+    });
+
+    it("rejects a flow file that is not a module with exit code 2, as a wrong target", async () => {
+      const dir = join(tmp, "notModule");
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "flow.txt"), "hello\n");
+      const r = await sluice(["run", "flow.txt"], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("flow file flow.txt is not a JavaScript or TypeScript module: expected one of .js .mjs .cjs .ts");
+      expect(r.stderr).toContain("; got .txt");
+      expect(r.stderr).not.toContain("    at ");
     });
 
     it("reports a module that throws while loading with exit code 1", async () => {

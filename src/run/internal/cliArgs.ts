@@ -40,6 +40,9 @@ export { CliError };
 /** Default name of the export holding the flow. */
 export const DEFAULT_EXPORT = "flow";
 
+/** The commands, for messages. */
+const COMMANDS = "'run', 'visualize' or 'recovery'";
+
 /** Default epoch length of `sluice run`, in seconds. */
 const DEFAULT_SNAPSHOT_INTERVAL = 10;
 
@@ -49,8 +52,8 @@ function (sync or async) returning one.`;
 
 const EXIT_HELP = `Exit codes:
   0        done
-  1        the flow failed
-  2        bad command line or flow file
+  1        the flow failed, or its file threw or did not compile while loading
+  2        bad command line or flow target (no such file or export, not a flow)
   130/143  stopped by SIGINT/SIGTERM
   141      stdout was closed by its reader ('| head -3' had its lines): the
            run stopped without a message, and exits as a shell reports 'cat'
@@ -150,7 +153,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   const [first, ...rest] = argv;
   switch (first) {
     case undefined:
-      throw new CliError("missing command: expected 'run' or 'visualize'");
+      throw new CliError(`missing command: expected ${COMMANDS}`);
     case "-h":
     case "--help":
     case "help":
@@ -166,7 +169,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       return parseRecovery(rest);
     default:
       if (first.startsWith("-")) throw new CliError(`unknown option '${first}' (options go after the command)`);
-      throw new CliError(`unknown command '${first}': expected 'run' or 'visualize'`);
+      throw new CliError(`unknown command '${first}': expected ${COMMANDS}`);
   }
 }
 
@@ -181,7 +184,7 @@ function helpFor(topic: string | undefined): CliCommand {
     case "recovery":
       return { kind: "help", text: RECOVERY_HELP };
     default:
-      throw new CliError(`unknown command '${topic}': expected 'run' or 'visualize'`);
+      throw new CliError(`unknown command '${topic}': expected ${COMMANDS}`);
   }
 }
 
