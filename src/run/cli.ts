@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { DataflowError } from "../errors.js";
 import { toJson } from "../visualize/json.js";
 import { toMermaid } from "../visualize/mermaid.js";
@@ -86,8 +86,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await execute(command);
   } catch (err) {
-    return report(err, command.kind, false);
+    return report(err, commandName(command), false);
   }
+}
+
+/** The command as the user typed it, for messages. */
+function commandName(command: CliCommand): string {
+  return command.kind === "recoveryInit" ? "recovery init" : command.kind;
 }
 
 async function execute(command: CliCommand): Promise<number> {
@@ -107,10 +112,21 @@ async function execute(command: CliCommand): Promise<number> {
       // Progress logs are read from the environment, which worker threads inherit.
       if (command.verbose === true) process.env.SLUICE_LOG = "info";
       return run(command.target, command.epochInterval, command.recovery, command.workers);
-    case "recoveryInit":
+    case "recoveryInit": {
+      // Asked to initialise it: create it (unlike initDbDir, which wants an existing directory).
+      try {
+        mkdirSync(command.dir, { recursive: true });
+      } catch (err) {
+        // EEXIST: a file is in the way, which initDbDir reports.
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+          throw new CliError(`cannot create recovery directory '${command.dir}': ${describeFsError(err)}`, { exitCode: 1 });
+        }
+      }
       initDbDir(command.dir, command.partitions);
-      process.stdout.write(`created ${command.partitions} recovery partitions in ${command.dir}\n`);
+      const n = command.partitions;
+      process.stdout.write(`created ${n} recovery partition${n === 1 ? "" : "s"} in ${command.dir}\n`);
       return 0;
+    }
   }
 }
 

@@ -3,6 +3,7 @@
  * package (`test/globalSetup.ts` builds `dist/` first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -590,6 +591,23 @@ describe("esmFormatFor", () => {
 });
 
 describe("sluice CLI with recovery", () => {
+  it("recovery init creates a missing directory with its parents, and refuses to initialise it twice", async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), "sluice-cli-rec-")), "a", "b", "state");
+    const init = await sluice(["recovery", "init", dir, "1"]);
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    expect(init.stdout).toBe(`created 1 recovery partition in ${dir}\n`);
+    expect(existsSync(join(dir, "part-0.sqlite3"))).toBe(true);
+    const again = await sluice(["recovery", "init", dir, "1"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`sluice recovery init: BuildError: recovery directory '${dir}' already has partition 0`);
+    expect(again.stderr).not.toContain("recoveryInit");
+    // The directory is intact: a run resumes from it.
+    const run = await sluice(["run", `${FLOWS}:sums`, "-r", dir, "-s", "0", "-b", "0"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("a=1\nb=2\n");
+  });
+
   it("creates a recovery directory and continues a flow from it, run after run", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sluice-cli-rec-"));
     const init = await sluice(["recovery", "init", dir, "2"]);
@@ -677,9 +695,14 @@ describe("sluice CLI with recovery", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("NoPartitionsError");
     expect(r.stdout).toBe("");
-    const missing = await sluice(["recovery", "init", join(empty, "nope"), "2"]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("does not exist; create it first");
+    const fileInTheWay = join(empty, "file");
+    await writeFile(fileInTheWay, "");
+    const blocked = await sluice(["recovery", "init", join(fileInTheWay, "state"), "2"]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toBe(`sluice recovery init: cannot create recovery directory '${join(fileInTheWay, "state")}': a parent of it is not a directory\n`);
+    const notADir = await sluice(["recovery", "init", fileInTheWay, "2"]);
+    expect(notADir.code).toBe(1);
+    expect(notADir.stderr).toContain(`sluice recovery init: BuildError: recovery directory '${fileInTheWay}' is not a directory`);
     const badCount = await sluice(["recovery", "init", empty, "zero"]);
     expect(badCount.code).toBe(2);
     expect(badCount.stderr).toContain("the partition count must be a positive integer; got 'zero'");

@@ -133,9 +133,12 @@ Options:
 /** @internal `sluice recovery --help`. */
 export const RECOVERY_HELP = `Usage: sluice recovery init <dir> <partitions>
 
-Create the SQLite partitions (part-0.sqlite3 ...) of a recovery directory.
-The directory must exist. The partition count is fixed from then on; the
-number of workers may change between runs.
+Create the SQLite partitions (part-0.sqlite3 ...) of a recovery directory,
+creating the directory (and its parents) if needed. A directory that already
+has partitions is left alone and reported (exit code 1): resume from it with
+'sluice run -r', or delete its part-*.sqlite3* files to start over. The
+partition count is fixed from then on; the number of workers may change
+between runs.
 
 Options:
   -h, --help      Show this help
