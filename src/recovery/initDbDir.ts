@@ -3,15 +3,26 @@
  *
  * @module
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { BuildError } from "../errors.js";
 import { openPartition } from "./schema.js";
+import { onPartitionFile } from "./partitionFailure.js";
 
 /** @internal File name of partition `i`. */
 export function partitionFile(dir: string, i: number): string {
   return join(dir, `part-${i}.sqlite3`);
+}
+
+/** @internal The partition files in `dir`, by index (file names). Throws the file system's error. */
+export function listPartitionFiles(dir: string): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const name of readdirSync(dir)) {
+    const m = /^part-(\d+)\.sqlite3$/.exec(name);
+    if (m) found.set(Number(m[1]), name);
+  }
+  return found;
 }
 
 /**
@@ -23,7 +34,9 @@ export function partitionFile(dir: string, i: number): string {
  * @param dir - An existing directory without partitions.
  * @param count - Number of partitions, a positive integer.
  * @throws {@link BuildError} when `dir` does not exist, is not a directory,
- *   already holds partitions, or `count` is invalid.
+ *   already holds partitions, or `count` is invalid;
+ *   {@link sluice!PartitionFileError | PartitionFileError} when a partition file cannot be created
+ *   (permission denied, read-only, disk full).
  * @category Recovery
  * @example
  * ```ts
@@ -46,8 +59,14 @@ export function initDbDir(dir: string, count: number): void {
   const dirId = randomUUID();
   const createdAt = new Date().toISOString();
   for (let i = 0; i < count; i++) {
-    const db = openPartition(partitionFile(dir, i), { create: true });
-    db.prepare("INSERT INTO parts (part_index, part_count, dir_id, created_at) VALUES (?, ?, ?, ?)").run(i, count, dirId, createdAt);
-    db.close();
+    const file = partitionFile(dir, i);
+    const db = openPartition(file, { create: true });
+    try {
+      onPartitionFile(file, () =>
+        db.prepare("INSERT INTO parts (part_index, part_count, dir_id, created_at) VALUES (?, ?, ?, ?)").run(i, count, dirId, createdAt),
+      );
+    } finally {
+      db.close();
+    }
   }
 }
