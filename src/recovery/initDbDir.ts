@@ -31,6 +31,11 @@ export function listPartitionFiles(dir: string): Map<number, string> {
  * worker count may change between runs. More partitions spread snapshot
  * writes over more files (one transaction per partition per epoch).
  *
+ * Run it once per recovery directory, not at every start: on a directory
+ * that already has partitions it throws and changes nothing (the snapshots
+ * there are what a restarted run resumes from). `sluice recovery init`
+ * behaves the same, but also creates a missing directory.
+ *
  * @param dir - An existing directory without partitions.
  * @param count - Number of partitions, a positive integer.
  * @throws {@link BuildError} when `dir` does not exist, is not a directory,
@@ -40,8 +45,11 @@ export function listPartitionFiles(dir: string): Map<number, string> {
  * @category Recovery
  * @example
  * ```ts
- * mkdirSync("state");
- * initDbDir("state", 3); // state/part-0.sqlite3, part-1.sqlite3, part-2.sqlite3
+ * // Once, the first time; later starts resume from what is in "state".
+ * if (!existsSync("state/part-0.sqlite3")) {
+ *   mkdirSync("state", { recursive: true });
+ *   initDbDir("state", 3); // state/part-0.sqlite3, part-1.sqlite3, part-2.sqlite3
+ * }
  * await runMain(flow, { recovery: new RecoveryConfig("state") });
  * ```
  */
@@ -51,10 +59,13 @@ export function initDbDir(dir: string, count: number): void {
   }
   if (!existsSync(dir)) throw new BuildError(`recovery directory '${dir}' does not exist; create it first`);
   if (!statSync(dir).isDirectory()) throw new BuildError(`recovery directory '${dir}' is not a directory`);
-  for (let i = 0; i < count; i++) {
-    if (existsSync(partitionFile(dir, i))) {
-      throw new BuildError(`recovery directory '${dir}' already has partition ${i} (${partitionFile(dir, i)})`);
-    }
+  const existing = [...listPartitionFiles(dir).values()].sort();
+  if (existing.length > 0) {
+    throw new BuildError(
+      `recovery directory '${dir}' is already initialised (it has ${existing.length === 1 ? existing[0] : `${existing.length} partition files`}); ` +
+        "nothing was changed. " +
+        "To resume from it, pass it to RecoveryConfig (or `sluice run -r`); to start over, delete its part-*.sqlite3* files first",
+    );
   }
   const dirId = randomUUID();
   const createdAt = new Date().toISOString();

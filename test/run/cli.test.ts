@@ -600,7 +600,7 @@ describe("sluice CLI with recovery", () => {
     expect(existsSync(join(dir, "part-0.sqlite3"))).toBe(true);
     const again = await sluice(["recovery", "init", dir, "1"]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`sluice recovery init: BuildError: recovery directory '${dir}' already has partition 0`);
+    expect(again.stderr).toContain(`sluice recovery init: BuildError: recovery directory '${dir}' is already initialised`);
     expect(again.stderr).not.toContain("recoveryInit");
     // The directory is intact: a run resumes from it.
     const run = await sluice(["run", `${FLOWS}:sums`, "-r", dir, "-s", "0", "-b", "0"]);
