@@ -31,7 +31,7 @@ type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
 const BROKEN_PIPE_EXIT_CODE = 141;
 
 /** How stdout failed, once it did; set by the listener {@link watchStdout} installs. */
-const stdout: { failure: Error | undefined; onFailure: (() => void) | undefined } = { failure: undefined, onFailure: undefined };
+const stdoutState: { failure: Error | undefined; onFailure: (() => void) | undefined } = { failure: undefined, onFailure: undefined };
 let watchingStdout = false;
 
 /**
@@ -42,16 +42,19 @@ function watchStdout(): void {
   if (watchingStdout) return;
   watchingStdout = true;
   process.stdout.on("error", (err: Error) => {
-    if (stdout.failure !== undefined) return;
-    stdout.failure = err;
-    stdout.onFailure?.();
+    if (stdoutState.failure !== undefined) return;
+    stdoutState.failure = err;
+    stdoutState.onFailure?.();
   });
 }
 
-/** Whether `err` or one of its causes has the error code `code`. */
-function hasCode(err: unknown, code: string): boolean {
+/**
+ * Whether `err` comes from the failure of stdout: it or one of its causes is
+ * `failure`, or an EPIPE (from a worker thread, errors arrive as copies).
+ */
+function fromStdout(err: unknown, failure: Error): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
-    if ((e as NodeJS.ErrnoException).code === code) return true;
+    if (e === failure || (e as NodeJS.ErrnoException).code === "EPIPE") return true;
   }
   return false;
 }
@@ -155,20 +158,20 @@ async function run(
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  stdout.onFailure = () => controller.abort();
-  if (stdout.failure !== undefined) controller.abort();
+  stdoutState.onFailure = () => controller.abort();
+  if (stdoutState.failure !== undefined) controller.abort();
   try {
     if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery });
     else await runWorkers(resolvePath(target.file), target.exportName, { workers, epochInterval, recovery, signal: controller.signal });
   } catch (err) {
     // A write to the closed stdout failed (a StdOutSink's, or the workers' output): the stop asked for.
-    if (stdout.failure === undefined || !(hasCode(err, "EPIPE") || err === stdout.failure)) throw err;
+    if (stdoutState.failure === undefined || !fromStdout(err, stdoutState.failure)) throw err;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    stdout.onFailure = undefined;
+    stdoutState.onFailure = undefined;
   }
-  if (stdout.failure !== undefined) return stdoutFailed(stdout.failure);
+  if (stdoutState.failure !== undefined) return stdoutFailed(stdoutState.failure);
   return stoppedBy === undefined ? 0 : SIGNAL_EXIT_CODES[stoppedBy];
 }
 

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -451,6 +451,26 @@ describe("sluice CLI", () => {
       expect(r.stderr).toBe("");
       expect(r.code).toBe(141);
       expect(r.stopMs).toBeLessThan(2_000);
+    });
+
+    it("reports a stdout that fails otherwise (a full disk: /dev/full) in words, and exits 1", async () => {
+      for (const workers of ["1", "2"]) {
+        const full = await open("/dev/full", "w");
+        try {
+          const child = spawn(process.execPath, [BIN, "run", "test/run/fixtures/forever.ts", "-w", workers], {
+            cwd: ROOT,
+            env: cleanEnv(),
+            stdio: ["ignore", full.fd, "pipe"],
+          });
+          let stderr = "";
+          child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+          const code = await new Promise<number | null>((resolve, reject) => child.on("error", reject).on("close", resolve));
+          expect(stderr).toBe("sluice run: cannot write to standard output: disk full (no space left on device); run stopped\n");
+          expect(code).toBe(1);
+        } finally {
+          await full.close();
+        }
+      }
     });
 
     it("says that a closed stdout stopped the run with -v", async () => {
