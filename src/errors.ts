@@ -216,6 +216,53 @@ export class MissingPartitionsError extends RecoveryError {}
  */
 export class InconsistentPartitionsError extends RecoveryError {}
 
+/** What is wrong with a recovery partition file, in words (see {@link PartitionFileError}). @category Errors */
+export type PartitionFileProblem =
+  | "read-only"
+  | "permission denied"
+  | "disk full"
+  | "not a recovery file"
+  | "corrupt"
+  | "locked"
+  | "I/O error"
+  | "other";
+
+/**
+ * A recovery partition file (or the recovery directory) cannot be read or
+ * written: it is read-only, not accessible (permission denied), the disk is
+ * full, it is not a recovery file (garbage or another file in its place),
+ * it is corrupt, or another process holds it locked. The message names the
+ * file, says which in words and what to do; `cause` is the SQLite or file
+ * system error. Thrown by `runMain`/`cliMain` (before any item is read when
+ * the files cannot be opened, at an epoch close when a commit fails) and by
+ * `initDbDir`.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * // part-0.sqlite3 overwritten with something else
+ * await runMain(flow, { recovery }); // rejects:
+ * // PartitionFileError: recovery partition file state/part-0.sqlite3 is not a recovery file
+ * // (SQLite: file is not a database): ... Restore it from a backup ...
+ * ```
+ */
+export class PartitionFileError extends RecoveryError {
+  /** The partition file (or the recovery directory, when it cannot be listed). */
+  readonly file: string;
+  /** What is wrong with it. */
+  readonly problem: PartitionFileProblem;
+
+  /**
+   * @param message - What failed, on which file, and what to do.
+   * @param options - The file, the problem and the original error.
+   */
+  constructor(message: string, options: { file: string; problem: PartitionFileProblem; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.file = options.file;
+    this.problem = options.problem;
+  }
+}
+
 /**
  * A value cannot cross worker threads: a function, a symbol, a class
  * instance whose class is not registered, a `WeakMap`, a `Promise`... With
@@ -287,6 +334,7 @@ export const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map(
       NoPartitionsError,
       MissingPartitionsError,
       InconsistentPartitionsError,
+      PartitionFileError,
       ExchangeValueError,
       CliError,
     ] as unknown as ErrorClass[]

@@ -33,6 +33,8 @@ export {
   InconsistentPartitionsError,
   MissingPartitionsError,
   NoPartitionsError,
+  PartitionFileError,
+  type PartitionFileProblem,
   RecoveryError,
   StepError,
   type StepErrorContext,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { systemClock, type RunContext } from "../clock.js";
+import { systemClock, type RunClock, type RunContext } from "../clock.js";
 import { FixedPartitionedSource, StatefulSourcePartition } from "./source.js";
 
 /**
@@ -71,6 +71,12 @@ export class SimplePollingRetry extends Error {
  * once, or with `alignTo` at the next instant `alignTo + k * interval` at or
  * after the time the partition is built.
  *
+ * An interval of `0` polls as often as the executor can: once per round of
+ * its loop, between the other sources and steps, which it still runs (and it
+ * lets the event loop handle I/O, timers and signals every few
+ * milliseconds). Such a source keeps a CPU core busy while it has nothing to
+ * return, and a run on a `VirtualClock` is never idle while it polls.
+ *
  * `nextItem` returns an item to emit it, `undefined` to emit nothing this
  * time, or `null` to end the input. It may be async, but `nextBatch` awaits
  * it, so keep it short. Throw `new SimplePollingSource.Retry(ms)` to poll
@@ -120,19 +126,24 @@ export abstract class SimplePollingSource<X, S = undefined> extends FixedPartiti
   readonly #alignTo: Date | undefined;
 
   /**
-   * @param interval - Time between polls, in ms (`> 0`).
-   * @param options - `alignTo`: align polls to this instant.
-   * @throws RangeError if `interval` is not a positive finite number or
-   *   `alignTo` is not a valid Date.
+   * @param interval - Time between polls, in ms (`>= 0`; `0`: poll as
+   *   often as the executor can).
+   * @param options - `alignTo`: align polls to this instant (needs an
+   *   interval `> 0`).
+   * @throws RangeError if `interval` is negative or not finite, or
+   *   `alignTo` is not a valid Date or is given with an interval of `0`.
    */
   constructor(interval: number, options: SimplePollingOptions = {}) {
     super();
-    if (!Number.isFinite(interval) || interval <= 0) {
-      throw new RangeError(`SimplePollingSource interval must be a finite number of ms > 0; got ${String(interval)}`);
+    if (typeof interval !== "number" || !Number.isFinite(interval) || interval < 0) {
+      throw new RangeError(`SimplePollingSource interval must be a finite number of ms >= 0; got ${String(interval)}`);
     }
     const { alignTo } = options;
     if (alignTo !== undefined && !(alignTo instanceof Date && Number.isFinite(alignTo.getTime()))) {
       throw new RangeError("SimplePollingSource `alignTo` must be a valid Date");
+    }
+    if (alignTo !== undefined && interval === 0) {
+      throw new RangeError("SimplePollingSource `alignTo` needs an interval > 0: with 0 there is no instant to align to");
     }
     this.#interval = interval;
     this.#alignTo = alignTo === undefined ? undefined : new Date(alignTo.getTime());
@@ -195,8 +206,8 @@ export abstract class SimplePollingSource<X, S = undefined> extends FixedPartiti
       throw new RangeError(`SimplePollingSource has one partition, "singleton"; got ${JSON.stringify(forPart)}`);
     }
     if (resumeState !== undefined) this.resume(resumeState);
-    const now = (context?.clock ?? systemClock).now();
-    return new SimplePollingPartition(this, this.#interval, firstAwake(now, this.#interval, this.#alignTo));
+    const clock = context?.clock ?? systemClock;
+    return new SimplePollingPartition(this, this.#interval, clock, firstAwake(clock.now(), this.#interval, this.#alignTo));
   }
 }
 
@@ -214,6 +225,7 @@ class SimplePollingPartition<X, S> extends StatefulSourcePartition<X, S | undefi
   constructor(
     private readonly source: SimplePollingSource<X, S>,
     private readonly interval: number,
+    private readonly clock: RunClock,
     firstAwakeMs: number,
   ) {
     super();
@@ -244,7 +256,8 @@ class SimplePollingPartition<X, S> extends StatefulSourcePartition<X, S | undefi
 
   #onError(err: unknown): X[] {
     if (err instanceof SimplePollingRetry) {
-      this.#awake += err.timeoutMs;
+      // With an interval of 0 the planned time stays where polling started: a retry counts from now.
+      this.#awake = (this.interval === 0 ? this.clock.now() : this.#awake) + err.timeoutMs;
       return [];
     }
     throw err;

@@ -4,8 +4,10 @@
  * @module
  * @internal
  */
+import { statSync } from "node:fs";
 import Database from "better-sqlite3";
-import { InconsistentPartitionsError } from "../errors.js";
+import { InconsistentPartitionsError, PartitionFileError } from "../errors.js";
+import { partitionFailure, restoreAdvice } from "./partitionFailure.js";
 
 /** @internal A partition file handle. */
 export type Db = Database.Database;
@@ -52,26 +54,51 @@ const MIGRATIONS: readonly string[] = [
 /** @internal The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** @internal Open a partition file with the pragmas Sluice relies on, migrating it. */
+/**
+ * @internal Open a partition file with the pragmas Sluice relies on,
+ * migrating it. A failure is a `PartitionFileError` naming the file (or an
+ * `InconsistentPartitionsError` for a newer schema).
+ */
 export function openPartition(path: string, options: { create: boolean }): Db {
-  const db = new Database(path, { fileMustExist: !options.create });
-  db.pragma("journal_mode = WAL");
-  // Durable against a killed process; an OS crash may lose the last epochs,
-  // which resume then detects and replays.
-  db.pragma("synchronous = NORMAL");
-  db.pragma("busy_timeout = 5000");
-  const version = db.pragma("user_version", { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new InconsistentPartitionsError(
-      `recovery partition '${path}' has schema version ${version}, newer than this Sluice supports (${SCHEMA_VERSION}); upgrade Sluice`,
-    );
+  let db: Db | undefined;
+  try {
+    // Checked before anything is written: an empty file would get a header.
+    if (!options.create && statSync(path).size === 0) throw notARecoveryFile(path, "it is empty");
+    db = new Database(path, { fileMustExist: !options.create });
+    db.pragma("busy_timeout = 5000");
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new InconsistentPartitionsError(
+        `recovery partition '${path}' has schema version ${version}, newer than this Sluice supports (${SCHEMA_VERSION}); upgrade Sluice`,
+      );
+    }
+    // Not made by initDbDir (or not finished): never write into someone else's database.
+    if (version === 0 && !options.create) throw notARecoveryFile(path, "it is an SQLite database without Sluice's tables");
+    db.pragma("journal_mode = WAL");
+    // Durable against a killed process; an OS crash may lose the last epochs,
+    // which resume then detects and replays.
+    db.pragma("synchronous = NORMAL");
+    if (version < SCHEMA_VERSION) {
+      const opened = db;
+      opened.transaction(() => {
+        for (let v = version; v < SCHEMA_VERSION; v++) opened.exec(MIGRATIONS[v]);
+        opened.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    }
+    return db;
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // The original error matters more.
+    }
+    throw partitionFailure(path, err);
   }
-  if (version < SCHEMA_VERSION) {
-    db.transaction(() => {
-      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  }
-  return db;
+}
+
+function notARecoveryFile(path: string, what: string): PartitionFileError {
+  return new PartitionFileError(`recovery partition file ${path} is not a recovery file: ${what}. ${restoreAdvice(path)}`, {
+    file: path,
+    problem: "not a recovery file",
+  });
 }

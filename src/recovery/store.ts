@@ -16,13 +16,14 @@
  * @module
  * @internal
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { Statement } from "better-sqlite3";
 import { InconsistentPartitionsError, MissingPartitionsError, NoPartitionsError } from "../errors.js";
 import { stableHash } from "../internal/hash.js";
 import type { RecoveryConfig } from "./config.js";
 import { openPartition, type Db } from "./schema.js";
-import { partitionFile } from "./initDbDir.js";
+import { listPartitionFiles, partitionFile } from "./initDbDir.js";
+import { directoryFailure, onPartitionFile } from "./partitionFailure.js";
 
 /** @internal One snapshot to write: `bytes` null marks a discarded key. */
 export interface SnapshotWrite {
@@ -33,6 +34,8 @@ export interface SnapshotWrite {
 
 interface Partition {
   readonly index: number;
+  /** The partition file, for error messages. */
+  readonly file: string;
   readonly db: Db;
   readonly upsert: Statement;
   readonly advance: Statement;
@@ -42,15 +45,6 @@ interface Partition {
 
 /** How often superseded snapshots are collected, at most. */
 const GC_EVERY_MS = 1_000;
-
-function listPartitionFiles(dir: string): Map<number, string> {
-  const found = new Map<number, string>();
-  for (const name of readdirSync(dir)) {
-    const m = /^part-(\d+)\.sqlite3$/.exec(name);
-    if (m) found.set(Number(m[1]), name);
-  }
-  return found;
-}
 
 /** @internal An open recovery directory, for one execution. */
 export class RecoveryStore {
@@ -65,7 +59,7 @@ export class RecoveryStore {
   private constructor(
     /** The recovery directory and backup interval this store was opened with. */
     readonly config: RecoveryConfig,
-    dbs: Db[],
+    opened: readonly { readonly db: Db; readonly file: string }[],
     workerCount: number,
   ) {
     const dir = config.dbDir;
@@ -73,14 +67,16 @@ export class RecoveryStore {
     let resume = Infinity;
     let lastEx = 0;
     const gcs: number[] = [];
-    for (const db of dbs) {
-      const ex = (db.prepare("SELECT MAX(ex_num) AS ex FROM exs").get() as { ex: number | null }).ex;
-      const front = ex === null
-        ? 1
-        : (db.prepare("SELECT MIN(worker_frontier) AS f FROM fronts WHERE ex_num = ?").get(ex) as { f: number | null }).f ?? 1;
-      resume = Math.min(resume, front);
-      lastEx = Math.max(lastEx, ex ?? 0);
-      gcs.push((db.prepare("SELECT MAX(gc_epoch) AS g FROM commits").get() as { g: number | null }).g ?? 0);
+    for (const { db, file } of opened) {
+      onPartitionFile(file, () => {
+        const ex = (db.prepare("SELECT MAX(ex_num) AS ex FROM exs").get() as { ex: number | null }).ex;
+        const front = ex === null
+          ? 1
+          : (db.prepare("SELECT MIN(worker_frontier) AS f FROM fronts WHERE ex_num = ?").get(ex) as { f: number | null }).f ?? 1;
+        resume = Math.min(resume, front);
+        lastEx = Math.max(lastEx, ex ?? 0);
+        gcs.push((db.prepare("SELECT MAX(gc_epoch) AS g FROM commits").get() as { g: number | null }).g ?? 0);
+      });
     }
     gcs.forEach((g, i) => {
       if (g > resume - 1) {
@@ -94,27 +90,33 @@ export class RecoveryStore {
     this.resumeEpoch = resume;
     this.exNum = lastEx + 1;
     const startedAt = new Date().toISOString();
-    this.parts = dbs.map((db, index) => {
-      db.transaction(() => {
-        // Snapshots and commits of epochs that never committed everywhere are void.
-        db.prepare("DELETE FROM snaps WHERE snap_epoch >= ?").run(resume);
-        db.prepare("DELETE FROM commits WHERE commit_epoch >= ?").run(resume);
-        db.prepare("INSERT INTO exs (ex_num, worker_count, resume_epoch, started_at) VALUES (?, ?, ?, ?)").run(
-          this.exNum, workerCount, resume, startedAt,
-        );
-        const front = db.prepare("INSERT INTO fronts (ex_num, worker_index, worker_frontier) VALUES (?, ?, ?)");
-        for (let w = 0; w < workerCount; w++) front.run(this.exNum, w, resume);
-      })();
-      return {
-        index,
-        db,
-        upsert: db.prepare("INSERT OR REPLACE INTO snaps (step_id, state_key, snap_epoch, ser_change) VALUES (?, ?, ?, ?)"),
-        advance: db.prepare("UPDATE fronts SET worker_frontier = ? WHERE ex_num = ?"),
-        commit: db.prepare("INSERT OR REPLACE INTO commits (commit_epoch, committed_at, gc_epoch) VALUES (?, ?, ?)"),
-        gcEpoch: gcs[index],
-      };
-    });
-    const rows = dbs[0].prepare("SELECT commit_epoch AS e, committed_at AS t FROM commits ORDER BY commit_epoch").all() as { e: number; t: number }[];
+    this.parts = opened.map(({ db, file }, index) =>
+      onPartitionFile(file, () => {
+        db.transaction(() => {
+          // Snapshots and commits of epochs that never committed everywhere are void.
+          db.prepare("DELETE FROM snaps WHERE snap_epoch >= ?").run(resume);
+          db.prepare("DELETE FROM commits WHERE commit_epoch >= ?").run(resume);
+          db.prepare("INSERT INTO exs (ex_num, worker_count, resume_epoch, started_at) VALUES (?, ?, ?, ?)").run(
+            this.exNum, workerCount, resume, startedAt,
+          );
+          const front = db.prepare("INSERT INTO fronts (ex_num, worker_index, worker_frontier) VALUES (?, ?, ?)");
+          for (let w = 0; w < workerCount; w++) front.run(this.exNum, w, resume);
+        })();
+        return {
+          index,
+          file,
+          db,
+          upsert: db.prepare("INSERT OR REPLACE INTO snaps (step_id, state_key, snap_epoch, ser_change) VALUES (?, ?, ?, ?)"),
+          advance: db.prepare("UPDATE fronts SET worker_frontier = ? WHERE ex_num = ?"),
+          commit: db.prepare("INSERT OR REPLACE INTO commits (commit_epoch, committed_at, gc_epoch) VALUES (?, ?, ?)"),
+          gcEpoch: gcs[index],
+        };
+      }),
+    );
+    const first = opened[0];
+    const rows = onPartitionFile(first.file, () =>
+      first.db.prepare("SELECT commit_epoch AS e, committed_at AS t FROM commits ORDER BY commit_epoch").all() as { e: number; t: number }[],
+    );
     for (const r of rows) this.commitTimes.push([r.e, r.t]);
   }
 
@@ -122,14 +124,21 @@ export class RecoveryStore {
    * Open and check every partition of `config.dbDir`, and start a new
    * execution with `workerCount` workers.
    *
-   * @throws NoPartitionsError, MissingPartitionsError, InconsistentPartitionsError
+   * @throws NoPartitionsError, MissingPartitionsError, InconsistentPartitionsError,
+   *   PartitionFileError (a file that cannot be read or written, or is not a
+   *   recovery file)
    */
   static open(config: RecoveryConfig, workerCount: number): RecoveryStore {
     const dir = config.dbDir;
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new NoPartitionsError(`recovery directory '${dir}' does not exist; create it and run \`sluice recovery init ${dir} <partitions>\``);
+      throw new NoPartitionsError(`recovery directory '${dir}' does not exist; run \`sluice recovery init ${dir} <partitions>\` to create it`);
     }
-    const files = listPartitionFiles(dir);
+    let files: Map<number, string>;
+    try {
+      files = listPartitionFiles(dir);
+    } catch (err) {
+      throw directoryFailure(dir, err);
+    }
     if (files.size === 0) {
       throw new NoPartitionsError(`recovery directory '${dir}' has no partitions; run \`sluice recovery init ${dir} <partitions>\` first`);
     }
@@ -137,11 +146,12 @@ export class RecoveryStore {
     try {
       let count: number | undefined;
       let dirId: string | undefined;
-      const byIndex = new Map<number, Db>();
+      const byIndex = new Map<number, { db: Db; file: string }>();
       for (const [i] of [...files].sort((a, b) => a[0] - b[0])) {
-        const db = openPartition(partitionFile(dir, i), { create: false });
+        const file = partitionFile(dir, i);
+        const db = openPartition(file, { create: false });
         dbs.push(db);
-        const row = db.prepare("SELECT part_index, part_count, dir_id FROM parts").get() as
+        const row = onPartitionFile(file, () => db.prepare("SELECT part_index, part_count, dir_id FROM parts").get()) as
           | { part_index: number; part_count: number; dir_id: string }
           | undefined;
         if (row === undefined || row.part_index !== i) {
@@ -154,7 +164,7 @@ export class RecoveryStore {
         }
         count = row.part_count;
         dirId = row.dir_id;
-        byIndex.set(i, db);
+        byIndex.set(i, { db, file });
       }
       const missing = [...Array(count!).keys()].filter((i) => !byIndex.has(i));
       if (missing.length > 0) {
@@ -185,11 +195,13 @@ export class RecoveryStore {
   loadStates(): Map<string, Map<string, Uint8Array>> {
     const out = new Map<string, Map<string, Uint8Array>>();
     for (const p of this.parts) {
-      const rows = p.db
-        .prepare(
-          "SELECT step_id, state_key, ser_change, MAX(snap_epoch) AS e FROM snaps WHERE snap_epoch < ? GROUP BY step_id, state_key",
-        )
-        .all(this.resumeEpoch) as { step_id: string; state_key: string; ser_change: Uint8Array | null }[];
+      const rows = onPartitionFile(p.file, () =>
+        p.db
+          .prepare(
+            "SELECT step_id, state_key, ser_change, MAX(snap_epoch) AS e FROM snaps WHERE snap_epoch < ? GROUP BY step_id, state_key",
+          )
+          .all(this.resumeEpoch),
+      ) as { step_id: string; state_key: string; ser_change: Uint8Array | null }[];
       for (const r of rows) {
         if (r.ser_change === null) continue;
         let step = out.get(r.step_id);
@@ -216,7 +228,7 @@ export class RecoveryStore {
     const collect = horizon > 0 && now - this.lastGc >= GC_EVERY_MS;
     for (const p of this.parts) {
       const shard = shards[p.index];
-      p.db.transaction(() => {
+      onPartitionFile(p.file, () => p.db.transaction(() => {
         for (const w of shard) p.upsert.run(w.stepId, w.stateKey, epoch, w.bytes);
         p.advance.run(epoch + 1, this.exNum);
         if (collect && horizon > p.gcEpoch) {
@@ -232,7 +244,7 @@ export class RecoveryStore {
           p.gcEpoch = horizon;
         }
         p.commit.run(epoch, now, p.gcEpoch);
-      })();
+      })());
     }
     if (collect) this.lastGc = now;
     this.commitTimes.push([epoch, now]);

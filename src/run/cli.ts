@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { DataflowError } from "../errors.js";
 import { toJson } from "../visualize/json.js";
 import { toMermaid } from "../visualize/mermaid.js";
@@ -15,11 +15,49 @@ import { RecoveryConfig } from "../recovery/config.js";
 import { initDbDir } from "../recovery/initDbDir.js";
 import { runWorkers } from "./internal/workers.js";
 import { resolve as resolvePath } from "node:path";
+import { RunLog } from "./internal/runLog.js";
+import { describeFsError } from "../internal/fsErrors.js";
 
 /** Exit code after a stop by each signal: 128 + the signal number. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+/**
+ * Exit code when stdout was closed by its reader (EPIPE, `sluice run … | head`):
+ * 128 + SIGPIPE (13), what a shell reports for `cat` or `grep` killed by
+ * SIGPIPE in the same place. Node ignores SIGPIPE, so it is set, not received.
+ */
+const BROKEN_PIPE_EXIT_CODE = 141;
+
+/** How stdout failed, once it did; set by the listener {@link watchStdout} installs. */
+const stdoutState: { failure: Error | undefined; onFailure: (() => void) | undefined } = { failure: undefined, onFailure: undefined };
+let watchingStdout = false;
+
+/**
+ * Listen for stdout failing, for the life of the process: without a
+ * listener, an EPIPE (the reader of a pipe exited) is an uncaught exception.
+ */
+function watchStdout(): void {
+  if (watchingStdout) return;
+  watchingStdout = true;
+  process.stdout.on("error", (err: Error) => {
+    if (stdoutState.failure !== undefined) return;
+    stdoutState.failure = err;
+    stdoutState.onFailure?.();
+  });
+}
+
+/**
+ * Whether `err` comes from the failure of stdout: it or one of its causes is
+ * `failure`, or an EPIPE (from a worker thread, errors arrive as copies).
+ */
+function fromStdout(err: unknown, failure: Error): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e === failure || (e as NodeJS.ErrnoException).code === "EPIPE") return true;
+  }
+  return false;
+}
 
 /**
  * Run the `sluice` command line and say how it ended.
@@ -29,8 +67,10 @@ type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
  * at once. The caller sets `process.exitCode` from the result.
  *
  * @param argv - The arguments after `sluice` (`process.argv.slice(2)`).
- * @returns The exit code: 0 done, 1 the flow failed, 2 bad command line or
- *   flow target, 130/143 the run was stopped by SIGINT/SIGTERM.
+ * @returns The exit code: 0 done, 1 the flow failed (its module included),
+ *   2 bad command line or flow target, 130/143 the run was stopped by
+ *   SIGINT/SIGTERM, 141 stdout was closed by its reader (the run is stopped
+ *   quietly).
  * @category Running
  * @internal
  * @example
@@ -39,6 +79,7 @@ type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
  * ```
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  watchStdout();
   let command: CliCommand;
   try {
     command = parseCli(argv, process.env);
@@ -48,8 +89,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await execute(command);
   } catch (err) {
-    return report(err, command.kind, false);
+    return report(err, commandName(command), false);
   }
+}
+
+/** The command as the user typed it, for messages. */
+function commandName(command: CliCommand): string {
+  return command.kind === "recoveryInit" ? "recovery init" : command.kind;
 }
 
 async function execute(command: CliCommand): Promise<number> {
@@ -69,14 +115,28 @@ async function execute(command: CliCommand): Promise<number> {
       // Progress logs are read from the environment, which worker threads inherit.
       if (command.verbose === true) process.env.SLUICE_LOG = "info";
       return run(command.target, command.epochInterval, command.recovery, command.workers);
-    case "recoveryInit":
+    case "recoveryInit": {
+      // Asked to initialise it: create it (unlike initDbDir, which wants an existing directory).
+      try {
+        mkdirSync(command.dir, { recursive: true });
+      } catch (err) {
+        // EEXIST: a file is in the way, which initDbDir reports.
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+          throw new CliError(`cannot create recovery directory '${command.dir}': ${describeFsError(err)}`, { exitCode: 1 });
+        }
+      }
       initDbDir(command.dir, command.partitions);
-      process.stdout.write(`created ${command.partitions} recovery partitions in ${command.dir}\n`);
+      const n = command.partitions;
+      process.stdout.write(`created ${n} recovery partition${n === 1 ? "" : "s"} in ${command.dir}\n`);
       return 0;
+    }
   }
 }
 
-/** Run the flow, stopping it cleanly on the first SIGINT/SIGTERM. */
+/**
+ * Run the flow, stopping it cleanly on the first SIGINT/SIGTERM, or when
+ * stdout fails (its reader went away), which ends the run quietly like `cat`.
+ */
 async function run(
   target: FlowTarget,
   epochInterval: number,
@@ -98,14 +158,35 @@ async function run(
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  stdoutState.onFailure = () => controller.abort();
+  if (stdoutState.failure !== undefined) controller.abort();
   try {
     if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery });
     else await runWorkers(resolvePath(target.file), target.exportName, { workers, epochInterval, recovery, signal: controller.signal });
+  } catch (err) {
+    // A write to the closed stdout failed (a StdOutSink's, or the workers' output): the stop asked for.
+    if (stdoutState.failure === undefined || !fromStdout(err, stdoutState.failure)) throw err;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    stdoutState.onFailure = undefined;
   }
+  if (stdoutState.failure !== undefined) return stdoutFailed(stdoutState.failure);
   return stoppedBy === undefined ? 0 : SIGNAL_EXIT_CODES[stoppedBy];
+}
+
+/**
+ * The exit code once stdout failed: a closed pipe (EPIPE) is the normal way
+ * for a reader to say it has enough, so it is silent; anything else (a full
+ * disk under `> file`) is a failure to report.
+ */
+function stdoutFailed(err: Error): number {
+  if ((err as NodeJS.ErrnoException).code === "EPIPE") {
+    if (RunLog.fromEnv() !== undefined) process.stderr.write("sluice: standard output was closed (EPIPE), run stopped\n");
+    return BROKEN_PIPE_EXIT_CODE;
+  }
+  process.stderr.write(`sluice run: cannot write to standard output: ${describeFsError(err)}; run stopped\n`);
+  return 1;
 }
 
 /** Print a failure the way the user needs it and pick the exit code. */

@@ -51,7 +51,10 @@ function inSluiceWorker(): boolean {
  * @param options - Workers, epoch interval, recovery, stop signal.
  * @returns Resolves when every input ended on every worker (or the run was stopped).
  * @throws {@link StepError} from the worker where user code failed (the other
- *   workers are stopped), {@link BuildError} for bad options, recovery errors.
+ *   workers are stopped), {@link BuildError} for bad options, recovery errors,
+ *   {@link sluice!ConnectorError | ConnectorError} (`cause`: the EPIPE) when
+ *   this process's stdout, where the workers print, was closed by its reader
+ *   (the workers are stopped at their next batch boundary).
  * @category Running
  * @example
  * ```ts

@@ -1,6 +1,10 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { Dataflow } from "../../src/dataflow/dataflow.js";
 import { SimplePollingSource, type SimplePollingOptions } from "../../src/inputs/simplePolling.js";
 import type { StatefulSourcePartition } from "../../src/inputs/source.js";
+import { runMain, TestingSink } from "../../src/testing/index.js";
 import { VirtualClock } from "../../src/testing/virtualClock.js";
 
 const T0 = new Date("2024-01-01T00:00:10.000Z");
@@ -158,10 +162,12 @@ describe("SimplePollingSource", () => {
 
   it("validates its arguments", async () => {
     const clock = new VirtualClock(T0.getTime());
-    expect(() => new Scripted(clock, [], 0)).toThrow(RangeError);
-    expect(() => new Scripted(clock, [], -5)).toThrow(/interval/);
+    expect(() => new Scripted(clock, [], -5)).toThrow(/interval must be a finite number of ms >= 0; got -5/);
+    expect(() => new Scripted(clock, [], -Number.MIN_VALUE)).toThrow(RangeError);
     expect(() => new Scripted(clock, [], Number.NaN)).toThrow(RangeError);
+    expect(() => new Scripted(clock, [], Infinity)).toThrow(RangeError);
     expect(() => new Scripted(clock, [], 10, { alignTo: new Date("nope") })).toThrow(/alignTo/);
+    expect(() => new Scripted(clock, [], 0, { alignTo: T0 })).toThrow("`alignTo` needs an interval > 0");
     expect(() => new SimplePollingSource.Retry(-1)).toThrow(RangeError);
     expect(() => new Scripted(clock, []).buildPart("f.in", "other", undefined)).toThrow(/singleton/);
   });
@@ -170,5 +176,52 @@ describe("SimplePollingSource", () => {
     const err = new SimplePollingSource.Retry(250);
     expect(err).toBeInstanceOf(Error);
     expect(err.timeoutMs).toBe(250);
+  });
+
+  it("with an interval of 0, is due again at once after every poll; a Retry counts from now", async () => {
+    const clock = new VirtualClock(T0.getTime());
+    const src = new Scripted(clock, ["a", undefined, retry(200), "b", "c"], 0);
+    const part = build(src);
+    expect(part.nextAwake?.()).toEqual(at(0));
+    expect(part.nextBatch()).toEqual(["a"]);
+    expect(part.nextAwake?.()).toEqual(at(0));
+    await clock.advance(1000);
+    expect(part.nextBatch()).toEqual([]);
+    expect(part.nextAwake?.()).toEqual(at(0)); // in the past: polled again in the next round
+    expect(part.nextBatch()).toEqual([]);
+    expect(part.nextAwake?.()).toEqual(at(1200)); // 200 ms after the retry, not after the first poll
+    await clock.advance(200);
+    expect(part.nextBatch()).toEqual(["b"]);
+    expect(part.nextAwake?.()).toEqual(at(1200));
+    expect(part.nextBatch()).toEqual(["c"]);
+  });
+
+  it("with an interval of 0, runs in a real flow without starving the event loop", async () => {
+    // Nothing to return until two other tasks of the event loop ran: a
+    // setImmediate callback and a file read. A poller that blocked the event
+    // loop would never see them, and the run would never end.
+    const events: string[] = [];
+    setImmediate(() => events.push("immediate"));
+    void readFile(fileURLToPath(import.meta.url)).then(() => events.push("file read"));
+    class UntilEvents extends SimplePollingSource<string> {
+      polls = 0;
+      private emitted = 0;
+      constructor() {
+        super(0);
+      }
+      nextItem(): string | undefined | null {
+        this.polls++;
+        if (events.length < 2) return undefined;
+        return this.emitted < 3 ? `item ${this.emitted++}` : null;
+      }
+    }
+    const source = new UntilEvents();
+    const out: string[] = [];
+    const flow = new Dataflow("fast");
+    flow.input("in", source).output("out", new TestingSink(out));
+    await runMain(flow, { epochInterval: 0 });
+    expect(out).toEqual(["item 0", "item 1", "item 2"]);
+    expect(events.sort()).toEqual(["file read", "immediate"]);
+    expect(source.polls).toBeGreaterThan(4); // it polled, emptily, while waiting for them
   });
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -62,7 +62,32 @@ describe("initDbDir", () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
     expect(() => initDbDir(dir, 0)).toThrow("partition count must be a positive integer");
     initDbDir(dir, 1);
-    expect(() => initDbDir(dir, 1)).toThrow("already has partition 0");
+    const before = readFileSync(join(dir, "part-0.sqlite3"));
+    expect(() => initDbDir(dir, 1)).toThrow(BuildError);
+    expect(() => initDbDir(dir, 3)).toThrow(
+      `recovery directory '${dir}' is already initialised (it has part-0.sqlite3); nothing was changed. ` +
+        "To resume from it, pass it to RecoveryConfig (or `sluice run -r`); to start over, delete its part-*.sqlite3* files first",
+    );
+    expect(readdirSync(dir)).toEqual(["part-0.sqlite3"]);
+    expect(readFileSync(join(dir, "part-0.sqlite3")).equals(before)).toBe(true);
+  });
+
+  it("runs the documented start-up code again and again: initialise once, then resume", async () => {
+    const base = mkdtempSync(join(tmpdir(), "sluice-rec-"));
+    const state = join(base, "state");
+    const items = [["a", 1], TestingSource.EOF(), ["a", 2], TestingSource.EOF()];
+    const outs: unknown[][] = [];
+    for (let start = 0; start < 3; start++) {
+      // The example of docs/recovery.md and initDbDir, with the directory under a temp dir.
+      if (!existsSync(join(state, "part-0.sqlite3"))) {
+        mkdirSync(state, { recursive: true });
+        initDbDir(state, 4);
+      }
+      const out: unknown[] = [];
+      await runMain(sumFlow(items, out), { epochInterval: 0, recovery: new RecoveryConfig(state) });
+      outs.push(out);
+    }
+    expect(outs).toEqual([[["a", 1]], [["a", 3]], []]);
   });
 });
 

@@ -3,7 +3,8 @@
  * package (`test/globalSetup.ts` builds `dist/` first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,6 +71,41 @@ function sluice(args: string[], options: { cwd?: string; env?: Record<string, st
   return start(args, options).done;
 }
 
+interface PipedResult extends Result {
+  /** What `head` printed. */
+  head: string;
+  /** Milliseconds from `head` exiting to `sluice` exiting. */
+  stopMs: number;
+}
+
+/**
+ * Run `sluice args` with its stdout piped into `head -n <lines>`, as a shell
+ * pipeline does: when `head` has printed its lines and exits, the pipe has
+ * no reader left, and sluice's next write to it fails with EPIPE.
+ */
+function pipedIntoHead(args: string[], lines: number): Promise<PipedResult> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const head = spawn("head", ["-n", String(lines)], { stdio: [child.stdout!, "pipe", "inherit"] });
+  // Head has its own copy of the pipe's read end now; close ours, or the pipe would keep a reader.
+  child.stdout!.destroy();
+  let stderr = "";
+  let headOut = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  head.stdout!.setEncoding("utf8").on("data", (chunk: string) => (headOut += chunk));
+  const headExited = new Promise<number>((resolve, reject) => head.on("error", reject).on("exit", () => resolve(Date.now())));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve, reject) => {
+    child.on("error", reject).on("close", (code, signal) => resolve({ code, signal, at: Date.now() }));
+  });
+  return Promise.all([headExited, exited]).then(([headAt, { code, signal, at }]) => ({
+    code,
+    signal,
+    stdout: "",
+    stderr,
+    head: headOut,
+    stopMs: at - headAt,
+  }));
+}
+
 describe("sluice CLI", () => {
   let tmp: string;
 
@@ -88,6 +124,25 @@ describe("sluice CLI", () => {
       expect(r.stdout).toContain("Usage: sluice <command> [options]");
       expect(r.stdout).toContain("run <file>[:export]");
       expect(r.stdout).toContain("visualize <file>[:export]");
+      expect(r.stdout).toContain("recovery init <dir> <n>");
+    });
+
+    it("lists the exit codes the tests below assert, in --help and run --help", async () => {
+      for (const args of [["--help"], ["run", "--help"]]) {
+        const r = await sluice(args);
+        expect(r.stdout).toContain("  1        the flow failed, or its file threw or did not compile while loading\n");
+        expect(r.stdout).toContain("  2        bad command line or flow target (no such file or export, not a flow)\n");
+        expect(r.stdout).toContain("  130/143  stopped by SIGINT/SIGTERM\n");
+        expect(r.stdout).toMatch(/ {2}141 {6}stdout was closed by its reader/);
+      }
+    });
+
+    it("names every command, recovery included, when none is given", async () => {
+      const r = await sluice([]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe("sluice: missing command: expected 'run', 'visualize' or 'recovery'\nRun 'sluice --help' for usage.\n");
+      const unknown = await sluice(["recover"]);
+      expect(unknown.stderr).toContain("unknown command 'recover': expected 'run', 'visualize' or 'recovery'");
     });
 
     it("prints the options of run for run --help", async () => {
@@ -241,6 +296,27 @@ describe("sluice CLI", () => {
       expect(r.stderr).toContain("flows.ts:");
     });
 
+    it("reports a flow file that does not compile with exit code 1, as a failure of the flow's code", async () => {
+      const dir = join(tmp, "syntax");
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "flow.ts"), "export const flow = ;\n");
+      const r = await sluice(["run", "flow.ts"], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("sluice run: error loading flow file flow.ts");
+      expect(r.stderr).toContain('Unexpected ";"');
+    });
+
+    it("rejects a flow file that is not a module with exit code 2, as a wrong target", async () => {
+      const dir = join(tmp, "notModule");
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "flow.txt"), "hello\n");
+      const r = await sluice(["run", "flow.txt"], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("flow file flow.txt is not a JavaScript or TypeScript module: expected one of .js .mjs .cjs .ts");
+      expect(r.stderr).toContain("; got .txt");
+      expect(r.stderr).not.toContain("    at ");
+    });
+
     it("reports a module that throws while loading with exit code 1", async () => {
       const r = await sluice(["run", "test/run/fixtures/throwsOnImport.ts"]);
       expect(r.code).toBe(1);
@@ -349,6 +425,59 @@ describe("sluice CLI", () => {
       const viaCli = await sluice(["run", "test/run/fixtures/selfRun.ts", "-w", "2"]);
       expect(viaCli.code).toBe(0);
       expect(viaCli.stdout.split("\n").filter(Boolean).sort()).toEqual(["a=1", "a=4", "b=2"]);
+    });
+
+    it("stops quietly with exit code 141 when stdout is piped into head and head exits (-w 1)", async () => {
+      // The flow prints a tick every 20 ms forever: only the closed pipe ends the run.
+      const r = await pipedIntoHead(["run", "test/run/fixtures/forever.ts", "-w", "1"], 3);
+      expect(r.head).toBe("tick 0\ntick 1\ntick 2\n");
+      expect(r.stderr).toBe(""); // no stack, no "EPIPE", no StepError
+      expect(r.code).toBe(141);
+      expect(r.signal).toBe(null);
+      expect(r.stopMs).toBeLessThan(2_000);
+    });
+
+    it("stops every worker quietly with exit code 141 when stdout is piped into head and head exits (-w 2)", async () => {
+      const r = await pipedIntoHead(["run", "test/run/fixtures/forever.ts", "-w", "2"], 3);
+      expect(r.head).toMatch(/^(tick \d+\n){3}$/);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(141);
+      expect(r.stopMs).toBeLessThan(3_000);
+    });
+
+    it("stops quietly on a closed stdout also when the flow's own sink writes to process.stdout", async () => {
+      const r = await pipedIntoHead(["run", "test/run/fixtures/forever.ts:raw"], 2);
+      expect(r.head).toBe("tick 0\ntick 1\n");
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(141);
+      expect(r.stopMs).toBeLessThan(2_000);
+    });
+
+    it("reports a stdout that fails otherwise (a full disk: /dev/full) in words, and exits 1", async () => {
+      for (const workers of ["1", "2"]) {
+        const full = await open("/dev/full", "w");
+        try {
+          const child = spawn(process.execPath, [BIN, "run", "test/run/fixtures/forever.ts", "-w", workers], {
+            cwd: ROOT,
+            env: cleanEnv(),
+            stdio: ["ignore", full.fd, "pipe"],
+          });
+          let stderr = "";
+          child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+          const code = await new Promise<number | null>((resolve, reject) => child.on("error", reject).on("close", resolve));
+          expect(stderr).toBe("sluice run: cannot write to standard output: disk full (no space left on device); run stopped\n");
+          expect(code).toBe(1);
+        } finally {
+          await full.close();
+        }
+      }
+    });
+
+    it("says that a closed stdout stopped the run with -v", async () => {
+      const r = await pipedIntoHead(["run", "test/run/fixtures/forever.ts", "-v"], 1);
+      expect(r.code).toBe(141);
+      expect(r.stderr).toContain("sluice: standard output was closed (EPIPE), run stopped\n");
+      expect(r.stderr).not.toContain("    at ");
     });
 
     it("exits 143 on SIGTERM", async () => {
@@ -482,6 +611,23 @@ describe("esmFormatFor", () => {
 });
 
 describe("sluice CLI with recovery", () => {
+  it("recovery init creates a missing directory with its parents, and refuses to initialise it twice", async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), "sluice-cli-rec-")), "a", "b", "state");
+    const init = await sluice(["recovery", "init", dir, "1"]);
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    expect(init.stdout).toBe(`created 1 recovery partition in ${dir}\n`);
+    expect(existsSync(join(dir, "part-0.sqlite3"))).toBe(true);
+    const again = await sluice(["recovery", "init", dir, "1"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`sluice recovery init: BuildError: recovery directory '${dir}' is already initialised`);
+    expect(again.stderr).not.toContain("recoveryInit");
+    // The directory is intact: a run resumes from it.
+    const run = await sluice(["run", `${FLOWS}:sums`, "-r", dir, "-s", "0", "-b", "0"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("a=1\nb=2\n");
+  });
+
   it("creates a recovery directory and continues a flow from it, run after run", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sluice-cli-rec-"));
     const init = await sluice(["recovery", "init", dir, "2"]);
@@ -569,9 +715,14 @@ describe("sluice CLI with recovery", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("NoPartitionsError");
     expect(r.stdout).toBe("");
-    const missing = await sluice(["recovery", "init", join(empty, "nope"), "2"]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("does not exist; create it first");
+    const fileInTheWay = join(empty, "file");
+    await writeFile(fileInTheWay, "");
+    const blocked = await sluice(["recovery", "init", join(fileInTheWay, "state"), "2"]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toBe(`sluice recovery init: cannot create recovery directory '${join(fileInTheWay, "state")}': a parent of it is not a directory\n`);
+    const notADir = await sluice(["recovery", "init", fileInTheWay, "2"]);
+    expect(notADir.code).toBe(1);
+    expect(notADir.stderr).toContain(`sluice recovery init: BuildError: recovery directory '${fileInTheWay}' is not a directory`);
     const badCount = await sluice(["recovery", "init", empty, "zero"]);
     expect(badCount.code).toBe(2);
     expect(badCount.stderr).toContain("the partition count must be a positive integer; got 'zero'");

@@ -30,6 +30,12 @@ export interface FileSinkOptions {
  * it if needed (not its directory). A value that is not a string fails the
  * step with a `TypeError`.
  *
+ * A path that is not a regular file — `/dev/null`, `/dev/stdout`, a FIFO
+ * (named pipe) — cannot be truncated or rewound: it is written as a stream,
+ * never truncated, so output replayed after a restart is written again (at
+ * least once). Opening a FIFO waits for a reader, as a shell redirection
+ * does.
+ *
  * @category Connectors
  * @example
  * ```ts

@@ -4,6 +4,7 @@
  * @module
  */
 import { inspect } from "node:util";
+import { ConnectorError, causeText } from "../../errors.js";
 import { DynamicSink, StatelessSinkPartition } from "../../outputs/sink.js";
 
 /**
@@ -14,6 +15,12 @@ import { DynamicSink, StatelessSinkPartition } from "../../outputs/sink.js";
  * When stdout's buffer is full, the write waits for it to drain before the
  * flow reads on (backpressure). Not resumable: items of an epoch replayed
  * after a crash are printed again.
+ *
+ * When stdout is closed by its reader (`| head -3` exits: EPIPE), the next
+ * write fails the step with a {@link sluice!ConnectorError | ConnectorError}
+ * saying so, whose `cause` is the EPIPE error; `sluice run` stops such a
+ * run quietly instead (exit code 141, as a shell reports for `cat` or `grep`
+ * killed by SIGPIPE).
  *
  * @category Connectors
  * @example
@@ -41,9 +48,23 @@ export class StdOutSink extends DynamicSink<unknown> {
 }
 
 class StdOutPartition extends StatelessSinkPartition<unknown> {
+  /** The error stdout failed with while this partition was open (EPIPE: the reader went away). */
+  private failure: Error | undefined;
+  /** Kept while the partition is open: an EPIPE then fails the next write, instead of crashing the process. */
+  private readonly onError = (err: Error): void => {
+    this.failure ??= err;
+  };
+
+  constructor() {
+    super();
+    process.stdout.on("error", this.onError);
+  }
+
   writeBatch(items: unknown[]): void | Promise<void> {
     const n = items.length;
     if (n === 0) return;
+    // A destroyed stream drops writes without an 'error' event (and never drains).
+    if (this.failure !== undefined || process.stdout.destroyed) throw closedError(this.failure);
     const lines = new Array<string>(n);
     for (let i = 0; i < n; i++) {
       const item = items[i];
@@ -53,19 +74,43 @@ class StdOutPartition extends StatelessSinkPartition<unknown> {
     if (process.stdout.write(lines.join("\n"))) return;
     return drained(process.stdout);
   }
+
+  override close(): void {
+    process.stdout.off("error", this.onError);
+  }
+
+  override abort(): void {
+    process.stdout.off("error", this.onError);
+  }
+}
+
+/** The error of a write to a closed stdout: in words, with what closed it as `cause`. */
+function closedError(cause: Error | undefined): ConnectorError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === "EPIPE"
+      ? " (EPIPE): what read it went away, like `head` after its lines"
+      : cause === undefined
+        ? ""
+        : `: ${causeText(cause)}`;
+  return new ConnectorError(`cannot print: standard output is closed${why}`, { cause });
 }
 
 function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      stream.off("error", onError);
-      resolve();
-    };
-    const onError = (err: unknown): void => {
+    const settle = (err?: unknown): void => {
       stream.off("drain", onDrain);
-      reject(err instanceof Error ? err : new Error(String(err)));
+      stream.off("error", onError);
+      stream.off("close", onClose);
+      if (err === undefined) resolve();
+      else reject(err);
     };
+    const onDrain = (): void => settle();
+    const onError = (err: Error): void => settle(closedError(err));
+    // Destroyed without an error: it will never drain.
+    const onClose = (): void => settle(closedError(undefined));
     stream.once("drain", onDrain);
     stream.once("error", onError);
+    stream.once("close", onClose);
   });
 }

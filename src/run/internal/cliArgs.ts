@@ -40,6 +40,9 @@ export { CliError };
 /** Default name of the export holding the flow. */
 export const DEFAULT_EXPORT = "flow";
 
+/** The commands, for messages. */
+const COMMANDS = "'run', 'visualize' or 'recovery'";
+
 /** Default epoch length of `sluice run`, in seconds. */
 const DEFAULT_SNAPSHOT_INTERVAL = 10;
 
@@ -47,8 +50,14 @@ const TARGET_HELP = `<file> is a .ts or .js module (.ts runs without a build ste
 names the export holding the flow (default "flow"): a Dataflow, or a
 function (sync or async) returning one.`;
 
-const EXIT_HELP = `Exit codes: 0 done, 1 the flow failed, 2 bad command line or flow file,
-130/143 stopped by SIGINT/SIGTERM.`;
+const EXIT_HELP = `Exit codes:
+  0        done
+  1        the flow failed, or its file threw or did not compile while loading
+  2        bad command line or flow target (no such file or export, not a flow)
+  130/143  stopped by SIGINT/SIGTERM
+  141      stdout was closed by its reader ('| head -3' had its lines): the
+           run stopped without a message, and exits as a shell reports 'cat'
+           or 'grep' killed by SIGPIPE (so 'set -o pipefail' treats it alike)`;
 
 /** @internal `sluice --help`. */
 export const MAIN_HELP = `Usage: sluice <command> [options]
@@ -72,7 +81,9 @@ export const RUN_HELP = `Usage: sluice run <file>[:export] [options]
 
 Run a dataflow in this process until every input ends.
 SIGINT (Ctrl-C) or SIGTERM stops the run cleanly between two batches and
-exits with 130 or 143; a second signal exits at once.
+exits with 130 or 143; a second signal exits at once. When stdout is closed
+by its reader ('sluice run flow.ts | head -3'), the run stops the same way,
+without a message, and exits with 141.
 
 ${TARGET_HELP}
 
@@ -122,9 +133,12 @@ Options:
 /** @internal `sluice recovery --help`. */
 export const RECOVERY_HELP = `Usage: sluice recovery init <dir> <partitions>
 
-Create the SQLite partitions (part-0.sqlite3 ...) of a recovery directory.
-The directory must exist. The partition count is fixed from then on; the
-number of workers may change between runs.
+Create the SQLite partitions (part-0.sqlite3 ...) of a recovery directory,
+creating the directory (and its parents) if needed. A directory that already
+has partitions is left alone and reported (exit code 1): resume from it with
+'sluice run -r', or delete its part-*.sqlite3* files to start over. The
+partition count is fixed from then on; the number of workers may change
+between runs.
 
 Options:
   -h, --help      Show this help
@@ -142,7 +156,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   const [first, ...rest] = argv;
   switch (first) {
     case undefined:
-      throw new CliError("missing command: expected 'run' or 'visualize'");
+      throw new CliError(`missing command: expected ${COMMANDS}`);
     case "-h":
     case "--help":
     case "help":
@@ -158,7 +172,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       return parseRecovery(rest);
     default:
       if (first.startsWith("-")) throw new CliError(`unknown option '${first}' (options go after the command)`);
-      throw new CliError(`unknown command '${first}': expected 'run' or 'visualize'`);
+      throw new CliError(`unknown command '${first}': expected ${COMMANDS}`);
   }
 }
 
@@ -173,7 +187,7 @@ function helpFor(topic: string | undefined): CliCommand {
     case "recovery":
       return { kind: "help", text: RECOVERY_HELP };
     default:
-      throw new CliError(`unknown command '${topic}': expected 'run' or 'visualize'`);
+      throw new CliError(`unknown command '${topic}': expected ${COMMANDS}`);
   }
 }
 

@@ -17,6 +17,9 @@ import { LOADING_FOR_CLI } from "../cliMain.js";
 /** Extensions that need tsx to load. */
 const TS_EXTENSIONS = new Set([".ts", ".tsx", ".mts", ".cts", ".jsx"]);
 
+/** Extensions of a module a flow can live in. */
+const MODULE_EXTENSIONS = new Set([".js", ".mjs", ".cjs", ...TS_EXTENSIONS]);
+
 let typeScriptReady: Promise<void> | undefined;
 
 /**
@@ -38,9 +41,11 @@ function enableTypeScript(): Promise<void> {
  * @param target - The module file (relative to `cwd`) and export name.
  * @param cwd - Directory relative paths start from.
  * @returns The dataflow.
- * @throws {@link CliError} with exit code 2 for a missing file, a missing
- *   export or an export that is not a flow; exit code 1 (with the original
- *   error as `cause`) when importing the module or calling the export throws.
+ * @throws {@link CliError} with exit code 2 for a missing file, a file that
+ *   is not a JavaScript or TypeScript module, a missing export or an export
+ *   that is not a flow (the target is wrong); exit code 1 (with the original
+ *   error as `cause`) when importing the module (it does not compile, or
+ *   throws) or calling the export throws (the flow's code failed).
  */
 export async function loadFlow(target: FlowTarget, cwd: string = process.cwd()): Promise<Dataflow> {
   const { file, exportName } = target;
@@ -49,8 +54,12 @@ export async function loadFlow(target: FlowTarget, cwd: string = process.cwd()):
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) throw new CliError(`no such flow file: ${file}${where}`);
   if (!info.isFile()) throw new CliError(`flow file is not a file: ${file}${where}`);
+  const ext = extname(path);
+  if (ext !== "" && !MODULE_EXTENSIONS.has(ext)) {
+    throw new CliError(`flow file ${file} is not a JavaScript or TypeScript module: expected one of ${[...MODULE_EXTENSIONS].join(" ")}; got ${ext}`);
+  }
 
-  if (TS_EXTENSIONS.has(extname(path))) await enableTypeScript();
+  if (TS_EXTENSIONS.has(ext)) await enableTypeScript();
   let mod: Record<string, unknown>;
   // A module calling cliMain at its top level must not start a run of its own here.
   (globalThis as Record<symbol, unknown>)[LOADING_FOR_CLI] = true;

@@ -8,6 +8,7 @@
  * @internal
  */
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { ConnectorError } from "../../errors.js";
 import type { RecoveryConfig } from "../../recovery/config.js";
 import { RecoveryStore } from "../../recovery/store.js";
 import { RunLog } from "./runLog.js";
@@ -60,9 +61,12 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
 
   return new Promise<RunOutcome>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    /** What closed this thread's stdout, where the workers' stdout is piped (EPIPE: the reader went away). */
+    let stdoutFailure: Error | undefined;
     const end = (): void => {
       if (timer !== undefined) clearInterval(timer);
       options.signal?.removeEventListener("abort", onAbort);
+      process.stdout.off("error", onStdoutError);
       try {
         store?.close();
       } catch {
@@ -95,7 +99,15 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
         case "finish":
           end();
           log?.ended(cmd.outcome, cmd.items);
-          resolve(cmd.outcome);
+          if (cmd.outcome === "stopped" && stdoutFailure !== undefined) {
+            reject(
+              new ConnectorError(`standard output is closed (${(stdoutFailure as NodeJS.ErrnoException).code ?? stdoutFailure.message}); the run was stopped`, {
+                cause: stdoutFailure,
+              }),
+            );
+          } else {
+            resolve(cmd.outcome);
+          }
           break;
         case "fail":
           end();
@@ -110,6 +122,16 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
       for (const cmd of coordinator.on(event)) run(cmd);
     };
     const onAbort = (): void => on({ t: "stop" });
+    // The workers' stdout is piped to this thread's. Once that fails (EPIPE
+    // from `| head`), the pipe stops reading them, and a worker printing
+    // would wait forever for it to drain: drop their output and stop the run.
+    const onStdoutError = (err: Error): void => {
+      if (stdoutFailure !== undefined) return;
+      stdoutFailure = err;
+      for (const w of workers) w.stdout.resume();
+      on({ t: "stop" });
+    };
+    process.stdout.on("error", onStdoutError);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
     workers.forEach((w, worker) => {

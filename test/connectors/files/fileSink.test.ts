@@ -1,9 +1,19 @@
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileSink } from "../../../src/connectors/files/index.js";
 import { ConnectorError } from "../../../src/errors.js";
+import { Dataflow, RecoveryConfig, initDbDir } from "../../../src/index.js";
+import { runMain, TestingSource, type TestingSourceMarker } from "../../../src/testing/index.js";
 import { tempDir } from "./helpers.js";
+
+/** A flow writing `items` as lines to `sink`. */
+function linesTo(sink: FileSink, items: (string | TestingSourceMarker)[]): Dataflow {
+  const flow = new Dataflow("lines");
+  flow.input("in", new TestingSource(items)).keyOn("k", () => "all").output("out", sink);
+  return flow;
+}
 
 describe("FileSink", () => {
   it("has one partition named by the path as given", () => {
@@ -67,5 +77,33 @@ describe("FileSink", () => {
     fs.writeFileSync(file, "ab\n");
     expect(() => new FileSink(file).buildPart("flow.out", file, 10)).toThrow(/has only 3 bytes/);
     expect(fs.readFileSync(file, "utf8")).toBe("ab\n");
+  });
+
+  it("writes to /dev/null, a character device it cannot truncate or sync, also when resuming", async () => {
+    await runMain(linesTo(new FileSink("/dev/null"), ["a", "b"]));
+    const dir = tempDir();
+    initDbDir(dir, 1);
+    const recovery = new RecoveryConfig(dir);
+    // The first run commits an offset of 4 bytes; the second resumes the device at it.
+    await runMain(linesTo(new FileSink("/dev/null"), ["a", "b", TestingSource.EOF(), "c"]), { recovery, epochInterval: 0 });
+    await runMain(linesTo(new FileSink("/dev/null"), ["a", "b", TestingSource.EOF(), "c"]), { recovery, epochInterval: 0 });
+    const part = new FileSink("/dev/null").buildPart("flow.out", "/dev/null", 4);
+    await part.writeBatch(["d"]);
+    expect(part.snapshot()).toBe(6);
+    await part.close?.();
+  });
+
+  it("streams into a FIFO, opened once a reader is there", async () => {
+    const fifo = path.join(tempDir(), "out.fifo");
+    execFileSync("mkfifo", [fifo]);
+    // The reader: another process, as a FIFO's reader usually is.
+    const reader = spawn("cat", [fifo], { stdio: ["ignore", "pipe", "inherit"] });
+    let text = "";
+    reader.stdout.setEncoding("utf8").on("data", (c: string) => (text += c));
+    const exited = new Promise<number | null>((resolve, reject) => reader.on("error", reject).on("close", resolve));
+    await runMain(linesTo(new FileSink(fifo), ["x", "y", "z"]), { epochInterval: 0 });
+    expect(await exited).toBe(0);
+    expect(text).toBe("x\ny\nz\n");
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
   });
 });

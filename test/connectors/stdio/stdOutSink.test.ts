@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -75,6 +75,43 @@ describe("StdOutSink", () => {
     expect(lines.length).toBe(50003); // "first", 50000 lines, "after", then "" after the last newline
     expect(lines[50000]).toBe("line-49999");
     expect(lines[50001]).toBe("after");
+  });
+
+  it("fails the write with a ConnectorError saying stdout is closed once its reader exits (EPIPE), instead of crashing", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-stdio-"));
+    dirs.push(dir);
+    const script = path.join(dir, "main.mts");
+    fs.writeFileSync(
+      script,
+      `import { StdOutSink } from ${JSON.stringify(entry)};
+      const part = await new StdOutSink().build("flow.out", 0, 1);
+      try {
+        for (let i = 0; ; i++) {
+          await part.writeBatch(["line " + i]);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } catch (err) {
+        process.stderr.write(err.name + ": " + err.message + "; cause: " + err.cause?.code);
+        part.abort?.(err);
+        process.stderr.write("; error listeners left: " + process.stdout.listenerCount("error"));
+      }
+      `,
+    );
+    // A real pipe into head, which exits after two lines.
+    const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const head = spawn("head", ["-n", "2"], { stdio: [child.stdout!, "pipe", "inherit"] });
+    child.stdout!.destroy(); // only head reads the pipe
+    let stderr = "";
+    let printed = "";
+    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    head.stdout!.setEncoding("utf8").on("data", (c: string) => (printed += c));
+    const status = await new Promise<number | null>((resolve, reject) => child.on("error", reject).on("close", resolve));
+    expect(printed).toBe("line 0\nline 1\n");
+    expect(stderr).toBe(
+      "ConnectorError: cannot print: standard output is closed (EPIPE): what read it went away, like `head` after its lines; " +
+        "cause: EPIPE; error listeners left: 0",
+    );
+    expect(status).toBe(0);
   });
 
   it("is a dynamic sink building one partition per worker", async () => {

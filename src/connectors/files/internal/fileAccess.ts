@@ -5,7 +5,10 @@
  * @module
  */
 import * as fs from "node:fs";
-import { BuildError, ConnectorError, causeText } from "../../../errors.js";
+import { BuildError, ConnectorError } from "../../../errors.js";
+import { describeFsError } from "../../../internal/fsErrors.js";
+
+export { describeFsError };
 
 /** @internal Bytes read from a file per `readSync` call. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -15,24 +18,6 @@ export const CHUNK_SIZE = 64 * 1024;
  * call never reads more than about 1 MiB, however long the lines are.
  */
 export const MAX_READS_PER_BATCH = 16;
-
-/** @internal Human words for the file system errors users hit most. */
-export function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case "ENOENT":
-      return "no such file or directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "is a directory";
-    case "ENOTDIR":
-      return "a parent of it is not a directory";
-    default:
-      return causeText(err);
-  }
-}
 
 /**
  * @internal Open `path` for reading at `resumeOffset` (checked against the

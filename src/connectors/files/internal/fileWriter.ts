@@ -15,11 +15,17 @@ import { closeQuietly, describeFsError } from "./fileAccess.js";
  * after the snapshot) and writes on from there; without one, it truncates
  * the file to empty. `snapshot()` syncs the file to disk before returning
  * the offset, so a committed offset is never past the durable data.
+ *
+ * A path that is not a regular file (`/dev/null`, a FIFO, a terminal) cannot
+ * be truncated, seeked or synced: it is written as a stream, appending, and
+ * the offset only counts the bytes written (at least once on resume).
  */
 export class FileWriterPartition extends StatefulSinkPartition<string, number> {
   private fd: number | undefined;
   private position: number;
   private dirty = false;
+  /** Whether the path is a regular file: truncated, written at offsets and synced. */
+  private readonly regular: boolean;
 
   /**
    * @param who - Connector name, for messages.
@@ -42,15 +48,18 @@ export class FileWriterPartition extends StatefulSinkPartition<string, number> {
     } catch (err) {
       throw new ConnectorError(`${who} in step '${stepId}' cannot open '${path}': ${describeFsError(err)}`, { cause: err });
     }
-    const size = fs.fstatSync(fd).size;
-    if (resume !== undefined && resume > size) {
-      closeQuietly(fd);
-      throw new ConnectorError(
-        `${who} in step '${stepId}' cannot resume '${path}' at byte ${resume}: ` +
-          `the file has only ${size} bytes (was it truncated or replaced?)`,
-      );
+    const stat = fs.fstatSync(fd);
+    this.regular = stat.isFile();
+    if (this.regular) {
+      if (resume !== undefined && resume > stat.size) {
+        closeQuietly(fd);
+        throw new ConnectorError(
+          `${who} in step '${stepId}' cannot resume '${path}' at byte ${resume}: ` +
+            `the file has only ${stat.size} bytes (was it truncated or replaced?)`,
+        );
+      }
+      fs.ftruncateSync(fd, resume ?? 0);
     }
-    fs.ftruncateSync(fd, resume ?? 0);
     this.fd = fd;
     this.position = resume ?? 0;
   }
@@ -72,10 +81,11 @@ export class FileWriterPartition extends StatefulSinkPartition<string, number> {
     const fd = this.openFd();
     let done = 0;
     while (done < data.length) {
-      done += fs.writeSync(fd, data, done, data.length - done, this.position + done);
+      // A FIFO or a device has no offsets (a positioned write to a FIFO fails with ESPIPE).
+      done += fs.writeSync(fd, data, done, data.length - done, this.regular ? this.position + done : null);
     }
     this.position += data.length;
-    this.dirty = true;
+    this.dirty = this.regular;
   }
 
   /** Sync the file to disk and return the offset after the last value. */
@@ -90,7 +100,7 @@ export class FileWriterPartition extends StatefulSinkPartition<string, number> {
   /** Sync and close the file. */
   override close(): void {
     if (this.fd === undefined) return;
-    fs.fsyncSync(this.fd);
+    if (this.regular) fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = undefined;
   }
