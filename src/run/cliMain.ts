@@ -9,6 +9,7 @@ import { isMainThread, workerData } from "node:worker_threads";
 import { BuildError } from "../errors.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { runWorkers } from "./internal/workers.js";
+import { loadingForCli } from "./internal/cliLoading.js";
 
 /**
  * Options of {@link cliMain}.
@@ -26,12 +27,9 @@ export interface CliMainOptions {
   signal?: AbortSignal;
 }
 
-/** @internal Set by `sluice run` while it imports a flow module. */
-export const LOADING_FOR_CLI = Symbol.for("sluice.loadingForCli");
-
 /** Whether this code runs inside one of Sluice's worker threads, or is being loaded by `sluice run`. */
 function inSluiceWorker(): boolean {
-  if ((globalThis as Record<symbol, unknown>)[LOADING_FOR_CLI] === true) return true;
+  if (loadingForCli()) return true;
   return !isMainThread && (workerData as { sluiceWorker?: unknown } | null)?.sluiceWorker === true;
 }
 

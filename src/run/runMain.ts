@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { isMainThread } from "node:worker_threads";
 import { BuildError, describeType } from "../errors.js";
 import { Dataflow } from "../dataflow/dataflow.js";
 import { compileFlow } from "./internal/graph.js";
@@ -14,6 +15,7 @@ import { RecoveryConfig } from "../recovery/config.js";
 import { RecoveryStore } from "../recovery/store.js";
 import { RunLog } from "./internal/runLog.js";
 import { RunClock, systemClock } from "../clock.js";
+import { loadingForCli } from "./internal/cliLoading.js";
 
 /**
  * Options of {@link runMain}.
@@ -117,6 +119,14 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
  * `StepError` naming the step (and key or partition) when user code throws,
  * or a `BuildError` when the flow is incomplete.
  *
+ * A flow module may end with `await runMain(flow)` to run itself
+ * (`npx tsx flow.ts`) and still be run with `sluice run flow.ts`: while the
+ * `sluice` CLI (or a worker thread of a run) imports the module, `runMain`
+ * runs nothing and resolves at once, and the CLI runs the exported flow, so
+ * the flow runs once, with the CLI's options. It says so on stderr, once:
+ * `sluice: skipped runMain(flow 'wc') in a module sluice is loading; sluice
+ * run runs the exported flow itself`.
+ *
  * @param flow - The dataflow to run.
  * @param options - Epoch interval and stop signal.
  * @returns A Promise that settles when the run ends.
@@ -132,5 +142,13 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
  * ```
  */
 export async function runMain(flow: Dataflow, options: RunOptions = {}): Promise<void> {
+  if (loadingForCli()) {
+    // Running here too would run the flow twice: once while the module loads, once by the CLI.
+    if (isMainThread) {
+      const name = flow instanceof Dataflow ? `flow '${flow.flowId}'` : describeType(flow);
+      process.stderr.write(`sluice: skipped runMain(${name}) in a module sluice is loading; sluice run runs the exported flow itself\n`);
+    }
+    return;
+  }
   await runFlow(flow, options);
 }

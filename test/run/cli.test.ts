@@ -106,6 +106,19 @@ function pipedIntoHead(args: string[], lines: number): Promise<PipedResult> {
   }));
 }
 
+/** Run a flow module on its own: `node --import tsx <file>`. */
+function runDirectly(file: string): Promise<Result> {
+  return new Promise<Result>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", file], { cwd: ROOT, env: cleanEnv() });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
 describe("sluice CLI", () => {
   let tmp: string;
 
@@ -411,15 +424,7 @@ describe("sluice CLI", () => {
     });
 
     it("lets a module run itself with cliMain, and run it once with sluice run", async () => {
-      const direct = await new Promise<Result>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "test/run/fixtures/selfRun.ts"], { cwd: ROOT, env: cleanEnv() });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-      });
+      const direct = await runDirectly("test/run/fixtures/selfRun.ts");
       expect(direct.stderr).toBe("");
       expect(direct.stdout.split("\n").filter(Boolean).sort()).toEqual(["a=1", "a=4", "b=2"]);
       const viaCli = await sluice(["run", "test/run/fixtures/selfRun.ts", "-w", "2"]);
@@ -478,6 +483,23 @@ describe("sluice CLI", () => {
       expect(r.code).toBe(141);
       expect(r.stderr).toContain("sluice: standard output was closed (EPIPE), run stopped\n");
       expect(r.stderr).not.toContain("    at ");
+    });
+
+    it("runs a module that ends with await runMain(flow) once, with a notice, under sluice run and its workers", async () => {
+      const fixture = "test/run/fixtures/runsItself.ts";
+      const lines = ["item a", "item b", "item c"];
+      const direct = await runDirectly(fixture);
+      expect(direct.stderr).toBe("");
+      expect(direct.code).toBe(0);
+      expect(direct.stdout.split("\n").filter(Boolean)).toEqual(lines);
+      const notice = "sluice: skipped runMain(flow 'runs_itself') in a module sluice is loading; sluice run runs the exported flow itself\n";
+      for (const workers of ["1", "2"]) {
+        const viaCli = await sluice(["run", fixture, "-w", workers]);
+        expect(viaCli.code, viaCli.stderr).toBe(0);
+        expect(viaCli.stdout.split("\n").filter(Boolean).sort(), `-w ${workers}`).toEqual(lines);
+        // Once: the workers, which import the module again, say nothing.
+        expect(viaCli.stderr, `-w ${workers}`).toBe(notice);
+      }
     });
 
     it("exits 143 on SIGTERM", async () => {

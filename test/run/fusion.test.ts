@@ -78,6 +78,36 @@ describe("fused chains of per-item steps", () => {
     }
   });
 
+  it("name the key of the item a keyed step failed on, inside a chain, and no key for steps that are not keyed", async () => {
+    // keyOn -> flatMap -> mapValue -> map run as one loop: the mapValue input is made in the loop.
+    const keyedFlow = (failIn: "mv" | "after"): Dataflow => {
+      const flow = new Dataflow("k");
+      flow
+        .input("in", new TestingSource(["a1", "b2", "c3"], 3))
+        .keyOn("key", (s) => s[0]!)
+        .flatMap("twice", (kv) => [kv, kv])
+        .mapValue("mv", (s) => {
+          if (failIn === "mv" && s === "b2") throw new Error("no b");
+          return s;
+        })
+        .map("after", (kv) => {
+          if (failIn === "after" && kv[0] === "c") throw new Error("no c");
+          return kv;
+        })
+        .output("out", new TestingSink([]));
+      return flow;
+    };
+    const inMapValue = await failure(keyedFlow("mv"));
+    expect(inMapValue.stepId).toBe("k.mv");
+    expect(inMapValue.key).toBe("b");
+    expect(inMapValue.message).toBe("error calling `mapper` in step 'k.mv' for key 'b': no b");
+    // A plain map after a keyed step: its items are pairs too, but a map names no key.
+    const inMap = await failure(keyedFlow("after"));
+    expect(inMap.stepId).toBe("k.after");
+    expect(inMap.key).toBeUndefined();
+    expect(inMap.message).toBe("error calling `mapper` in step 'k.after': no c");
+  });
+
   it("compile one loop per chain shape and keep each chain's functions apart", () => {
     const double = fuseStages([
       { kind: "map", fn: (x: number) => x * 2 },

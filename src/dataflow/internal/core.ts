@@ -29,8 +29,24 @@ export function coreFlatMapBatch<X, Y>(
  * compiles it (see {@link PerItem}); errors name function `fn`.
  */
 export function corePerItem<X, Y>(stepId: string, up: Stream<X>, kind: PerItem["kind"], f: (x: X) => unknown, fn: string): Stream<Y> {
-  const spec = { kind: "flatMapBatch", perItem: { kind, fn: f as PerItem["fn"] }, fn } as const;
+  const perItem: PerItem = keyedItemFns.has(f) ? { kind, fn: f as PerItem["fn"], keyed: true } : { kind, fn: f as PerItem["fn"] };
+  const spec = { kind: "flatMapBatch", perItem, fn } as const;
   return defineCore("flatMapBatch", stepId, { up }, spec, ["down"]).down;
+}
+
+/** Per-item functions of `[key, value]` items marked by {@link overKeyedItems}. */
+const keyedItemFns = new WeakSet<object>();
+
+/**
+ * @internal Mark `f`, a per-item function of `[key, value]` items (the
+ * wrapper `mapValue` and its kin give `map`, `filter`, `filterMap` or
+ * `flatMap`), so that an error of its step names the item's key. The fused
+ * loop notes each item's key before calling `f` (a read the JIT folds into
+ * the pair it just made) and reports it only when `f` throws.
+ */
+export function overKeyedItems<F extends (kv: readonly [string, never]) => unknown>(f: F): F {
+  keyedItemFns.add(f);
+  return f;
 }
 
 /** @internal `inspectDebug` calling `inspector`, reported as function `fn`. */

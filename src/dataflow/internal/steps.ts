@@ -20,6 +20,8 @@ import type { RunContext } from "../../clock.js";
 export interface PerItem {
   readonly kind: "map" | "filter" | "filterMap" | "flatMap" | "keyOn";
   readonly fn: (x: never) => unknown;
+  /** Items are `[key, value]` pairs (`mapValue` and its kin): an error names the key of the item that failed. */
+  readonly keyed?: boolean;
 }
 
 /** @internal What the executor needs to run one core operator. */

@@ -1,5 +1,6 @@
 import type { KeyedStream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
+import { overKeyedItems } from "../internal/core.js";
 import { filterMap } from "./filterMap.js";
 
 /**
@@ -18,9 +19,13 @@ import { filterMap } from "./filterMap.js";
  */
 export function filterMapValue<V, W>(stepId: string, up: KeyedStream<V>, mapper: (v: V) => W | undefined): KeyedStream<W> {
   return defineOperator("filterMapValue", stepId, { up }, ({ up }) => ({
-    down: filterMap("filter_map", up, (kv): readonly [string, W] | undefined => {
-      const w = mapper(kv[1]);
-      return w === undefined ? undefined : [kv[0], w];
-    }),
+    down: filterMap(
+      "filter_map",
+      up,
+      overKeyedItems((kv: readonly [string, V]): readonly [string, W] | undefined => {
+        const w = mapper(kv[1]);
+        return w === undefined ? undefined : [kv[0], w];
+      }),
+    ),
   }), builtin).down;
 }

@@ -1,5 +1,6 @@
 import type { KeyedStream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
+import { overKeyedItems } from "../internal/core.js";
 import { filter } from "./filter.js";
 
 /**
@@ -20,6 +21,6 @@ export function filterValue<V, W extends V>(stepId: string, up: KeyedStream<V>, 
 export function filterValue<V>(stepId: string, up: KeyedStream<V>, predicate: (v: V) => boolean): KeyedStream<V>;
 export function filterValue<V>(stepId: string, up: KeyedStream<V>, predicate: (v: V) => boolean): KeyedStream<V> {
   return defineOperator("filterValue", stepId, { up }, ({ up }) => ({
-    down: filter("filter", up, (kv) => predicate(kv[1])),
+    down: filter("filter", up, overKeyedItems((kv: readonly [string, V]) => predicate(kv[1]))),
   }), builtin).down;
 }

@@ -1,6 +1,7 @@
 import { describeType } from "../../errors.js";
 import type { KeyedStream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
+import { overKeyedItems } from "../internal/core.js";
 import { flatMap } from "./flatMap.js";
 
 /**
@@ -20,7 +21,7 @@ import { flatMap } from "./flatMap.js";
  */
 export function flatMapValue<V, W>(stepId: string, up: KeyedStream<V>, mapper: (v: V) => Iterable<W>): KeyedStream<W> {
   return defineOperator("flatMapValue", stepId, { up }, ({ up }) => ({
-    down: flatMap("flat_map", up, (kv): (readonly [string, W])[] => {
+    down: flatMap("flat_map", up, overKeyedItems((kv: readonly [string, V]): (readonly [string, W])[] => {
       const ws = mapper(kv[1]);
       if (ws == null || typeof (ws as Iterable<W>)[Symbol.iterator] !== "function") {
         throw new TypeError(`\`flatMapValue\` mapper must return an iterable; got ${describeType(ws)}`);
@@ -29,6 +30,6 @@ export function flatMapValue<V, W>(stepId: string, up: KeyedStream<V>, mapper: (
       const out: (readonly [string, W])[] = [];
       for (const w of ws) out.push([kv[0], w]);
       return out;
-    }),
+    })),
   }), builtin).down;
 }

@@ -1,5 +1,6 @@
 import type { KeyedStream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
+import { overKeyedItems } from "../internal/core.js";
 import { map } from "./map.js";
 
 /**
@@ -18,6 +19,6 @@ import { map } from "./map.js";
  */
 export function mapValue<V, W>(stepId: string, up: KeyedStream<V>, mapper: (v: V) => W): KeyedStream<W> {
   return defineOperator("mapValue", stepId, { up }, ({ up }) => ({
-    down: map("map", up, (kv): readonly [string, W] => [kv[0], mapper(kv[1])]),
+    down: map("map", up, overKeyedItems((kv: readonly [string, V]): readonly [string, W] => [kv[0], mapper(kv[1])])),
   }), builtin).down;
 }

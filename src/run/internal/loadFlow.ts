@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { describeType } from "../../errors.js";
 import { Dataflow } from "../../dataflow/dataflow.js";
 import { CliError, type FlowTarget } from "./cliArgs.js";
-import { LOADING_FOR_CLI } from "../cliMain.js";
+import { LOADING_FOR_CLI } from "./cliLoading.js";
 
 /** Extensions that need tsx to load. */
 const TS_EXTENSIONS = new Set([".ts", ".tsx", ".mts", ".cts", ".jsx"]);
@@ -61,7 +61,7 @@ export async function loadFlow(target: FlowTarget, cwd: string = process.cwd()):
 
   if (TS_EXTENSIONS.has(ext)) await enableTypeScript();
   let mod: Record<string, unknown>;
-  // A module calling cliMain at its top level must not start a run of its own here.
+  // A module calling cliMain or runMain at its top level must not start a run of its own here.
   (globalThis as Record<symbol, unknown>)[LOADING_FOR_CLI] = true;
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;

@@ -86,8 +86,10 @@ export class PerItemNode extends RuntimeNode {
     try {
       out = this.fused(items);
     } catch (err) {
-      const at = err instanceof StageFailure ? this.stages[err.stage] : this;
-      throw stepFailure(err instanceof StageFailure ? err.cause : err, at.fn, at.userStepId, { epoch: ctx.epoch });
+      if (!(err instanceof StageFailure)) throw stepFailure(err, this.fn, this.userStepId, { epoch: ctx.epoch });
+      const at = this.stages[err.stage];
+      const key = at.perItem.keyed === true && typeof err.key === "string" ? err.key : undefined;
+      throw stepFailure(err.cause, at.fn, at.userStepId, { key, epoch: ctx.epoch });
     }
     this.emit(0, out);
   }

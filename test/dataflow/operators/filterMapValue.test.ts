@@ -24,16 +24,20 @@ describe("op.filterMapValue", () => {
     expect(await runThrough([["a", 1] as const], (s) => s.filterMapValue("n", () => null))).toEqual([["a", null]]);
   });
 
-  it("a throwing mapper is a StepError naming the filterMapValue step", async () => {
+  it("a throwing mapper is a StepError naming the filterMapValue step and the item's key", async () => {
     const boom = new Error("bad");
+    const items = [["a", 1], ["u1", 2]] as const;
     const err = await failThrough(
-      [["a", 1] as const],
+      items,
       (s) =>
-        s.filterMapValue("fmv", () => {
-          throw boom;
+        s.filterMapValue("fmv", (v) => {
+          if (v === 2) throw boom;
+          return v;
         }),
-      { stepId: "f.fmv", message: "error calling `mapper` in step 'f.fmv': bad" },
+      { stepId: "f.fmv", message: "error calling `mapper` in step 'f.fmv' for key 'u1': bad" },
+      { batchSize: 2 },
     );
+    expect(err.key).toBe("u1");
     expect(err.cause).toBe(boom);
   });
 });

@@ -25,24 +25,29 @@ describe("op.filterValue", () => {
     expect(await runThrough(pairs, (s) => s.filterValue("nums", isNum).mapValue("inc", (v) => v + 1))).toEqual([["a", 2]]);
   });
 
-  it("a non-boolean result is a StepError with a TypeError cause, naming the filterValue step", async () => {
-    await failThrough([["a", 1] as const], (s) => s.filterValue("fv", (v) => v as unknown as boolean), {
+  it("a non-boolean result is a StepError with a TypeError cause, naming the filterValue step and the key", async () => {
+    const err = await failThrough([["a", 1] as const], (s) => s.filterValue("fv", (v) => v as unknown as boolean), {
       stepId: "f.fv",
-      message: ["error calling `predicate` in step 'f.fv'", "must return a boolean; got number"],
+      message: ["error calling `predicate` in step 'f.fv' for key 'a'", "must return a boolean; got number"],
       cause: TypeError,
     });
+    expect(err.key).toBe("a");
   });
 
-  it("a throwing predicate is a StepError keeping the cause", async () => {
+  it("a throwing predicate is a StepError naming the item's key and keeping the cause", async () => {
     const boom = new Error("undecidable");
+    const items = [["a", 1], ["u1", 2]] as const;
     const err = await failThrough(
-      [["a", 1] as const],
+      items,
       (s) =>
-        s.filterValue("fv", () => {
-          throw boom;
+        s.filterValue("fv", (v) => {
+          if (v === 2) throw boom;
+          return true;
         }),
-      { stepId: "f.fv", message: "error calling `predicate` in step 'f.fv': undecidable" },
+      { stepId: "f.fv", message: "error calling `predicate` in step 'f.fv' for key 'u1': undecidable" },
+      { batchSize: 2 },
     );
+    expect(err.key).toBe("u1");
     expect(err.cause).toBe(boom);
   });
 });

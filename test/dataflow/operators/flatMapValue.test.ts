@@ -31,24 +31,29 @@ describe("op.flatMapValue", () => {
     ).toEqual([["k", "2!"]]);
   });
 
-  it("a non-iterable result is a StepError with a TypeError cause", async () => {
-    await failThrough([["a", 1] as const], (s) => s.flatMapValue("fmv", (v) => v as unknown as number[]), {
+  it("a non-iterable result is a StepError with a TypeError cause, for the item's key", async () => {
+    const err = await failThrough([["a", 1] as const], (s) => s.flatMapValue("fmv", (v) => v as unknown as number[]), {
       stepId: "f.fmv",
-      message: ["in step 'f.fmv'", "`flatMapValue` mapper must return an iterable; got number"],
+      message: ["in step 'f.fmv' for key 'a'", "`flatMapValue` mapper must return an iterable; got number"],
       cause: TypeError,
     });
+    expect(err.key).toBe("a");
   });
 
-  it("a throwing mapper is a StepError naming the flatMapValue step", async () => {
+  it("a throwing mapper is a StepError naming the flatMapValue step and the item's key", async () => {
     const boom = new Error("nope");
+    const items = [["a", 1], ["u1", 2]] as const;
     const err = await failThrough(
-      [["a", 1] as const],
+      items,
       (s) =>
-        s.flatMapValue("fmv", () => {
-          throw boom;
+        s.flatMapValue("fmv", (v) => {
+          if (v === 2) throw boom;
+          return [v];
         }),
-      { stepId: "f.fmv", message: "error calling `mapper` in step 'f.fmv': nope" },
+      { stepId: "f.fmv", message: "error calling `mapper` in step 'f.fmv' for key 'u1': nope" },
+      { batchSize: 2 },
     );
+    expect(err.key).toBe("u1");
     expect(err.cause).toBe(boom);
   });
 });

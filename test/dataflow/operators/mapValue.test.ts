@@ -22,16 +22,20 @@ describe("op.mapValue", () => {
     ]);
   });
 
-  it("a throwing mapper is a StepError naming the mapValue step", async () => {
+  it("a throwing mapper is a StepError naming the mapValue step and the item's key", async () => {
     const boom = new Error("bad value");
+    const items = [["a", 1], ["u1", 2]] as const;
     const err = await failThrough(
-      [["a", 1] as const],
+      items,
       (s) =>
-        s.mapValue("mv", () => {
-          throw boom;
+        s.mapValue("mv", (v) => {
+          if (v === 2) throw boom;
+          return v;
         }),
-      { stepId: "f.mv", message: "error calling `mapper` in step 'f.mv': bad value" },
+      { stepId: "f.mv", message: "error calling `mapper` in step 'f.mv' for key 'u1': bad value" },
+      { batchSize: 2 },
     );
+    expect(err.key).toBe("u1");
     expect(err.cause).toBe(boom);
   });
 });

@@ -8,6 +8,7 @@
 import { Kafka, logLevel, type KafkaConfig } from "kafkajs";
 import { BuildError, ConnectorError, causeText } from "../../../errors.js";
 import type { KafkaClientConfig } from "../config.js";
+import { avoidNegativeTimeouts } from "./negativeTimeouts.js";
 
 /** @internal Check `brokers` (a non-empty array of `host:port` strings); a copy of it. */
 export function checkBrokers(who: string, brokers: unknown): string[] {
@@ -48,8 +49,9 @@ export function kafkaConfig(brokers: string[], config: KafkaClientConfig | undef
   return { clientId: "sluice", logLevel: logLevel.WARN, ...config, brokers };
 }
 
-/** @internal The injected client, or a new one. */
+/** @internal The injected client, or a new one (kafkajs fixed for Node.js 24 first: see `negativeTimeouts.ts`). */
 export function makeClient(brokers: string[], config: KafkaClientConfig | undefined, client: Kafka | undefined): Kafka {
+  avoidNegativeTimeouts();
   return client ?? new Kafka(kafkaConfig(brokers, config));
 }
 
