@@ -24,3 +24,5 @@ export { maxWindow } from "./maxWindow.js";
 export { minWindow } from "./minWindow.js";
 export { countWindow } from "./countWindow.js";
 export { joinWindow, type JoinWindowOptions } from "./joinWindow.js";
+export type { Aggregation } from "./aggregation.js";
+export { aggregateWindow, type AggregateWindowOptions, type LatePolicy } from "./aggregateWindow.js";
