@@ -18,8 +18,9 @@ export function coreFlatMapBatch<X, Y>(
   up: Stream<X>,
   mapper: (xs: X[]) => Iterable<Y> | Promise<Iterable<Y>>,
   fn: string,
+  pure = false,
 ): Stream<Y> {
-  const spec = { kind: "flatMapBatch", mapper: mapper as (xs: unknown[]) => Iterable<unknown>, fn } as const;
+  const spec = { kind: "flatMapBatch", mapper: mapper as (xs: unknown[]) => Iterable<unknown>, fn, pure } as const;
   return defineCore("flatMapBatch", stepId, { up }, spec, ["down"]).down;
 }
 
@@ -67,10 +68,10 @@ export function coreInspectDebug<X>(
 export function coreStatefulBatch<V, W, S>(
   stepId: string,
   up: Stream<readonly [string, V]>,
-  builder: (resume: S | undefined, context: RunContext) => StatefulBatchLogic<V, W, S>,
+  builder: (resume: S | undefined, context: RunContext, key: string) => StatefulBatchLogic<V, W, S>,
   fn: string,
   unordered = false,
 ): Stream<readonly [string, W]> {
-  const spec = { kind: "statefulBatch", builder: builder as (resume: unknown, context: RunContext) => unknown, fn, unordered } as const;
+  const spec = { kind: "statefulBatch", builder: builder as (resume: unknown, context: RunContext, key: string) => unknown, fn, unordered } as const;
   return defineCore("statefulBatch", stepId, { up }, spec, ["down"]).down;
 }

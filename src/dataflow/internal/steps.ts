@@ -33,6 +33,8 @@ export type CoreSpec =
       readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>;
       readonly fn: string;
       readonly perItem?: undefined;
+      /** Set by built-in operators whose mapper has no effect but its output: with no consumer, it is not called. */
+      readonly pure?: boolean;
     }
   | {
       /** A `flatMapBatch` whose mapper applies a per-item function: the executor compiles it (and fuses chains of them). */
@@ -51,7 +53,7 @@ export type CoreSpec =
     }
   | {
       readonly kind: "statefulBatch";
-      readonly builder: (resume: unknown, context: RunContext) => unknown;
+      readonly builder: (resume: unknown, context: RunContext, key: string) => unknown;
       readonly fn: string;
       /**
        * Set by built-in operators whose logic runs no user code when a batch

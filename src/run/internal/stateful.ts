@@ -14,6 +14,7 @@ import { TimerHeap } from "./timerHeap.js";
 import { sortKeys } from "./sortKeys.js";
 import { ownedKeys } from "./resume.js";
 import { stableHash } from "../../internal/hash.js";
+import { NOTIFY_AT_MS, type TimedInMs } from "../../dataflow/stateful/timedInMs.js";
 
 type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
 const ON_BATCH = 0;
@@ -36,15 +37,33 @@ interface KeyEntry {
   /** The last batch (`batchStamp`) that had this key, and the key's index among that batch's keys. */
   batch: number;
   slot: number;
+  /** When the logic asked to be notified (epoch ms), or `Infinity`. */
+  due: number;
+  /**
+   * The time of the key's earliest entry in the timer heap, or `Infinity`.
+   * A `due` moving later does not push an entry: the earlier one, when it
+   * comes up, is moved to `due` then (one push per notification, not one per
+   * batch that moves it).
+   */
+  queued: number;
 }
 
 const BASE_NOTIFY_AT = StatefulBatchLogic.prototype.notifyAt;
 
-/** Whether `logic` has a `notifyAt` of its own. */
-const isTimed = (logic: Logic): boolean => logic.notifyAt !== BASE_NOTIFY_AT;
+/** Whether `logic` has a `notifyAt` of its own (or the built-in logics' `NOTIFY_AT_MS`). */
+const isTimed = (logic: Logic): boolean => logic.notifyAt !== BASE_NOTIFY_AT || typeof (logic as Partial<TimedInMs>)[NOTIFY_AT_MS] === "function";
 
 /** The entry of a key whose logic was just built. */
-const newEntry = (logic: Logic): KeyEntry => ({ logic, touched: false, rank: -1, timed: isTimed(logic), batch: 0, slot: 0 });
+const newEntry = (logic: Logic): KeyEntry => ({
+  logic,
+  touched: false,
+  rank: -1,
+  timed: isTimed(logic),
+  batch: 0,
+  slot: 0,
+  due: Infinity,
+  queued: Infinity,
+});
 const BASE_ON_EOF = StatefulBatchLogic.prototype.onEof;
 
 /** Batches larger than this (distinct keys) are always sorted by string: ranks are packed with 20-bit indexes. */
@@ -68,8 +87,7 @@ export class StatefulBatchNode extends RuntimeNode {
   private readonly keys = new Map<string, KeyEntry>();
   /** Keys whose state changed (or was discarded) this epoch, each once. */
   private touched: string[] = [];
-  /** Authoritative due time per key; the heap may hold stale entries. */
-  private readonly due = new Map<string, number>();
+  /** `(time, key)` per pending notification; an entry is live while it is its key's `queued` and `due`. */
   private readonly timers = new TimerHeap();
   private ended = false;
   /**
@@ -90,7 +108,7 @@ export class StatefulBatchNode extends RuntimeNode {
   constructor(
     stepId: string,
     userStepId: string,
-    private readonly builder: (resume: unknown, context: NodeContext) => unknown,
+    private readonly builder: (resume: unknown, context: NodeContext, key: string) => unknown,
     private readonly fn: string,
     /** Whether the keys of a batch may be called in any order (see the core spec's `unordered`). */
     private readonly unordered = false,
@@ -105,7 +123,7 @@ export class StatefulBatchNode extends RuntimeNode {
       const logic = this.build(key, resume.get(key), ctx);
       const entry = newEntry(logic);
       this.keys.set(key, entry);
-      if (entry.timed) this.schedule(key, logic, ctx);
+      if (entry.timed) this.schedule(key, entry, logic, ctx);
     }
   }
 
@@ -209,11 +227,25 @@ export class StatefulBatchNode extends RuntimeNode {
     return byKey;
   }
 
-  /** Earliest pending notification, or `Infinity`. */
+  /** Earliest pending notification, or `Infinity`; the heap's top is then a live entry. */
   override nextDue(): number {
     const timers = this.timers;
-    while (timers.size > 0 && this.due.get(timers.peekKey()) !== timers.peekTime()) timers.pop();
-    return timers.peekTime();
+    while (timers.size > 0) {
+      const t = timers.peekTime();
+      const key = timers.peekKey();
+      const entry = this.keys.get(key);
+      // Superseded by an earlier entry of the key, or the key is gone.
+      if (entry === undefined || entry.queued !== t) {
+        timers.pop();
+        continue;
+      }
+      if (entry.due === t) return t;
+      // The key's due time moved later (or away) since this entry was pushed: move the entry.
+      timers.pop();
+      entry.queued = entry.due;
+      if (entry.due !== Infinity) timers.push(entry.due, key);
+    }
+    return Infinity;
   }
 
   /** Fire every notification due at `now`, keys in sorted order. */
@@ -221,12 +253,12 @@ export class StatefulBatchNode extends RuntimeNode {
     if (this.ended || this.nextDue() > now) return false;
     const keys: string[] = [];
     const timers = this.timers;
-    while (timers.size > 0 && timers.peekTime() <= now) {
+    while (this.nextDue() <= now) {
       const key = timers.peekKey();
-      if (this.due.get(key) === timers.peekTime()) {
-        this.due.delete(key);
-        keys.push(key);
-      }
+      const entry = this.keys.get(key)!;
+      entry.due = Infinity;
+      entry.queued = Infinity;
+      keys.push(key);
       timers.pop();
     }
     sortKeys(keys);
@@ -244,7 +276,6 @@ export class StatefulBatchNode extends RuntimeNode {
     for (const [key, entry] of this.keys) if (entry.logic !== undefined && entry.logic.onEof !== BASE_ON_EOF) live.push(key);
     for (const key of sortKeys(live)) this.call(key, ON_EOF, undefined, out, ctx);
     this.ended = true;
-    this.due.clear();
     this.timers.clear();
     this.emit(0, out);
   }
@@ -276,7 +307,7 @@ export class StatefulBatchNode extends RuntimeNode {
   private build(key: string, resume: unknown, ctx: NodeContext): Logic {
     let logic: unknown;
     try {
-      logic = this.builder(resume, ctx);
+      logic = this.builder(resume, ctx, key);
     } catch (err) {
       throw stepFailure(err, "builder", this.userStepId, { key, epoch: ctx.epoch });
     }
@@ -305,6 +336,7 @@ export class StatefulBatchNode extends RuntimeNode {
     } else if (entry.logic === undefined) {
       entry.logic = this.build(key, undefined, ctx);
       entry.timed = isTimed(entry.logic);
+      entry.due = Infinity;
     }
     const logic = entry.logic!;
     let result: LogicResult<unknown>;
@@ -330,29 +362,36 @@ export class StatefulBatchNode extends RuntimeNode {
     }
     if (result[1]) {
       entry.logic = undefined;
-      this.due.delete(key);
+      entry.due = Infinity;
     } else if (entry.timed) {
-      this.schedule(key, logic, ctx);
+      this.schedule(key, entry, logic, ctx);
     }
   }
 
-  private schedule(key: string, logic: Logic, ctx: NodeContext): void {
-    let at: unknown;
+  /** Ask `logic` when it wants to be notified, and record it. */
+  private schedule(key: string, entry: KeyEntry, logic: Logic, ctx: NodeContext): void {
+    let t: number;
     try {
-      at = logic.notifyAt();
-      if (at !== undefined && !(at instanceof Date && !Number.isNaN(at.getTime()))) {
-        throw new TypeError(`\`notifyAt\` must return a valid Date or undefined; got ${describeType(at)}`);
-      }
+      t = this.notifyAtMs(logic);
     } catch (err) {
       throw stepFailure(err, "notifyAt", this.userStepId, { key, epoch: ctx.epoch });
     }
-    if (at === undefined) {
-      if (this.due.size !== 0) this.due.delete(key);
-      return;
+    entry.due = t;
+    if (t < entry.queued) {
+      entry.queued = t;
+      this.timers.push(t, key);
     }
-    const t = (at as Date).getTime();
-    if (this.due.get(key) === t) return;
-    this.due.set(key, t);
-    this.timers.push(t, key);
+  }
+
+  /** `logic.notifyAt()` in epoch ms (`Infinity` for none), checked. */
+  private notifyAtMs(logic: Logic): number {
+    const inMs = (logic as Partial<TimedInMs>)[NOTIFY_AT_MS];
+    if (inMs !== undefined) return inMs.call(logic);
+    const at: unknown = logic.notifyAt();
+    if (at === undefined) return Infinity;
+    if (!(at instanceof Date && !Number.isNaN(at.getTime()))) {
+      throw new TypeError(`\`notifyAt\` must return a valid Date or undefined; got ${describeType(at)}`);
+    }
+    return at.getTime();
   }
 }
