@@ -47,7 +47,7 @@ function makeNode(n: CoreNode): RuntimeNode {
     case "flatMapBatch":
       return s.perItem !== undefined
         ? new PerItemNode(n.stepId, n.userStepId, s.perItem, s.fn)
-        : new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn);
+        : new FlatMapBatchNode(n.stepId, n.userStepId, s.mapper, s.fn, s.pure === true);
     case "branch":
       return new BranchNode(n.stepId, n.userStepId, s.predicate, s.fn);
     case "merge":

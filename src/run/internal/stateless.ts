@@ -17,11 +17,14 @@ export class FlatMapBatchNode extends RuntimeNode {
     userStepId: string,
     private readonly mapper: (xs: unknown[]) => Iterable<unknown> | Promise<Iterable<unknown>>,
     private readonly fn: string,
+    /** Whether the mapper only computes its output (a built-in's): then, with no consumer, it is not called. */
+    private readonly pure = false,
   ) {
     super(stepId, userStepId, 1);
   }
 
   process(items: unknown[], ctx: NodeContext): void | Promise<void> {
+    if (this.pure && this.downs[0].length === 0) return;
     let out: unknown;
     try {
       out = this.mapper(items);
