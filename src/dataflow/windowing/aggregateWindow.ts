@@ -7,25 +7,10 @@ import type { KeyedStream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
 import type { Clock } from "./clock.js";
 import type { Windower } from "./windower.js";
-import { foldWindow } from "./foldWindow.js";
+import type { LatePolicy } from "./latePolicy.js";
 import type { WindowOut } from "./window.js";
 import { checkAggregation, type Aggregation } from "./aggregation.js";
-import { checkWindowArgs } from "./internal/steps.js";
-
-/**
- * What a window operator does with a late value (one stamped before its
- * key's watermark), as Wallaroo's late-data policies:
- *
- * - `"stream"`: send it to `late`, once per window it would have been in.
- * - `"drop"`: drop it.
- * - `"firePerMessage"`: emit it at once on `down` as a window of its own
- *   (with the id of each window it would have been in).
- * - `"placeInOldestWindow"`: add it to the oldest window of its key still
- *   open; with none open, as `"firePerMessage"`.
- *
- * @category Windowing
- */
-export type LatePolicy = "stream" | "drop" | "firePerMessage" | "placeInOldestWindow";
+import { accWindowSteps, checkWindowArgs } from "./internal/steps.js";
 
 /**
  * Options of {@link aggregateWindow}.
@@ -33,7 +18,7 @@ export type LatePolicy = "stream" | "drop" | "firePerMessage" | "placeInOldestWi
  * @category Windowing
  */
 export interface AggregateWindowOptions {
-  /** What to do with late values (default `"stream"`). */
+  /** What to do with late values (default `"stream"`: to `late`); see {@link LatePolicy}. */
   latePolicy?: LatePolicy;
 }
 
@@ -61,15 +46,20 @@ export function aggregateWindow<V, A, W>(
   aggregation: Aggregation<V, A, W>,
   options: AggregateWindowOptions = {},
 ): WindowOut<V, W> {
+  const latePolicy = options.latePolicy ?? "stream";
   return defineOperator("aggregateWindow", stepId, { up }, ({ up }, step) => {
-    checkWindowArgs("aggregateWindow", step.stepId, clock, windower, false);
+    checkWindowArgs("aggregateWindow", step.stepId, clock, windower, false, latePolicy);
     checkAggregation("aggregateWindow", step.stepId, aggregation);
-    void options;
-    const folded = foldWindow("fold_window", up, clock, windower, () => aggregation.initial(), (acc: A, v: V) => aggregation.update(v, acc), (a, b) => aggregation.combine(a, b), { ordered: false });
-    const down = folded.down.flatMap("output", ([key, [id, acc]]) => {
-      const w = aggregation.output(key, acc);
-      return w === undefined ? [] : [[key, [id, w] as const] as const];
+    return accWindowSteps<V, A, W>(up, {
+      clock,
+      shape: windower.shape(),
+      ordered: false,
+      latePolicy,
+      panes: true,
+      initial: () => aggregation.initial(),
+      update: (value, acc) => aggregation.update(value, acc),
+      combine: (a, b) => aggregation.combine(a, b),
+      output: (key, acc) => aggregation.output(key, acc),
     });
-    return { down, late: folded.late, meta: folded.meta };
   }, builtin) as WindowOut<V, W>;
 }

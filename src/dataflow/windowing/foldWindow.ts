@@ -7,9 +7,8 @@ import type { KeyedStream } from "../stream.js";
 import { defineOperator, builtin } from "../internal/operator.js";
 import type { Clock } from "./clock.js";
 import type { Windower } from "./windower.js";
-import { window, type WindowOptions, type WindowOut } from "./window.js";
-import { FoldWindowLogic, type FoldState } from "./internal/foldLogic.js";
-import { checkFunction, checkWindowArgs } from "./internal/steps.js";
+import type { WindowOptions, WindowOut } from "./window.js";
+import { accWindowSteps, checkFunction, checkWindowArgs } from "./internal/steps.js";
 
 /**
  * Fold each window's values into an accumulator, emitted on `down` as
@@ -47,13 +46,24 @@ export function foldWindow<V, S>(
   merger: (acc: S, original: S) => S,
   options: WindowOptions = {},
 ): WindowOut<V, S> {
+  const ordered = options.ordered ?? true;
+  const latePolicy = options.latePolicy ?? "stream";
   return defineOperator("foldWindow", stepId, { up }, ({ up }, step) => {
-    checkWindowArgs("foldWindow", step.stepId, clock, windower, options.ordered ?? true);
+    checkWindowArgs("foldWindow", step.stepId, clock, windower, ordered, latePolicy);
     checkFunction("foldWindow", step.stepId, "builder", builder);
     checkFunction("foldWindow", step.stepId, "folder", folder);
     checkFunction("foldWindow", step.stepId, "merger", merger);
-    const build = (resume: FoldState<S> | undefined) =>
-      new FoldWindowLogic(folder, merger, resume === undefined ? builder() : resume.acc);
-    return { ...window("window", up, clock, windower, build, options) };
+    return accWindowSteps<V, S, S>(up, {
+      clock,
+      shape: windower.shape(),
+      ordered,
+      latePolicy,
+      // The merger joins sessions only: a sliding window folds each of its values itself.
+      panes: false,
+      initial: builder,
+      update: (value, acc) => folder(acc, value),
+      combine: merger,
+      output: undefined,
+    });
   }, builtin);
 }

@@ -25,4 +25,5 @@ export { minWindow } from "./minWindow.js";
 export { countWindow } from "./countWindow.js";
 export { joinWindow, type JoinWindowOptions } from "./joinWindow.js";
 export type { Aggregation } from "./aggregation.js";
-export { aggregateWindow, type AggregateWindowOptions, type LatePolicy } from "./aggregateWindow.js";
+export { aggregateWindow, type AggregateWindowOptions } from "./aggregateWindow.js";
+export type { LatePolicy } from "./latePolicy.js";

@@ -4,7 +4,7 @@
  * @module
  */
 import { Windower } from "./windower.js";
-import type { WindowerLogic } from "./internal/windowerLogic.js";
+import type { WindowerLogic, WindowShape } from "./internal/windowerLogic.js";
 import { LATE_SESSION_ID, SessionWindowerLogic, type SessionState } from "./internal/sessionLogic.js";
 import { checkDuration } from "./internal/time.js";
 
@@ -41,6 +41,11 @@ export class SessionWindower extends Windower {
   build(resume: unknown): WindowerLogic<SessionState> {
     return new SessionWindowerLogic(this.gap, resume as SessionState | undefined);
   }
+  /** @internal */
+  shape(): WindowShape {
+    return { kind: "session", gap: this.gap };
+  }
+
 }
 
 export { LATE_SESSION_ID };

@@ -5,7 +5,7 @@
  */
 import { BuildError } from "../../errors.js";
 import { Windower } from "./windower.js";
-import type { WindowerLogic } from "./internal/windowerLogic.js";
+import type { WindowerLogic, WindowShape } from "./internal/windowerLogic.js";
 import { SlidingWindowerLogic, type SlidingState } from "./internal/slidingLogic.js";
 import { checkDuration, checkInstant } from "./internal/time.js";
 
@@ -55,4 +55,9 @@ export class SlidingWindower extends Windower {
   build(resume: unknown): WindowerLogic<SlidingState> {
     return new SlidingWindowerLogic(this.length, this.offset, this.alignTo.getTime(), resume as SlidingState | undefined);
   }
+  /** @internal */
+  shape(): WindowShape {
+    return { kind: "fixed", length: this.length, offset: this.offset, alignTo: this.alignTo.getTime() };
+  }
+
 }

@@ -37,8 +37,8 @@ class SystemClockLogic implements ClockLogic<unknown, null> {
     return END_OF_TIME;
   }
 
-  toSystem(watermark: number): Date | undefined {
-    return Number.isFinite(watermark) ? new Date(watermark) : undefined;
+  toSystem(watermark: number): number {
+    return Number.isFinite(watermark) ? watermark : Infinity;
   }
 
   isEmpty(): boolean {

@@ -4,7 +4,7 @@
  * @module
  */
 import { Windower } from "./windower.js";
-import type { WindowerLogic } from "./internal/windowerLogic.js";
+import type { WindowerLogic, WindowShape } from "./internal/windowerLogic.js";
 import { SlidingWindowerLogic, type SlidingState } from "./internal/slidingLogic.js";
 import { checkDuration, checkInstant } from "./internal/time.js";
 
@@ -42,4 +42,9 @@ export class TumblingWindower extends Windower {
   build(resume: unknown): WindowerLogic<SlidingState> {
     return new SlidingWindowerLogic(this.length, this.length, this.alignTo.getTime(), resume as SlidingState | undefined);
   }
+  /** @internal */
+  shape(): WindowShape {
+    return { kind: "fixed", length: this.length, offset: this.length, alignTo: this.alignTo.getTime() };
+  }
+
 }

@@ -10,6 +10,7 @@ import type { Windower } from "./windower.js";
 import { WindowLogic, type WindowLogicBuilder } from "./windowLogic.js";
 import { builderFunction } from "../internal/builder.js";
 import type { WindowMetadata } from "./windowMetadata.js";
+import type { LatePolicy } from "./latePolicy.js";
 import { checkFunction, checkWindowArgs, windowSteps } from "./internal/steps.js";
 
 /**
@@ -40,6 +41,8 @@ export interface WindowOptions {
    * arrive: sooner, in arrival order.
    */
   ordered?: boolean;
+  /** What to do with late values (default `"stream"`: to `late`); see {@link LatePolicy}. */
+  latePolicy?: LatePolicy;
 }
 
 /**
@@ -91,9 +94,10 @@ export function window<V, W, S>(
   options: WindowOptions = {},
 ): WindowOut<V, W> {
   const ordered = options.ordered ?? true;
+  const latePolicy = options.latePolicy ?? "stream";
   return defineOperator("window", stepId, { up }, ({ up }, step) => {
-    checkWindowArgs("window", step.stepId, clock, windower, ordered);
+    checkWindowArgs("window", step.stepId, clock, windower, ordered, latePolicy);
     checkFunction("window", step.stepId, "builder", builder);
-    return windowSteps(up, { clock, windower, builder: builderFunction(builder, WindowLogic), ordered });
+    return windowSteps(up, { clock, windower, builder: builderFunction(builder, WindowLogic), ordered, latePolicy });
   }, builtin);
 }

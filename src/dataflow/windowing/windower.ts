@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { WindowerLogic } from "./internal/windowerLogic.js";
+import type { WindowerLogic, WindowShape } from "./internal/windowerLogic.js";
 
 /**
  * A shape of windows: which windows a timestamp falls in, and when each
@@ -25,4 +25,7 @@ export abstract class Windower {
    * a new key).
    */
   abstract build(resume: unknown): WindowerLogic<unknown>;
+
+  /** @internal The windows' shape, for the operators that compute on it directly. */
+  abstract shape(): WindowShape;
 }

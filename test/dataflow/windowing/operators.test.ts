@@ -75,11 +75,10 @@ describe("win.window", () => {
     expect(ids(flow.substeps[1])).toEqual([
       "f.c",
       "f.c.fold_window",
-      "f.c.fold_window.window",
-      "f.c.fold_window.window.stateful_batch",
-      "f.c.fold_window.window.unwrap_down",
-      "f.c.fold_window.window.unwrap_late",
-      "f.c.fold_window.window.unwrap_meta",
+      "f.c.fold_window.stateful_batch",
+      "f.c.fold_window.unwrap_down",
+      "f.c.fold_window.unwrap_late",
+      "f.c.fold_window.unwrap_meta",
     ]);
     expect(flow.substeps[1].opType).toBe("collectWindow");
     expect(Object.keys(flow.substeps[1].downPorts)).toEqual(["down", "late", "meta"]);

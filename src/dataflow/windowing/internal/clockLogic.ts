@@ -20,8 +20,8 @@ export interface ClockLogic<in V, S> {
   onNotify(): number;
   /** The watermark at EOF (the end of time); does not change the state. */
   onEof(): number;
-  /** The system instant at which the watermark reaches `watermark`, or `undefined` for never. */
-  toSystem(watermark: number): Date | undefined;
+  /** The system instant (epoch ms) at which the watermark reaches `watermark`, or `Infinity` for never. */
+  toSystem(watermark: number): number;
   /** Whether the state holds nothing worth keeping (so the key may be dropped). */
   isEmpty(): boolean;
   /** Plain data to rebuild this logic from. */

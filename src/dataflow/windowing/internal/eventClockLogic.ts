@@ -21,8 +21,8 @@ export interface EventClockConfig<V> {
  * system time `at` (ms, on the `nowGetter` clock) and moves with it since.
  */
 export interface EventClockState {
-  readonly base: number;
-  readonly at: number;
+  base: number;
+  at: number;
 }
 
 /**
@@ -32,15 +32,17 @@ export interface EventClockState {
  */
 export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undefined> {
   private now: number;
+  private state: EventClockState | undefined;
   /** Highest watermark returned, in case the `nowGetter` moves back. */
   private floor = START_OF_TIME;
 
   constructor(
     private readonly config: EventClockConfig<V>,
-    private state: EventClockState | undefined,
+    resume: EventClockState | undefined,
     /** The run's clock: system time, unless the config has a `nowGetter`. */
     private readonly clock: RunClock,
   ) {
+    this.state = resume === undefined ? undefined : { base: resume.base, at: resume.at };
     this.now = this.readNow();
   }
 
@@ -52,7 +54,12 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
     const ts = instantOf(this.config.tsGetter(value), "tsGetter");
     const candidate = ts - this.config.waitForSystemDuration;
     if (candidate > this.watermark()) {
-      this.state = { base: candidate, at: this.now };
+      // Updated in place: one object per key, not one per value (snapshot() copies it).
+      if (this.state === undefined) this.state = { base: candidate, at: this.now };
+      else {
+        this.state.base = candidate;
+        this.state.at = this.now;
+      }
       this.floor = candidate;
     }
     return ts;
@@ -74,20 +81,18 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
     return END_OF_TIME;
   }
 
-  toSystem(watermark: number): Date | undefined {
+  toSystem(watermark: number): number {
     const s = this.state;
-    if (!Number.isFinite(watermark) || s === undefined || this.config.waitForSystemDuration === Infinity) return undefined;
+    if (!Number.isFinite(watermark) || s === undefined || this.config.waitForSystemDuration === Infinity) return Infinity;
     const { toSystemUtc, nowGetter } = this.config;
     if (toSystemUtc !== undefined) {
       const at = toSystemUtc(new Date(watermark));
-      if (at === undefined) return undefined;
-      instantOf(at, "toSystemUtc");
-      return at;
+      return at === undefined ? Infinity : instantOf(at, "toSystemUtc");
     }
     // When the watermark reaches `watermark`, on the clock it advances with...
     const due = s.at + (watermark - s.base);
     // ...moved onto the executor's clock when that is not the system clock.
-    return new Date(nowGetter === undefined ? due : this.clock.now() + (due - this.readNow()));
+    return nowGetter === undefined ? due : this.clock.now() + (due - this.readNow());
   }
 
   isEmpty(): boolean {

@@ -5,25 +5,49 @@
  * @module
  * @internal
  */
+import type { WindowMetadata } from "../windowMetadata.js";
+import { metadata } from "./windowerLogic.js";
 
-/** @internal A value emitted by a window logic. */
+/** @internal A value emitted by a window (payload: the value). */
 export const DOWN = 0;
-/** @internal A late value. */
+/** @internal A late value (payload: the value). */
 export const LATE = 1;
-/** @internal A closed window's metadata. */
+/** @internal A closed window's metadata (payload: a `WindowMetadata`, or `undefined` and the instants that follow). */
 export const META = 2;
+/** @internal A closed window's result and metadata in one event: `DOWN` then `META`. */
+export const CLOSE = 3;
 
-/** @internal `[tag, windowId, payload]`. */
-export type WindowEvent = readonly [tag: typeof DOWN | typeof LATE | typeof META, windowId: number, payload: unknown];
+/**
+ * @internal `[tag, windowId, payload]`, and for `META` without a metadata
+ * object and for `CLOSE`: the window's open and close instants (epoch ms)
+ * and the ids merged into it (sessions), from which the `meta` output
+ * builds its `WindowMetadata` (only when something reads it).
+ */
+export type WindowEvent =
+  | readonly [tag: typeof DOWN | typeof LATE, windowId: number, payload: unknown]
+  | readonly [tag: typeof META, windowId: number, payload: WindowMetadata]
+  | readonly [tag: typeof META | typeof CLOSE, windowId: number, payload: unknown, open: number, close: number, merged?: readonly number[]];
 
-/** @internal A mapper keeping the events tagged `tag` as `[key, [windowId, payload]]`. */
-export function unwrap(tag: WindowEvent[0]) {
+/** @internal Which output an event goes to: `DOWN` takes `CLOSE` too, `META` takes `CLOSE` too. */
+export type WindowOutput = typeof DOWN | typeof LATE | typeof META;
+
+/** @internal A mapper keeping the events of `output` as `[key, [windowId, payload]]`. */
+export function unwrap(output: WindowOutput) {
   return (items: (readonly [string, WindowEvent])[]): (readonly [string, readonly [number, unknown]])[] => {
     const out: (readonly [string, readonly [number, unknown]])[] = [];
     for (let i = 0; i < items.length; i++) {
       const [key, event] = items[i];
-      if (event[0] === tag) out.push([key, [event[1], event[2]]]);
+      const tag = event[0];
+      if (tag === output) {
+        out.push([key, [event[1], tag === META && event.length > 3 ? metaOf(event) : event[2]]]);
+      } else if (tag === CLOSE && output !== LATE) {
+        out.push([key, [event[1], output === DOWN ? event[2] : metaOf(event)]]);
+      }
     }
     return out;
   };
+}
+
+function metaOf(event: WindowEvent): WindowMetadata {
+  return metadata(event[3]!, event[4]!, event[5]);
 }

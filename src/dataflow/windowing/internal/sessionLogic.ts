@@ -98,6 +98,10 @@ export class SessionWindowerLogic implements WindowerLogic<SessionState> {
     return closed;
   }
 
+  oldestOpen(): number | undefined {
+    return this.sessions[0]?.id;
+  }
+
   nextClose(): number | undefined {
     if (this.sessions.length === 0) return undefined;
     let close = Infinity;
@@ -107,8 +111,8 @@ export class SessionWindowerLogic implements WindowerLogic<SessionState> {
   }
 
   isEmpty(): boolean {
-    // Never: the next id must survive, or a key would reuse session ids.
-    return false;
+    // With no session open the key is dropped, numbering included: its next session is 0 again.
+    return this.sessions.length === 0;
   }
 
   snapshot(): SessionState {

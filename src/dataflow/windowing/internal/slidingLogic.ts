@@ -58,6 +58,10 @@ export class SlidingWindowerLogic implements WindowerLogic<SlidingState> {
     return this.opened.splice(0, n).map((id) => [id, metadata(this.openOf(id), this.closeOf(id))] as const);
   }
 
+  oldestOpen(): number | undefined {
+    return this.opened[0];
+  }
+
   nextClose(): number | undefined {
     return this.opened.length === 0 ? undefined : this.closeOf(this.opened[0]);
   }

@@ -14,7 +14,9 @@ import type { Windower } from "../windower.js";
 import type { WindowLogic } from "../windowLogic.js";
 import type { ClockLogic } from "./clockLogic.js";
 import type { WindowerLogic } from "./windowerLogic.js";
+import type { LatePolicy } from "../latePolicy.js";
 import { DOWN, LATE, META, type WindowEvent } from "./events.js";
+import { NOTIFY_AT_MS } from "../../stateful/timedInMs.js";
 
 /** @internal Snapshot of a key of a window step. */
 export interface WindowKeyState {
@@ -32,6 +34,7 @@ export interface WindowConfig<V, W, S> {
   readonly windower: Windower;
   readonly builder: (resume: S | undefined) => WindowLogic<V, W, S>;
   readonly ordered: boolean;
+  readonly latePolicy: LatePolicy;
 }
 
 /**
@@ -67,7 +70,7 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
       const ts = this.clock.onItem(value);
       const watermark = this.clock.watermark();
       if (ts < watermark) {
-        for (const id of this.windower.lateFor(ts)) out.push([LATE, id, value]);
+        this.late(ts, value, out);
       } else if (this.config.ordered) {
         this.enqueue(ts, value);
       } else {
@@ -90,11 +93,11 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
     return [out, this.isEmpty()];
   }
 
-  /** When the next window closes or the next queued value is due (system time). */
-  override notifyAt(): Date | undefined {
+  /** When the next window closes or the next queued value is due (system time, epoch ms). */
+  [NOTIFY_AT_MS](): number {
     let next = this.windower.nextClose() ?? Infinity;
     if (this.head < this.queue.length && this.queue[this.head][0] < next) next = this.queue[this.head][0];
-    return Number.isFinite(next) ? this.clock.toSystem(next) : undefined;
+    return Number.isFinite(next) ? this.clock.toSystem(next) : Infinity;
   }
 
   snapshot(): WindowKeyState {
@@ -103,9 +106,13 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
     return { clock: this.clock.snapshot(), windower: this.windower.snapshot(), logics, queue: this.queue.slice(this.head) };
   }
 
-  /** Nothing left to remember: no window, no queued value, no clock state. */
+  /**
+   * No window open and no value queued: the key is dropped (no husk of
+   * closed keys stays in memory or in snapshots). Its watermark goes with
+   * it: a later value starts the key afresh.
+   */
   private isEmpty(): boolean {
-    return this.head === this.queue.length && this.windower.isEmpty() && this.clock.isEmpty();
+    return this.head === this.queue.length && this.windower.isEmpty();
   }
 
   /** Apply queued values the watermark has passed, in timestamp order, then close windows. */
@@ -164,6 +171,30 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
       if (original === undefined) continue;
       if (target === undefined) this.logics.set(into, original);
       else emit(out, into, target.onMerge(original), "onMerge");
+    }
+  }
+
+  /** A late value, by the late policy. */
+  private late(ts: number, value: V, out: WindowEvent[]): void {
+    const policy = this.config.latePolicy;
+    if (policy === "drop") return;
+    if (policy === "placeInOldestWindow") {
+      const id = this.windower.oldestOpen();
+      const logic = id === undefined ? undefined : this.logics.get(id);
+      if (logic !== undefined) {
+        emit(out, id!, logic.onValue(value), "onValue");
+        return;
+      }
+    }
+    for (const id of this.windower.lateFor(ts)) {
+      if (policy === "stream") {
+        out.push([LATE, id, value]);
+        continue;
+      }
+      // A window of its own, closed at once.
+      const logic = this.build(undefined);
+      emit(out, id, logic.onValue(value), "onValue");
+      emit(out, id, logic.onClose(), "onClose");
     }
   }
 

@@ -19,6 +19,8 @@ export interface WindowerLogic<S> {
   merged(): readonly (readonly [number, number])[];
   /** Remove and return the windows closed at `watermark`, in closing order. */
   closeFor(watermark: number): readonly (readonly [number, WindowMetadata])[];
+  /** The oldest window open (the first to close), or `undefined` if none is. */
+  oldestOpen(): number | undefined;
   /** The watermark at which the next window closes, or `undefined` if none is open. */
   nextClose(): number | undefined;
   /** Whether the state holds nothing worth keeping. */
@@ -26,6 +28,15 @@ export interface WindowerLogic<S> {
   /** Plain data to rebuild this logic from. */
   snapshot(): S;
 }
+
+/**
+ * @internal The shape of a windower's windows: `fixed` window `i` covers
+ * `[alignTo + i·offset, alignTo + i·offset + length)` (tumbling when
+ * `offset === length`); `session` windows grow while items come within `gap`.
+ */
+export type WindowShape =
+  | { readonly kind: "fixed"; readonly length: number; readonly offset: number; readonly alignTo: number }
+  | { readonly kind: "session"; readonly gap: number };
 
 /** @internal Metadata of a window as emitted on `meta`. */
 export function metadata(openTime: number, closeTime: number, mergedIds: Iterable<number> = []): WindowMetadata {

@@ -1,0 +1,515 @@
+/**
+ * The keyed state of the accumulating window operators (`aggregateWindow`,
+ * `foldWindow` and the operators made of it): per key, a clock and the
+ * accumulators of its open windows, held directly (no logic object per
+ * window, no windower object), with panes for sliding aggregations.
+ *
+ * @module
+ * @internal
+ */
+import { StatefulBatchLogic, type LogicResult } from "../../stateful/logic.js";
+import { NOTIFY_AT_MS } from "../../stateful/timedInMs.js";
+import type { RunClock } from "../../../clock.js";
+import type { Clock } from "../clock.js";
+import type { ClockLogic } from "./clockLogic.js";
+import type { WindowShape } from "./windowerLogic.js";
+import type { LatePolicy } from "../latePolicy.js";
+import { LATE_SESSION_ID } from "./sessionLogic.js";
+import { CLOSE, DOWN, LATE, META, type WindowEvent } from "./events.js";
+
+/** @internal What an accumulating window step is made of. */
+export interface AccConfig<V, A> {
+  readonly clock: Clock<V>;
+  readonly shape: WindowShape;
+  /** Apply values in timestamp order once the watermark passes them (else as they arrive). */
+  readonly ordered: boolean;
+  readonly latePolicy: LatePolicy;
+  /**
+   * Whether `combine` may join any two adjacent accumulators (an
+   * aggregation's): sliding windows are then computed from panes. Else
+   * (`foldWindow`, whose merger is for sessions) each value is folded into
+   * each of its windows.
+   */
+  readonly panes: boolean;
+  readonly initial: () => A;
+  readonly update: (value: V, acc: A) => A;
+  /** Joins an earlier and a later accumulator (panes, merging sessions); must not mutate them. */
+  readonly combine: (a: A, b: A) => A;
+  /** What a closed window emits for `acc` (`undefined`: nothing); without it, the accumulator itself. */
+  readonly output: ((key: string, acc: A) => unknown) | undefined;
+}
+
+/** @internal An open session of a key. */
+interface SessionAcc<A> {
+  id: number;
+  open: number;
+  close: number;
+  merged: number[];
+  acc: A;
+}
+
+/**
+ * @internal Snapshot of a key. Fixed windows: `slots` are `[id, acc]` by id
+ * (panes, or windows when not computed from panes), `extras` the late values
+ * placed in one window only (sliding panes), `closed` the last window closed
+ * (`null`: none yet). Sessions: `sessions`, `nextId`.
+ */
+export interface AccKeyState {
+  readonly clock: unknown;
+  readonly closed: number | null;
+  readonly slots: readonly (readonly [number, unknown])[];
+  readonly extras: readonly (readonly [number, unknown])[];
+  readonly nextId: number;
+  readonly sessions: readonly { readonly id: number; readonly open: number; readonly close: number; readonly merged: readonly number[]; readonly acc: unknown }[];
+  /** `[timestamp, value]` not yet applied (ordered), by timestamp. */
+  readonly queue: readonly (readonly [number, unknown])[];
+}
+
+/**
+ * @internal Per key: timestamps each value, applies the late policy to late
+ * ones, folds on-time ones into their pane, window or session (at once, or
+ * in timestamp order once the watermark passes them), and emits each window
+ * when the watermark passes its end (on values, timers, EOF). A key with no
+ * window open and nothing queued is dropped.
+ *
+ * Fixed windows: slot `j` covers `[alignTo + j·P, alignTo + (j+1)·P)`. With
+ * panes, `P = gcd(length, offset)` and window `i` is the `m = length / P`
+ * slots from `i·k` (`k = offset / P`), combined in time order when it
+ * closes; without, a slot is a window (`P = offset`, `k = m = 1` in the slot
+ * arithmetic, values folded into each window). Tumbling windows are both.
+ */
+export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKeyState> {
+  private readonly clock: ClockLogic<V, unknown>;
+  /** Fixed windows: slot ids ascending, and their accumulators. */
+  private ids: number[] = [];
+  private accs: A[] = [];
+  /** Late values placed in one window only (panes with `m > k`): window ids and accumulators. */
+  private extraIds: number[] = [];
+  private extraAccs: A[] = [];
+  /** Fixed windows: the last window closed. */
+  private closed = -Infinity;
+  private nextId = 0;
+  private sessions: SessionAcc<A>[] = [];
+  private queue: (readonly [number, V])[] = [];
+  private head = 0;
+  /** Fixed windows: slot length, windows' offset and length in slots, whether slots are panes. */
+  private readonly slotMs: number = 0;
+  private readonly k: number = 1;
+  private readonly m: number = 1;
+  private readonly byPane: boolean = false;
+
+  constructor(
+    private readonly config: AccConfig<V, A>,
+    private readonly key: string,
+    resume: AccKeyState | undefined,
+    runClock: RunClock,
+  ) {
+    super();
+    const shape = config.shape;
+    if (shape.kind === "fixed") {
+      const { length, offset } = shape;
+      const pane = config.panes && offset < length ? gcd(length, offset) : 0;
+      if (pane > 0) {
+        this.byPane = true;
+        this.slotMs = pane;
+        this.k = offset / pane;
+        this.m = length / pane;
+      } else {
+        this.slotMs = offset;
+      }
+    }
+    this.clock = config.clock.build(resume?.clock, runClock);
+    if (resume !== undefined) this.restore(isLegacy(resume) ? fromLegacy(resume, config) : resume);
+  }
+
+  onBatch(values: V[]): LogicResult<WindowEvent> {
+    const out: WindowEvent[] = [];
+    const clock = this.clock;
+    clock.beforeBatch();
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const ts = clock.onItem(value);
+      const watermark = clock.watermark();
+      if (ts < watermark) {
+        this.late(ts, value, out);
+      } else if (!this.config.ordered || (ts <= watermark && this.head === this.queue.length)) {
+        // Unordered, or ordered and already passed by the watermark with nothing queued before it:
+        // windows ending before it close first (event-time order), then it is applied.
+        if (this.config.ordered) this.close(ts, out);
+        this.insert(ts, value);
+      } else {
+        this.enqueue(ts, value);
+      }
+      this.advance(watermark, out);
+    }
+    return [out, this.isEmpty()];
+  }
+
+  override onNotify(): LogicResult<WindowEvent> {
+    const out: WindowEvent[] = [];
+    this.advance(this.clock.onNotify(), out);
+    return [out, this.isEmpty()];
+  }
+
+  override onEof(): LogicResult<WindowEvent> {
+    const out: WindowEvent[] = [];
+    this.advance(this.clock.onEof(), out);
+    return [out, this.isEmpty()];
+  }
+
+  /** When the next window closes or the next queued value is due (system time, epoch ms). */
+  [NOTIFY_AT_MS](): number {
+    let next = this.nextClose();
+    if (this.head < this.queue.length && this.queue[this.head][0] < next) next = this.queue[this.head][0];
+    return Number.isFinite(next) ? this.clock.toSystem(next) : Infinity;
+  }
+
+  snapshot(): AccKeyState {
+    const slots: (readonly [number, unknown])[] = [];
+    for (let i = 0; i < this.ids.length; i++) slots.push([this.ids[i], copy(this.accs[i])]);
+    const extras: (readonly [number, unknown])[] = [];
+    for (let i = 0; i < this.extraIds.length; i++) extras.push([this.extraIds[i], copy(this.extraAccs[i])]);
+    return {
+      clock: this.clock.snapshot(),
+      closed: this.closed === -Infinity ? null : this.closed,
+      slots,
+      extras,
+      nextId: this.nextId,
+      sessions: this.sessions.map((s) => ({ id: s.id, open: s.open, close: s.close, merged: [...s.merged], acc: copy(s.acc) })),
+      queue: this.queue.slice(this.head),
+    };
+  }
+
+  /** No window open and nothing queued: the key is dropped, watermark and session numbering with it. */
+  private isEmpty(): boolean {
+    return this.ids.length === 0 && this.sessions.length === 0 && this.head === this.queue.length;
+  }
+
+  private restore(resume: AccKeyState): void {
+    this.closed = resume.closed ?? -Infinity;
+    for (const [id, acc] of resume.slots) {
+      this.ids.push(id);
+      this.accs.push(acc as A);
+    }
+    for (const [id, acc] of resume.extras) {
+      this.extraIds.push(id);
+      this.extraAccs.push(acc as A);
+    }
+    this.nextId = resume.nextId;
+    this.sessions = resume.sessions.map((s) => ({ id: s.id, open: s.open, close: s.close, merged: [...s.merged], acc: s.acc as A }));
+    this.queue = resume.queue.slice() as (readonly [number, V])[];
+  }
+
+  // --- Time ---------------------------------------------------------------
+
+  /** Apply queued values the watermark has passed, in timestamp order, then close windows. */
+  private advance(watermark: number, out: WindowEvent[]): void {
+    const queue = this.queue;
+    const from = this.head;
+    if (from < queue.length && queue[from][0] <= watermark) {
+      let n = from;
+      while (n < queue.length && queue[n][0] <= watermark) n++;
+      this.head = n;
+      for (let i = from; i < n; i++) {
+        const [ts, value] = queue[i];
+        this.close(ts, out);
+        this.insert(ts, value);
+      }
+      if (this.head === queue.length) {
+        this.queue = [];
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= queue.length) {
+        this.queue = queue.slice(this.head);
+        this.head = 0;
+      }
+    }
+    this.close(watermark, out);
+  }
+
+  /** Queue a value by timestamp, after values with the same timestamp. */
+  private enqueue(ts: number, value: V): void {
+    const queue = this.queue;
+    let lo = this.head;
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (queue[mid][0] <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === queue.length) queue.push([ts, value]);
+    else queue.splice(lo, 0, [ts, value]);
+  }
+
+  /** The watermark at which the next window closes, or `Infinity`. */
+  private nextClose(): number {
+    const shape = this.config.shape;
+    if (shape.kind === "session") {
+      const sessions = this.sessions;
+      if (sessions.length === 0) return Infinity;
+      let close = Infinity;
+      for (let i = 0; i < sessions.length; i++) if (sessions[i].close < close) close = sessions[i].close;
+      // The first watermark (ms resolution) past a session's last item + gap.
+      return close + shape.gap + 1;
+    }
+    return this.ids.length === 0 ? Infinity : this.endOf(this.oldestWindow());
+  }
+
+  // --- Fixed windows --------------------------------------------------------
+
+  private openOf(window: number): number {
+    const shape = this.config.shape as Extract<WindowShape, { kind: "fixed" }>;
+    return shape.alignTo + window * shape.offset;
+  }
+
+  private endOf(window: number): number {
+    const shape = this.config.shape as Extract<WindowShape, { kind: "fixed" }>;
+    return shape.alignTo + window * shape.offset + shape.length;
+  }
+
+  /** The oldest window still open (some slot is in it); slots must not be empty. */
+  private oldestWindow(): number {
+    if (!this.byPane) return this.ids[0];
+    // The first window holding the first pane, unless that one has closed.
+    const first = Math.ceil((this.ids[0] - this.m + 1) / this.k);
+    return first > this.closed ? first : this.closed + 1;
+  }
+
+  /** The ids of the windows holding `ts`. */
+  private windowsOf(ts: number): [first: number, last: number] {
+    const shape = this.config.shape as Extract<WindowShape, { kind: "fixed" }>;
+    return [Math.floor((ts - shape.alignTo - shape.length) / shape.offset) + 1, Math.floor((ts - shape.alignTo) / shape.offset)];
+  }
+
+  /** The accumulator of slot `id`, made with `initial()` if new. */
+  private slot(id: number): number {
+    const ids = this.ids;
+    let i = ids.length;
+    while (i > 0 && ids[i - 1] > id) i--;
+    if (i > 0 && ids[i - 1] === id) return i - 1;
+    if (i === ids.length) {
+      ids.push(id);
+      this.accs.push(this.config.initial());
+    } else {
+      ids.splice(i, 0, id);
+      this.accs.splice(i, 0, this.config.initial());
+    }
+    return i;
+  }
+
+  private insert(ts: number, value: V): void {
+    const shape = this.config.shape;
+    if (shape.kind === "session") {
+      this.insertSession(ts, value, shape.gap);
+      return;
+    }
+    const update = this.config.update;
+    if (this.byPane || shape.offset === shape.length) {
+      const i = this.slot(Math.floor((ts - shape.alignTo) / this.slotMs));
+      this.accs[i] = update(value, this.accs[i]);
+      return;
+    }
+    const [first, last] = this.windowsOf(ts);
+    for (let w = first; w <= last; w++) {
+      const i = this.slot(w);
+      this.accs[i] = update(value, this.accs[i]);
+    }
+  }
+
+  /** Emit and drop the windows the watermark has passed, oldest first. */
+  private close(watermark: number, out: WindowEvent[]): void {
+    if (this.config.shape.kind === "session") {
+      this.closeSessions(watermark, this.config.shape.gap, out);
+      return;
+    }
+    const ids = this.ids;
+    const accs = this.accs;
+    while (ids.length > 0) {
+      const w = this.oldestWindow();
+      if (this.endOf(w) > watermark) return;
+      let acc: A;
+      let drop: number;
+      if (!this.byPane) {
+        acc = accs[0];
+        drop = 1;
+      } else {
+        // Window w is the m panes from w·k; the first pane is in it. Panes in no later window go.
+        const end = w * this.k + this.m;
+        const combine = this.config.combine;
+        acc = accs[0];
+        for (let i = 1; i < ids.length && ids[i] < end; i++) acc = combine(acc, accs[i]);
+        drop = 0;
+        const keepFrom = (w + 1) * this.k;
+        while (drop < ids.length && ids[drop] < keepFrom) drop++;
+        if (this.extraIds.length > 0 && this.extraIds[0] === w) {
+          acc = combine(acc, this.extraAccs[0]);
+          this.extraIds.shift();
+          this.extraAccs.shift();
+        }
+      }
+      if (drop === ids.length) {
+        ids.length = 0;
+        accs.length = 0;
+      } else if (drop > 0) {
+        ids.splice(0, drop);
+        accs.splice(0, drop);
+      }
+      this.closed = w;
+      this.emitClosed(w, acc, this.openOf(w), this.endOf(w), undefined, out);
+    }
+  }
+
+  // --- Sessions -------------------------------------------------------------
+
+  /**
+   * Sessions numbered 0, 1, 2 … per key, by open time; a value within `gap`
+   * of one (inclusive) joins it, and a session grown to within `gap` of the
+   * next one absorbs it (the earlier keeps its id; accumulators combined).
+   */
+  private insertSession(ts: number, value: V, gap: number): void {
+    const sessions = this.sessions;
+    const { update, combine } = this.config;
+    let i = 0;
+    while (i < sessions.length && !(ts >= sessions[i].open - gap && ts <= sessions[i].close + gap)) i++;
+    if (i === sessions.length) {
+      const session: SessionAcc<A> = { id: this.nextId++, open: ts, close: ts, merged: [], acc: update(value, this.config.initial()) };
+      let at = sessions.length;
+      while (at > 0 && sessions[at - 1].open > ts) at--;
+      sessions.splice(at, 0, session);
+      return;
+    }
+    const s = sessions[i];
+    if (ts < s.open) s.open = ts;
+    if (ts > s.close) s.close = ts;
+    s.acc = update(value, s.acc);
+    while (i + 1 < sessions.length && sessions[i + 1].open - s.close <= gap) {
+      const [next] = sessions.splice(i + 1, 1);
+      if (next.close > s.close) s.close = next.close;
+      s.merged.push(next.id, ...next.merged);
+      s.acc = combine(s.acc, next.acc);
+    }
+  }
+
+  private closeSessions(watermark: number, gap: number, out: WindowEvent[]): void {
+    const sessions = this.sessions;
+    for (let i = 0; i < sessions.length; ) {
+      const s = sessions[i];
+      if (s.close + gap < watermark) {
+        sessions.splice(i, 1);
+        this.emitClosed(s.id, s.acc, s.open, s.close, s.merged, out);
+      } else i++;
+    }
+  }
+
+  // --- Output -------------------------------------------------------------
+
+  private emitClosed(id: number, acc: A, open: number, close: number, merged: readonly number[] | undefined, out: WindowEvent[]): void {
+    const output = this.config.output;
+    if (output === undefined) {
+      out.push([CLOSE, id, acc, open, close, merged]);
+      return;
+    }
+    const w = output(this.key, acc);
+    out.push(w === undefined ? [META, id, undefined, open, close, merged] : [CLOSE, id, w, open, close, merged]);
+  }
+
+  /** Emit `acc` on `down` as window `id`'s, at once (a late value's own window). */
+  private emitNow(id: number, acc: A, out: WindowEvent[]): void {
+    const output = this.config.output;
+    if (output === undefined) {
+      out.push([DOWN, id, acc]);
+      return;
+    }
+    const w = output(this.key, acc);
+    if (w !== undefined) out.push([DOWN, id, w]);
+  }
+
+  // --- Late values ----------------------------------------------------------
+
+  private late(ts: number, value: V, out: WindowEvent[]): void {
+    const policy = this.config.latePolicy;
+    if (policy === "drop") return;
+    const shape = this.config.shape;
+    if (policy === "placeInOldestWindow" && this.placeInOldest(value)) return;
+    let first = LATE_SESSION_ID;
+    let last = LATE_SESSION_ID;
+    if (shape.kind === "fixed") [first, last] = this.windowsOf(ts);
+    for (let w = first; w <= last; w++) {
+      if (policy === "stream") out.push([LATE, w, value]);
+      else this.emitNow(w, this.config.update(value, this.config.initial()), out);
+    }
+  }
+
+  /** Fold a late value into the key's oldest open window; false if none is open. */
+  private placeInOldest(value: V): boolean {
+    const { update, initial } = this.config;
+    if (this.config.shape.kind === "session") {
+      if (this.sessions.length === 0) return false;
+      const s = this.sessions[0];
+      s.acc = update(value, s.acc);
+      return true;
+    }
+    if (this.ids.length === 0) return false;
+    if (!this.byPane) {
+      this.accs[0] = update(value, this.accs[0]);
+      return true;
+    }
+    // A pane is shared with later windows: the value goes to the window's own extra accumulator.
+    const w = this.oldestWindow();
+    if (this.extraIds.length > 0 && this.extraIds[0] === w) {
+      this.extraAccs[0] = update(value, this.extraAccs[0]);
+    } else {
+      // Windows close oldest first, so w is older than any window with an extra.
+      this.extraIds.unshift(w);
+      this.extraAccs.unshift(update(value, initial()));
+    }
+    return true;
+  }
+}
+
+/** @internal What `foldWindow` snapshotted before it was an `AccKeyLogic`: a `WindowKeyLogic`'s state. */
+interface LegacyState {
+  readonly clock: unknown;
+  readonly windower: { readonly opened?: readonly number[]; readonly nextId?: number; readonly sessions?: readonly { id: number; open: number; close: number; merged: number[] }[] };
+  readonly logics: Map<number, { readonly acc: unknown }>;
+  readonly queue: readonly (readonly [number, unknown])[];
+}
+
+function isLegacy(resume: object): resume is LegacyState {
+  return "logics" in resume;
+}
+
+/** A key snapshotted by an earlier version, in today's shape (fold windows never had panes). */
+function fromLegacy<V, A>(old: LegacyState, config: AccConfig<V, A>): AccKeyState {
+  const accOf = (id: number): unknown => (old.logics.has(id) ? old.logics.get(id)!.acc : config.initial());
+  const opened = old.windower.opened ?? [];
+  return {
+    clock: old.clock,
+    closed: null,
+    slots: opened.map((id) => [id, accOf(id)] as const),
+    extras: [],
+    nextId: old.windower.nextId ?? 0,
+    sessions: (old.windower.sessions ?? []).map((s) => ({ ...s, acc: accOf(s.id) })),
+    queue: old.queue,
+  };
+}
+
+/** Greatest common divisor of two positive durations, or 0 when they are not whole milliseconds. */
+function gcd(a: number, b: number): number {
+  if (!Number.isInteger(a) || !Number.isInteger(b)) return 0;
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * A deep copy, so an `update` that mutates its accumulator cannot change a
+ * snapshot; what cannot be cloned is passed as is, for the state serde to
+ * reject with a message naming it.
+ */
+function copy<S>(acc: S): S {
+  if (acc === null || typeof acc !== "object") return acc;
+  try {
+    return structuredClone(acc);
+  } catch {
+    return acc;
+  }
+}
