@@ -270,7 +270,8 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   private oldestWindow(): number {
     if (!this.byPane) return this.ids[0];
     // The first window holding the first pane, unless that one has closed.
-    const first = Math.ceil((this.ids[0] - this.m + 1) / this.k);
+    // `+ 0`: Math.ceil of a small negative fraction is -0, which is not the window id 0.
+    const first = Math.ceil((this.ids[0] - this.m + 1) / this.k) + 0;
     return first > this.closed ? first : this.closed + 1;
   }
 
