@@ -26,3 +26,4 @@ export { countWindow } from "./countWindow.js";
 export { joinWindow, type JoinWindowOptions } from "./joinWindow.js";
 export type { Aggregation } from "./aggregation.js";
 export { aggregateWindow, type AggregateWindowOptions, type LatePolicy } from "./aggregateWindow.js";
+export { countAggregate, type CountAggregateOptions } from "./countAggregate.js";

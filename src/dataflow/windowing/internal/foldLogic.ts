@@ -41,11 +41,11 @@ export class FoldWindowLogic<V, S> extends WindowLogic<V, S, FoldState<S>> {
 }
 
 /**
- * A deep copy, so a folder that mutates its accumulator cannot change a
- * snapshot; what cannot be cloned is passed as is, for the state serde to
- * reject with a message naming it.
+ * @internal A deep copy, so a folder that mutates its accumulator cannot
+ * change a snapshot; what cannot be cloned is passed as is, for the state
+ * serde to reject with a message naming it.
  */
-function copy<S>(acc: S): S {
+export function copy<S>(acc: S): S {
   if (acc === null || typeof acc !== "object") return acc;
   try {
     return structuredClone(acc);
