@@ -46,6 +46,8 @@ import { reduceWindow } from "./windowing/reduceWindow.js";
 import { maxWindow } from "./windowing/maxWindow.js";
 import { minWindow } from "./windowing/minWindow.js";
 import { countWindow } from "./windowing/countWindow.js";
+import { countAggregate, type CountAggregateOptions } from "./windowing/countAggregate.js";
+import type { Aggregation } from "./windowing/aggregation.js";
 import type { Clock } from "./windowing/clock.js";
 import type { Windower } from "./windowing/windower.js";
 import type { WindowLogicBuilder } from "./windowing/windowLogic.js";
@@ -354,6 +356,11 @@ export class Stream<out T> {
   /** {@inheritDoc sluice!win.countWindow} */
   countWindow(stepId: string, clock: Clock<T>, windower: Windower, key: (item: T) => string): WindowOut<T, number> {
     return countWindow(stepId, this, clock, windower, key);
+  }
+
+  /** {@inheritDoc sluice!win.countAggregate} */
+  countAggregate<V, A, W>(this: KeyedStream<V>, stepId: string, count: number, aggregation: Aggregation<V, A, W>, options?: CountAggregateOptions): KeyedStream<W> {
+    return countAggregate(stepId, this, count, aggregation, options);
   }
 }
 

@@ -27,3 +27,4 @@ export { joinWindow, type JoinWindowOptions } from "./joinWindow.js";
 export type { Aggregation } from "./aggregation.js";
 export { aggregateWindow, type AggregateWindowOptions } from "./aggregateWindow.js";
 export type { LatePolicy } from "./latePolicy.js";
+export { countAggregate, type CountAggregateOptions } from "./countAggregate.js";

@@ -49,4 +49,21 @@ describe("window operator types", () => {
     // @ts-expect-error a clock of another value type does not fit
     win.collectWindow("bad", keyed, new win.EventClock((n: number) => new Date(n), 0), tumbling);
   });
+
+  it("countAggregate carries the aggregation's output type, on keyed streams only", () => {
+    const flow = new Dataflow("f");
+    const keyed = flow.input("in", new TestingSource<readonly [string, Click]>([]));
+    const pages: win.Aggregation<Click, string[], string> = {
+      initial: () => [],
+      update: (c, acc) => [...acc, c.page],
+      combine: (a, b) => [...a, ...b],
+      output: (_key, acc) => acc.join(","),
+    };
+    expectTypeOf(keyed.countAggregate("c", 10, pages)).toEqualTypeOf<KeyedStream<string>>();
+    expectTypeOf(win.countAggregate("w", keyed, 10, pages, { timeout: 1000 })).toEqualTypeOf<KeyedStream<string>>();
+
+    const clicks = flow.input("clicks", new TestingSource<Click>([]));
+    // @ts-expect-error not a keyed stream
+    clicks.countAggregate("bad", 10, pages);
+  });
 });

@@ -16,6 +16,7 @@ import type { WindowShape } from "./windowerLogic.js";
 import type { LatePolicy } from "../latePolicy.js";
 import { LATE_SESSION_ID } from "./sessionLogic.js";
 import { CLOSE, DOWN, LATE, META, type WindowEvent } from "./events.js";
+import { copy } from "./copy.js";
 
 /** @internal What an accumulating window step is made of. */
 export interface AccConfig<V, A> {
@@ -499,18 +500,4 @@ function gcd(a: number, b: number): number {
   if (!Number.isInteger(a) || !Number.isInteger(b)) return 0;
   while (b !== 0) [a, b] = [b, a % b];
   return a;
-}
-
-/**
- * A deep copy, so an `update` that mutates its accumulator cannot change a
- * snapshot; what cannot be cloned is passed as is, for the state serde to
- * reject with a message naming it.
- */
-function copy<S>(acc: S): S {
-  if (acc === null || typeof acc !== "object") return acc;
-  try {
-    return structuredClone(acc);
-  } catch {
-    return acc;
-  }
 }
