@@ -46,6 +46,12 @@ interface KeyEntry {
    * batch that moves it).
    */
   queued: number;
+  /**
+   * Whether a snapshot of the key went out (or it was resumed): only then
+   * does its discard need recording. A key born and discarded within one
+   * epoch (a short window, a count window) costs the store nothing.
+   */
+  stored: boolean;
 }
 
 const BASE_NOTIFY_AT = StatefulBatchLogic.prototype.notifyAt;
@@ -63,6 +69,7 @@ const newEntry = (logic: Logic): KeyEntry => ({
   slot: 0,
   due: Infinity,
   queued: Infinity,
+  stored: false,
 });
 const BASE_ON_EOF = StatefulBatchLogic.prototype.onEof;
 
@@ -122,6 +129,7 @@ export class StatefulBatchNode extends RuntimeNode {
     for (const key of sortKeys([...resume.keys()])) {
       const logic = this.build(key, resume.get(key), ctx);
       const entry = newEntry(logic);
+      entry.stored = true;
       this.keys.set(key, entry);
       if (entry.timed) this.schedule(key, entry, logic, ctx);
     }
@@ -291,9 +299,10 @@ export class StatefulBatchNode extends RuntimeNode {
       const logic = entry.logic;
       if (logic === undefined) {
         this.keys.delete(key);
-        out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: true, stateKey: key, state: undefined, discarded: true });
+        if (entry.stored) out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: true, stateKey: key, state: undefined, discarded: true });
         continue;
       }
+      entry.stored = true;
       let state: unknown;
       try {
         state = logic.snapshot();
