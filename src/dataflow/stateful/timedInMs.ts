@@ -1,5 +1,6 @@
 /**
- * A cheaper `notifyAt` for the built-in stateful logics.
+ * Cheaper calls for the built-in stateful logics: `notifyAt` in ms, and
+ * `onBatch` writing its `[key, value]` items straight into the step's output.
  *
  * @module
  * @internal
@@ -14,4 +15,16 @@ export const NOTIFY_AT_MS: unique symbol = Symbol("sluice.notifyAtMs");
 /** @internal A logic with {@link NOTIFY_AT_MS}. */
 export interface TimedInMs {
   [NOTIFY_AT_MS](): number;
+}
+
+/**
+ * @internal A built-in logic's `onBatch` that pushes its `[key, value]`
+ * items into `out` itself and returns the discard flag, preferred by the
+ * runtime to `onBatch()`: no result array or tuple per key and batch.
+ */
+export const ON_BATCH_INTO: unique symbol = Symbol("sluice.onBatchInto");
+
+/** @internal A logic with {@link ON_BATCH_INTO}. */
+export interface BatchInto {
+  [ON_BATCH_INTO](values: unknown[], out: unknown[]): boolean;
 }

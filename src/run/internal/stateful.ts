@@ -14,7 +14,7 @@ import { TimerHeap } from "./timerHeap.js";
 import { sortKeys } from "./sortKeys.js";
 import { ownedKeys } from "./resume.js";
 import { stableHash } from "../../internal/hash.js";
-import { NOTIFY_AT_MS, type TimedInMs } from "../../dataflow/stateful/timedInMs.js";
+import { NOTIFY_AT_MS, ON_BATCH_INTO, type BatchInto, type TimedInMs } from "../../dataflow/stateful/timedInMs.js";
 
 type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
 const ON_BATCH = 0;
@@ -348,19 +348,23 @@ export class StatefulBatchNode extends RuntimeNode {
       entry.due = Infinity;
     }
     const logic = entry.logic!;
-    let result: LogicResult<unknown>;
+    let discard: boolean;
     try {
-      const r = method === ON_BATCH ? logic.onBatch(values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
-      if (r === RETAIN_NOTHING) {
-        result = r;
+      const into = method === ON_BATCH ? (logic as Partial<BatchInto>)[ON_BATCH_INTO] : undefined;
+      if (into !== undefined) {
+        discard = into.call(logic, values!, out);
       } else {
-        result = checkResult(r, METHODS[method]);
-        const emitted = result[0];
-        if (Array.isArray(emitted)) {
-          for (let i = 0; i < emitted.length; i++) out.push([key, emitted[i]]);
-        } else {
-          for (const w of emitted) out.push([key, w]);
+        const r = method === ON_BATCH ? logic.onBatch(values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
+        const result: LogicResult<unknown> = r === RETAIN_NOTHING ? r : checkResult(r, METHODS[method]);
+        if (r !== RETAIN_NOTHING) {
+          const emitted = result[0];
+          if (Array.isArray(emitted)) {
+            for (let i = 0; i < emitted.length; i++) out.push([key, emitted[i]]);
+          } else {
+            for (const w of emitted) out.push([key, w]);
+          }
         }
+        discard = result[1];
       }
     } catch (err) {
       throw stepFailure(err, method === ON_BATCH && this.fn !== "" ? this.fn : METHODS[method], this.userStepId, { key, epoch: ctx.epoch });
@@ -369,7 +373,7 @@ export class StatefulBatchNode extends RuntimeNode {
       entry.touched = true;
       this.touched.push(key);
     }
-    if (result[1]) {
+    if (discard) {
       entry.logic = undefined;
       entry.due = Infinity;
     } else if (entry.timed) {

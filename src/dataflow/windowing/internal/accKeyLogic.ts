@@ -8,7 +8,7 @@
  * @internal
  */
 import { StatefulBatchLogic, type LogicResult } from "../../stateful/logic.js";
-import { NOTIFY_AT_MS } from "../../stateful/timedInMs.js";
+import { NOTIFY_AT_MS, ON_BATCH_INTO } from "../../stateful/timedInMs.js";
 import type { RunClock } from "../../../clock.js";
 import type { Clock } from "../clock.js";
 import type { ClockLogic } from "./clockLogic.js";
@@ -38,6 +38,14 @@ export interface AccConfig<V, A> {
   readonly combine: (a: A, b: A) => A;
   /** What a closed window emits for `acc` (`undefined`: nothing); without it, the accumulator itself. */
   readonly output: ((key: string, acc: A) => unknown) | undefined;
+}
+
+/** @internal A `[key, event]` item of the step's output. */
+type Emitted = readonly [string, WindowEvent];
+
+/** The events of `[key, event]` items (the public methods return events; the runtime adds keys). */
+function eventsOf(items: readonly Emitted[]): WindowEvent[] {
+  return items.map((item) => item[1]);
 }
 
 /** @internal An open session of a key. */
@@ -124,7 +132,13 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   }
 
   onBatch(values: V[]): LogicResult<WindowEvent> {
-    const out: WindowEvent[] = [];
+    const out: Emitted[] = [];
+    const discard = this[ON_BATCH_INTO](values, out);
+    return [eventsOf(out), discard];
+  }
+
+  /** `onBatch`, its `[key, event]` items pushed into the step's output. */
+  [ON_BATCH_INTO](values: V[], out: Emitted[]): boolean {
     const clock = this.clock;
     clock.beforeBatch();
     for (let i = 0; i < values.length; i++) {
@@ -143,19 +157,19 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
       }
       this.advance(watermark, out);
     }
-    return [out, this.isEmpty()];
+    return this.isEmpty();
   }
 
   override onNotify(): LogicResult<WindowEvent> {
-    const out: WindowEvent[] = [];
+    const out: Emitted[] = [];
     this.advance(this.clock.onNotify(), out);
-    return [out, this.isEmpty()];
+    return [eventsOf(out), this.isEmpty()];
   }
 
   override onEof(): LogicResult<WindowEvent> {
-    const out: WindowEvent[] = [];
+    const out: Emitted[] = [];
     this.advance(this.clock.onEof(), out);
-    return [out, this.isEmpty()];
+    return [eventsOf(out), this.isEmpty()];
   }
 
   /** When the next window closes or the next queued value is due (system time, epoch ms). */
@@ -204,7 +218,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   // --- Time ---------------------------------------------------------------
 
   /** Apply queued values the watermark has passed, in timestamp order, then close windows. */
-  private advance(watermark: number, out: WindowEvent[]): void {
+  private advance(watermark: number, out: Emitted[]): void {
     const queue = this.queue;
     const from = this.head;
     if (from < queue.length && queue[from][0] <= watermark) {
@@ -318,7 +332,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   }
 
   /** Emit and drop the windows the watermark has passed, oldest first. */
-  private close(watermark: number, out: WindowEvent[]): void {
+  private close(watermark: number, out: Emitted[]): void {
     if (this.config.shape.kind === "session") {
       this.closeSessions(watermark, this.config.shape.gap, out);
       return;
@@ -348,9 +362,10 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
           this.extraAccs.shift();
         }
       }
-      if (drop === ids.length) {
-        ids.length = 0;
-        accs.length = 0;
+      if (drop === 1 && ids.length === 1) {
+        // The usual case (tumbling): pop keeps the arrays' storage, `length = 0` would drop it.
+        ids.pop();
+        accs.pop();
       } else if (drop > 0) {
         ids.splice(0, drop);
         accs.splice(0, drop);
@@ -391,7 +406,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
     }
   }
 
-  private closeSessions(watermark: number, gap: number, out: WindowEvent[]): void {
+  private closeSessions(watermark: number, gap: number, out: Emitted[]): void {
     const sessions = this.sessions;
     for (let i = 0; i < sessions.length; ) {
       const s = sessions[i];
@@ -404,30 +419,30 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
 
   // --- Output -------------------------------------------------------------
 
-  private emitClosed(id: number, acc: A, open: number, close: number, merged: readonly number[] | undefined, out: WindowEvent[]): void {
+  private emitClosed(id: number, acc: A, open: number, close: number, merged: readonly number[] | undefined, out: Emitted[]): void {
     const output = this.config.output;
     if (output === undefined) {
-      out.push([CLOSE, id, acc, open, close, merged]);
+      out.push([this.key, [CLOSE, id, acc, open, close, merged]]);
       return;
     }
     const w = output(this.key, acc);
-    out.push(w === undefined ? [META, id, undefined, open, close, merged] : [CLOSE, id, w, open, close, merged]);
+    out.push([this.key, w === undefined ? [META, id, undefined, open, close, merged] : [CLOSE, id, w, open, close, merged]]);
   }
 
   /** Emit `acc` on `down` as window `id`'s, at once (a late value's own window). */
-  private emitNow(id: number, acc: A, out: WindowEvent[]): void {
+  private emitNow(id: number, acc: A, out: Emitted[]): void {
     const output = this.config.output;
     if (output === undefined) {
-      out.push([DOWN, id, acc]);
+      out.push([this.key, [DOWN, id, acc]]);
       return;
     }
     const w = output(this.key, acc);
-    if (w !== undefined) out.push([DOWN, id, w]);
+    if (w !== undefined) out.push([this.key, [DOWN, id, w]]);
   }
 
   // --- Late values ----------------------------------------------------------
 
-  private late(ts: number, value: V, out: WindowEvent[]): void {
+  private late(ts: number, value: V, out: Emitted[]): void {
     const policy = this.config.latePolicy;
     if (policy === "drop") return;
     const shape = this.config.shape;
@@ -436,7 +451,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
     let last = LATE_SESSION_ID;
     if (shape.kind === "fixed") [first, last] = this.windowsOf(ts);
     for (let w = first; w <= last; w++) {
-      if (policy === "stream") out.push([LATE, w, value]);
+      if (policy === "stream") out.push([this.key, [LATE, w, value]]);
       else this.emitNow(w, this.config.update(value, this.config.initial()), out);
     }
   }
