@@ -20,11 +20,12 @@ export interface TimedInMs {
 /**
  * @internal A built-in logic's `onBatch` that pushes its `[key, value]`
  * items into `out` itself and returns the discard flag, preferred by the
- * runtime to `onBatch()`: no result array or tuple per key and batch.
+ * runtime to `onBatch()`: no result array or tuple per key and batch. `now`
+ * is the run clock's time, read once per batch for all its keys.
  */
 export const ON_BATCH_INTO: unique symbol = Symbol("sluice.onBatchInto");
 
 /** @internal A logic with {@link ON_BATCH_INTO}. */
 export interface BatchInto {
-  [ON_BATCH_INTO](values: unknown[], out: unknown[]): boolean;
+  [ON_BATCH_INTO](values: unknown[], out: unknown[], now: number): boolean;
 }

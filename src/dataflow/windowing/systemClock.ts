@@ -16,8 +16,9 @@ class SystemClockLogic implements ClockLogic<unknown, null> {
     this.now = clock.now();
   }
 
-  beforeBatch(): void {
-    this.tick();
+  beforeBatch(now?: number): void {
+    if (now === undefined) this.tick();
+    else if (now > this.now) this.now = now;
   }
 
   onItem(): number {

@@ -111,6 +111,8 @@ export class StatefulBatchNode extends RuntimeNode {
   private newKeys = 0;
   /** Number of the batch being grouped by `processRanked`. */
   private batchStamp = 0;
+  /** The run clock's time for the batch being processed, read when first needed (`NaN`: not yet). */
+  private batchNow = NaN;
 
   constructor(
     stepId: string,
@@ -144,6 +146,7 @@ export class StatefulBatchNode extends RuntimeNode {
   }
 
   process(items: unknown[], ctx: NodeContext): void {
+    this.batchNow = NaN;
     if (this.unordered) {
       // Built-in logics only (no user code sees how values are grouped or in which key order):
       // one call per item, without grouping or sorting the batch. Measured on W2 (700,000 words),
@@ -352,7 +355,8 @@ export class StatefulBatchNode extends RuntimeNode {
     try {
       const into = method === ON_BATCH ? (logic as Partial<BatchInto>)[ON_BATCH_INTO] : undefined;
       if (into !== undefined) {
-        discard = into.call(logic, values!, out);
+        if (Number.isNaN(this.batchNow)) this.batchNow = ctx.clock.now();
+        discard = into.call(logic, values!, out, this.batchNow);
       } else {
         const r = method === ON_BATCH ? logic.onBatch(values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
         const result: LogicResult<unknown> = r === RETAIN_NOTHING ? r : checkResult(r, METHODS[method]);

@@ -138,9 +138,9 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   }
 
   /** `onBatch`, its `[key, event]` items pushed into the step's output. */
-  [ON_BATCH_INTO](values: V[], out: Emitted[]): boolean {
+  [ON_BATCH_INTO](values: V[], out: Emitted[], now?: number): boolean {
     const clock = this.clock;
-    clock.beforeBatch();
+    clock.beforeBatch(now);
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       const ts = clock.onItem(value);

@@ -10,8 +10,8 @@
  * snapshot. Instants are epoch ms; the watermark never regresses.
  */
 export interface ClockLogic<in V, S> {
-  /** Called once before the values of a batch (to read "now" once). */
-  beforeBatch(): void;
+  /** Called once before the values of a batch (to read "now" once): `now` is the run clock's, if the caller read it. */
+  beforeBatch(now?: number): void;
   /** The timestamp of `value`; may advance the watermark. */
   onItem(value: V): number;
   /** The watermark after the last `onItem`. */

@@ -46,8 +46,8 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
     this.now = this.readNow();
   }
 
-  beforeBatch(): void {
-    this.now = this.readNow();
+  beforeBatch(now?: number): void {
+    this.now = now === undefined || this.config.nowGetter !== undefined ? this.readNow() : now;
   }
 
   onItem(value: V): number {
