@@ -47,6 +47,7 @@ import { maxWindow } from "./windowing/maxWindow.js";
 import { minWindow } from "./windowing/minWindow.js";
 import { countWindow } from "./windowing/countWindow.js";
 import { countAggregate, type CountAggregateOptions } from "./windowing/countAggregate.js";
+import { aggregateWindow, type AggregateWindowOptions } from "./windowing/aggregateWindow.js";
 import type { Aggregation } from "./windowing/aggregation.js";
 import type { Clock } from "./windowing/clock.js";
 import type { Windower } from "./windowing/windower.js";
@@ -356,6 +357,18 @@ export class Stream<out T> {
   /** {@inheritDoc sluice!win.countWindow} */
   countWindow(stepId: string, clock: Clock<T>, windower: Windower, key: (item: T) => string): WindowOut<T, number> {
     return countWindow(stepId, this, clock, windower, key);
+  }
+
+  /** {@inheritDoc sluice!win.aggregateWindow} */
+  aggregateWindow<V, A, W>(
+    this: KeyedStream<V>,
+    stepId: string,
+    clock: Clock<V>,
+    windower: Windower,
+    aggregation: Aggregation<V, A, W>,
+    options?: AggregateWindowOptions,
+  ): WindowOut<V, W> {
+    return aggregateWindow(stepId, this, clock, windower, aggregation, options);
   }
 
   /** {@inheritDoc sluice!win.countAggregate} */

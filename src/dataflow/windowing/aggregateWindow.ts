@@ -28,6 +28,12 @@ export interface AggregateWindowOptions {
  * aggregation.output(key, acc)]]` when the window closes (nothing when
  * `output` returns `undefined`).
  *
+ * Sliding windows are computed from panes (slices of `gcd(length, offset)`):
+ * each value is folded once, into its pane, and a window's panes are
+ * combined in time order when it closes; merging sessions are combined.
+ * Values are folded as they arrive. Late values follow `latePolicy` (see
+ * {@link LatePolicy}).
+ *
  * @param stepId - The step's name.
  * @param up - Keyed stream.
  * @param clock - How values are stamped and the watermark moves.
@@ -37,6 +43,18 @@ export interface AggregateWindowOptions {
  * @returns `{ down, late, meta }`.
  * @throws {@link BuildError} for a bad clock, windower, aggregation or option.
  * @category Windowing
+ * @example
+ * ```ts
+ * const sum: win.Aggregation<{ at: Date; n: number }, number, number> = {
+ *   initial: () => 0,
+ *   update: (v, acc) => acc + v.n,
+ *   combine: (a, b) => a + b,
+ *   output: (_key, acc) => acc,
+ * };
+ * win.aggregateWindow("sum", keyed, new win.EventClock((v: { at: Date; n: number }) => v.at, seconds(5)),
+ *   new win.SlidingWindower(minutes(10), minutes(1), new Date(0)), sum, { latePolicy: "drop" });
+ * // each value is folded once (into its 1-minute pane); down: ["a", [windowId, sum]] per window
+ * ```
  */
 export function aggregateWindow<V, A, W>(
   stepId: string,
