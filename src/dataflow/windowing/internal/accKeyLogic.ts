@@ -17,6 +17,7 @@ import type { LatePolicy } from "../latePolicy.js";
 import { LATE_SESSION_ID } from "./sessionLogic.js";
 import { CLOSE, DOWN, LATE, META, type WindowEvent } from "./events.js";
 import { copy } from "./copy.js";
+import { TimeQueue } from "./timeQueue.js";
 
 /** @internal What an accumulating window step is made of. */
 export interface AccConfig<V, A> {
@@ -99,8 +100,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   private closed = -Infinity;
   private nextId = 0;
   private sessions: SessionAcc<A>[] = [];
-  private queue: (readonly [number, V])[] = [];
-  private head = 0;
+  private queue: TimeQueue<V>;
   /** Fixed windows: slot length, windows' offset and length in slots, whether slots are panes. */
   private readonly slotMs: number = 0;
   private readonly k: number = 1;
@@ -128,6 +128,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
       }
     }
     this.clock = config.clock.build(resume?.clock, runClock);
+    this.queue = new TimeQueue();
     if (resume !== undefined) this.restore(isLegacy(resume) ? fromLegacy(resume, config) : resume);
   }
 
@@ -147,13 +148,13 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
       const watermark = clock.watermark();
       if (ts < watermark) {
         this.late(ts, value, out);
-      } else if (!this.config.ordered || (ts <= watermark && this.head === this.queue.length)) {
+      } else if (!this.config.ordered || (ts <= watermark && this.queue.isEmpty())) {
         // Unordered, or ordered and already passed by the watermark with nothing queued before it:
         // windows ending before it close first (event-time order), then it is applied.
         if (this.config.ordered) this.close(ts, out);
         this.insert(ts, value);
       } else {
-        this.enqueue(ts, value);
+        this.queue.push(ts, value);
       }
       this.advance(watermark, out);
     }
@@ -175,7 +176,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   /** When the next window closes or the next queued value is due (system time, epoch ms). */
   [NOTIFY_AT_MS](): number {
     let next = this.nextClose();
-    if (this.head < this.queue.length && this.queue[this.head][0] < next) next = this.queue[this.head][0];
+    next = Math.min(next, this.queue.nextTs());
     return Number.isFinite(next) ? this.clock.toSystem(next) : Infinity;
   }
 
@@ -191,13 +192,13 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
       extras,
       nextId: this.nextId,
       sessions: this.sessions.map((s) => ({ id: s.id, open: s.open, close: s.close, merged: [...s.merged], acc: copy(s.acc) })),
-      queue: this.queue.slice(this.head),
+      queue: this.queue.snapshot(),
     };
   }
 
   /** No window open and nothing queued: the key is dropped, watermark and session numbering with it. */
   private isEmpty(): boolean {
-    return this.ids.length === 0 && this.sessions.length === 0 && this.head === this.queue.length;
+    return this.ids.length === 0 && this.sessions.length === 0 && this.queue.isEmpty();
   }
 
   private restore(resume: AccKeyState): void {
@@ -212,47 +213,22 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
     }
     this.nextId = resume.nextId;
     this.sessions = resume.sessions.map((s) => ({ id: s.id, open: s.open, close: s.close, merged: [...s.merged], acc: s.acc as A }));
-    this.queue = resume.queue.slice() as (readonly [number, V])[];
+    this.queue = new TimeQueue(resume.queue as (readonly [number, V])[]);
   }
 
   // --- Time ---------------------------------------------------------------
 
   /** Apply queued values the watermark has passed, in timestamp order, then close windows. */
   private advance(watermark: number, out: Emitted[]): void {
-    const queue = this.queue;
-    const from = this.head;
-    if (from < queue.length && queue[from][0] <= watermark) {
-      let n = from;
-      while (n < queue.length && queue[n][0] <= watermark) n++;
-      this.head = n;
-      for (let i = from; i < n; i++) {
-        const [ts, value] = queue[i];
+    const due = this.queue.takeUntil(watermark);
+    if (due !== undefined) {
+      for (const [ts, value] of due) {
+        // Windows ending before the value close before it is applied: event-time order.
         this.close(ts, out);
         this.insert(ts, value);
       }
-      if (this.head === queue.length) {
-        this.queue = [];
-        this.head = 0;
-      } else if (this.head >= 1024 && this.head * 2 >= queue.length) {
-        this.queue = queue.slice(this.head);
-        this.head = 0;
-      }
     }
     this.close(watermark, out);
-  }
-
-  /** Queue a value by timestamp, after values with the same timestamp. */
-  private enqueue(ts: number, value: V): void {
-    const queue = this.queue;
-    let lo = this.head;
-    let hi = queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (queue[mid][0] <= ts) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === queue.length) queue.push([ts, value]);
-    else queue.splice(lo, 0, [ts, value]);
   }
 
   /** The watermark at which the next window closes, or `Infinity`. */

@@ -17,6 +17,7 @@ import type { WindowerLogic } from "./windowerLogic.js";
 import type { LatePolicy } from "../latePolicy.js";
 import { DOWN, LATE, META, type WindowEvent } from "./events.js";
 import { NOTIFY_AT_MS } from "../../stateful/timedInMs.js";
+import { TimeQueue } from "./timeQueue.js";
 
 /** @internal Snapshot of a key of a window step. */
 export interface WindowKeyState {
@@ -46,9 +47,8 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
   private readonly clock: ClockLogic<V, unknown>;
   private readonly windower: WindowerLogic<unknown>;
   private readonly logics = new Map<number, WindowLogic<V, W, S>>();
-  /** Values waiting for the watermark, by timestamp: `queue[head..]` (applied ones are dropped lazily). */
-  private queue: (readonly [number, V])[];
-  private head = 0;
+  /** Values waiting for the watermark, by timestamp. */
+  private readonly queue: TimeQueue<V>;
 
   constructor(
     private readonly config: WindowConfig<V, W, S>,
@@ -59,7 +59,7 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
     this.clock = config.clock.build(resume?.clock, runClock);
     this.windower = config.windower.build(resume?.windower);
     for (const [id, state] of resume?.logics ?? []) this.logics.set(id, this.build(state as S));
-    this.queue = resume === undefined ? [] : (resume.queue.slice() as (readonly [number, V])[]);
+    this.queue = new TimeQueue(resume?.queue as (readonly [number, V])[] | undefined);
   }
 
   onBatch(values: V[]): LogicResult<WindowEvent> {
@@ -72,7 +72,7 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
       if (ts < watermark) {
         this.late(ts, value, out);
       } else if (this.config.ordered) {
-        this.enqueue(ts, value);
+        this.queue.push(ts, value);
       } else {
         this.insert(ts, value, out);
       }
@@ -96,14 +96,14 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
   /** When the next window closes or the next queued value is due (system time, epoch ms). */
   [NOTIFY_AT_MS](): number {
     let next = this.windower.nextClose() ?? Infinity;
-    if (this.head < this.queue.length && this.queue[this.head][0] < next) next = this.queue[this.head][0];
+    next = Math.min(next, this.queue.nextTs());
     return Number.isFinite(next) ? this.clock.toSystem(next) : Infinity;
   }
 
   snapshot(): WindowKeyState {
     const logics = new Map<number, unknown>();
     for (const [id, logic] of this.logics) logics.set(id, logic.snapshot());
-    return { clock: this.clock.snapshot(), windower: this.windower.snapshot(), logics, queue: this.queue.slice(this.head) };
+    return { clock: this.clock.snapshot(), windower: this.windower.snapshot(), logics, queue: this.queue.snapshot() };
   }
 
   /**
@@ -112,47 +112,20 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
    * it: a later value starts the key afresh.
    */
   private isEmpty(): boolean {
-    return this.head === this.queue.length && this.windower.isEmpty();
+    return this.queue.isEmpty() && this.windower.isEmpty();
   }
 
   /** Apply queued values the watermark has passed, in timestamp order, then close windows. */
   private advance(watermark: number, out: WindowEvent[]): void {
-    const queue = this.queue;
-    const from = this.head;
-    let n = from;
-    while (n < queue.length && queue[n][0] <= watermark) n++;
-    if (n > from) {
-      // Taken off the queue first (moving `head`, not shifting the array), then applied.
-      this.head = n;
-      for (let i = from; i < n; i++) {
-        const [ts, value] = queue[i];
+    const due = this.queue.takeUntil(watermark);
+    if (due !== undefined) {
+      for (const [ts, value] of due) {
         // Windows ending before this value close before it is applied: event-time order.
         this.close(ts, out);
         this.insert(ts, value, out);
       }
-      if (this.head === queue.length) {
-        this.queue = [];
-        this.head = 0;
-      } else if (this.head >= 1024 && this.head * 2 >= queue.length) {
-        this.queue = queue.slice(this.head);
-        this.head = 0;
-      }
     }
     this.close(watermark, out);
-  }
-
-  /** Queue a value by timestamp, after values with the same timestamp. */
-  private enqueue(ts: number, value: V): void {
-    const queue = this.queue;
-    let lo = this.head;
-    let hi = queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (queue[mid][0] <= ts) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === queue.length) queue.push([ts, value]);
-    else queue.splice(lo, 0, [ts, value]);
   }
 
   private insert(ts: number, value: V, out: WindowEvent[]): void {
