@@ -53,14 +53,33 @@ export function formatCell(col: string, v: string | number): string {
   if (col === "items/s") return rate(v, 1000);
   if (col === "sluice/limit" || col === "vs off") return `${(v * 100).toFixed(1)}%`;
   if (col === "sluice/bytewax") return `${v.toFixed(1)}x`;
+  if (col === "sluice/fold") return `${v.toFixed(2)}x`;
   if (col === "cpu % of a core" || col === "over limit, % of a core") return `${v.toFixed(2)}%`;
   return String(v);
 }
 
-/** Format a table of rows (objects with the same keys) for the terminal. */
+/**
+ * The columns of `rows`, in the order of the first row; a column first seen
+ * in a later row goes right after the column before it in that row (W4's
+ * sliding rows add `sluice/fold` next to the other ratios).
+ */
+export function columnsOf(rows: Row[]): string[] {
+  const cols: string[] = [];
+  for (const r of rows) {
+    let at = 0;
+    for (const c of Object.keys(r)) {
+      const i = cols.indexOf(c);
+      if (i >= 0) at = i + 1;
+      else cols.splice(at++, 0, c);
+    }
+  }
+  return cols;
+}
+
+/** Format a table of rows for the terminal (a cell a row lacks is blank). */
 export function table(rows: Row[]): string {
   if (rows.length === 0) return "(no rows)";
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cols = columnsOf(rows);
   const cells = rows.map((r) => cols.map((c) => (r[c] === undefined ? "" : formatCell(c, r[c]))));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (vals: string[]): string => vals.map((v, i) => v.padStart(widths[i])).join("  ");
@@ -193,6 +212,12 @@ export function medianOf(runs: Sample[]): MedianSample {
 /** The samples of one case of a comparison. */
 export interface Sides {
   sluice: MedianSample;
+  /**
+   * Sluice computing the same output another way, on row "sluice-fold" (W4
+   * sliding: `foldWindow`, each item folded into each of its windows, where
+   * `sluice` is `aggregateWindow`, computing windows from panes).
+   */
+  fold?: MedianSample;
   limit?: MedianSample;
   bytewax?: MedianSample;
 }
@@ -202,7 +227,12 @@ export function speedRatio(sluice: Sample, other: Sample | undefined): number | 
   return other === undefined ? undefined : other.wallMs / sluice.wallMs;
 }
 
-/** The table rows of one case: one per side, ratios on the Sluice row, checks compared. */
+/**
+ * The table rows of one case: one per side, ratios on the Sluice rows,
+ * checks compared. With `s.fold`, the "sluice-fold" row carries its own
+ * ratios to the loop and Bytewax, and the "sluice" row `sluice/fold`
+ * (its throughput over the fold's).
+ */
 export function sideRows(caseCols: Row, s: Sides): Row[] {
   const row = (side: string, m: MedianSample | undefined): Row | undefined => {
     if (m === undefined) return undefined;
@@ -217,18 +247,23 @@ export function sideRows(caseCols: Row, s: Sides): Row[] {
       "peak RSS MiB": Math.round(m.peakRss / 2 ** 20),
       "sluice/limit": "",
       "sluice/bytewax": "",
+      ...(s.fold === undefined ? {} : { "sluice/fold": "" }),
       check: m.check === s.sluice.check ? "ok" : `MISMATCH ${m.check} vs ${s.sluice.check}`,
     };
-    if (side === "sluice") {
-      const l = speedRatio(s.sluice, s.limit);
-      const b = speedRatio(s.sluice, s.bytewax);
+    if (side === "sluice" || side === "sluice-fold") {
+      const l = speedRatio(m, s.limit);
+      const b = speedRatio(m, s.bytewax);
       if (l !== undefined) r["sluice/limit"] = Number(l.toFixed(4));
       if (b !== undefined) r["sluice/bytewax"] = Number(b.toFixed(2));
+    }
+    if (side === "sluice") {
+      const f = speedRatio(m, s.fold);
+      if (f !== undefined) r["sluice/fold"] = Number(f.toFixed(3));
       r.check = s.sluice.check.startsWith("UNSTABLE") ? s.sluice.check : "ok";
     }
     return r;
   };
-  return [row("sluice", s.sluice), row("limit", s.limit), row("bytewax", s.bytewax)].filter((r): r is Row => r !== undefined);
+  return [row("sluice", s.sluice), row("sluice-fold", s.fold), row("limit", s.limit), row("bytewax", s.bytewax)].filter((r): r is Row => r !== undefined);
 }
 
 /** Measure all sides of one case, `REPS` times each (Bytewax only if enabled). */

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { BYTEWAX_PYTHON, LONG_RUN_MS, QUICK, REPS, formatCell, type BenchOutput, type Row } from "./lib.js";
+import { BYTEWAX_PYTHON, LONG_RUN_MS, QUICK, REPS, columnsOf, formatCell, type BenchOutput, type Row } from "./lib.js";
 
 /** One benchmark's output as recorded. */
 export interface BenchRecord extends BenchOutput {
@@ -46,7 +46,7 @@ function machine(): Record<string, string> {
 
 function markdownTable(rows: Row[]): string {
   if (rows.length === 0) return "(no rows)";
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cols = columnsOf(rows);
   const esc = (s: string): string => s.replace(/\|/g, "\\|");
   const lines = [`| ${cols.join(" | ")} |`, `|${cols.map(() => " --- ").join("|")}|`];
   for (const r of rows) lines.push(`| ${cols.map((c) => (r[c] === undefined ? "" : esc(formatCell(c, r[c])))).join(" | ")} |`);
@@ -78,6 +78,9 @@ function markdown(result: ReturnType<typeof resultOf>): string {
     "`sluice/limit` and `sluice/bytewax` are Sluice's throughput over the other side's (`sluice/limit` 50% means",
     "half the speed of the hand-written loop; `sluice/bytewax` 10x means ten times Bytewax's). `peak RSS` is the",
     "whole process's, input included. `check` compares a digest of each side's output with Sluice's.",
+    "W4's sliding rows add a fourth side, **sluice-fold** (`foldWindow`, each item folded into each of its windows,",
+    "where the sluice row is `aggregateWindow`, computing windows from panes); its row carries its own ratios,",
+    "and `sluice/fold` on the sluice row is aggregateWindow's throughput over foldWindow's.",
     "",
     "## Machine",
     "",
