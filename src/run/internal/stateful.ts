@@ -111,6 +111,11 @@ export class StatefulBatchNode extends RuntimeNode {
   private newKeys = 0;
   /** Number of the batch being grouped by `processRanked`. */
   private batchStamp = 0;
+  /**
+   * The values of a key with one value in a batch, for built-in logics
+   * (`ON_BATCH_INTO`), which do not keep the array; others get a copy.
+   */
+  private readonly one: unknown[] = [undefined];
   /** The run clock's time for the batch being processed, read when first needed (`NaN`: not yet). */
   private batchNow = NaN;
 
@@ -190,7 +195,9 @@ export class StatefulBatchNode extends RuntimeNode {
     // to them, never a pointer to a young object.
     const entries: KeyEntry[] = [];
     const keys: string[] = [];
-    const values: unknown[][] = [];
+    // A key's first value, and its values once it has a second (most keys of a batch over many keys have one).
+    const firsts: unknown[] = [];
+    const values: (unknown[] | undefined)[] = [];
     for (let i = 0; i < items.length; i++) {
       const kv = this.pair(items[i], ctx);
       const entry = this.keys.get(kv[0]);
@@ -200,9 +207,12 @@ export class StatefulBatchNode extends RuntimeNode {
         entry.slot = entries.length;
         entries.push(entry);
         keys.push(kv[0]);
-        values.push([kv[1]]);
+        firsts.push(kv[1]);
+        values.push(undefined);
       } else {
-        values[entry.slot].push(kv[1]);
+        const vs = values[entry.slot];
+        if (vs === undefined) values[entry.slot] = [firsts[entry.slot], kv[1]];
+        else vs.push(kv[1]);
       }
     }
     const n = entries.length;
@@ -213,7 +223,12 @@ export class StatefulBatchNode extends RuntimeNode {
     const out: unknown[] = [];
     for (let j = 0; j < n; j++) {
       const at = packed[j] % MAX_RANKED_BATCH;
-      this.call(keys[at], ON_BATCH, values[at], out, ctx, entries[at]);
+      let vs = values[at];
+      if (vs === undefined) {
+        this.one[0] = firsts[at];
+        vs = this.one;
+      }
+      this.call(keys[at], ON_BATCH, vs, out, ctx, entries[at]);
     }
     this.emit(0, out);
     return true;
@@ -358,7 +373,7 @@ export class StatefulBatchNode extends RuntimeNode {
         if (Number.isNaN(this.batchNow)) this.batchNow = ctx.clock.now();
         discard = into.call(logic, values!, out, this.batchNow);
       } else {
-        const r = method === ON_BATCH ? logic.onBatch(values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
+        const r = method === ON_BATCH ? logic.onBatch(values === this.one ? [values[0]] : values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
         const result: LogicResult<unknown> = r === RETAIN_NOTHING ? r : checkResult(r, METHODS[method]);
         if (r !== RETAIN_NOTHING) {
           const emitted = result[0];

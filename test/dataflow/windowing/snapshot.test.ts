@@ -15,7 +15,7 @@ import { metadata } from "../../../src/dataflow/windowing/internal/windowerLogic
 import { NOTIFY_AT_MS, type TimedInMs } from "../../../src/dataflow/stateful/timedInMs.js";
 import { T0, at, ev, frozenClock, type Ev } from "./helpers.js";
 
-type Event = readonly [number, number, unknown, number?, number?, (readonly number[])?];
+type Event = readonly [number, readonly [number, unknown], number?, number?, (readonly number[])?];
 type Logic = StatefulBatchLogic<Ev, Event, unknown>;
 
 /** The builder the runtime calls for the flow's only `statefulBatch`. */
@@ -44,7 +44,7 @@ async function lastSnapshot(flow: Dataflow, key: string) {
 
 /** Events as `[output, windowId, values or metadata]` (values of collected `Ev`s); a closed window is a `down` and a `meta`. */
 function events(result: readonly [Iterable<Event>, boolean]): [string, number, unknown][] {
-  return [...result[0]].flatMap(([tag, id, payload, open, close, merged]): [string, number, unknown][] => {
+  return [...result[0]].flatMap(([tag, [id, payload], open, close, merged]): [string, number, unknown][] => {
     const values = (): unknown => (payload as Ev[]).map((e) => e.v);
     const meta = (): unknown => (open === undefined ? payload : metadata(open, close!, merged));
     if (tag === DOWN) return [["down", id, values()]];

@@ -398,22 +398,22 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   private emitClosed(id: number, acc: A, open: number, close: number, merged: readonly number[] | undefined, out: Emitted[]): void {
     const output = this.config.output;
     if (output === undefined) {
-      out.push([this.key, [CLOSE, id, acc, open, close, merged]]);
+      out.push([this.key, [CLOSE, [id, acc], open, close, merged]]);
       return;
     }
     const w = output(this.key, acc);
-    out.push([this.key, w === undefined ? [META, id, undefined, open, close, merged] : [CLOSE, id, w, open, close, merged]]);
+    out.push([this.key, w === undefined ? [META, [id, undefined], open, close, merged] : [CLOSE, [id, w], open, close, merged]]);
   }
 
   /** Emit `acc` on `down` as window `id`'s, at once (a late value's own window). */
   private emitNow(id: number, acc: A, out: Emitted[]): void {
     const output = this.config.output;
     if (output === undefined) {
-      out.push([this.key, [DOWN, id, acc]]);
+      out.push([this.key, [DOWN, [id, acc]]]);
       return;
     }
     const w = output(this.key, acc);
-    if (w !== undefined) out.push([this.key, [DOWN, id, w]]);
+    if (w !== undefined) out.push([this.key, [DOWN, [id, w]]]);
   }
 
   // --- Late values ----------------------------------------------------------
@@ -427,7 +427,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
     let last = LATE_SESSION_ID;
     if (shape.kind === "fixed") [first, last] = this.windowsOf(ts);
     for (let w = first; w <= last; w++) {
-      if (policy === "stream") out.push([this.key, [LATE, w, value]]);
+      if (policy === "stream") out.push([this.key, [LATE, [w, value]]]);
       else this.emitNow(w, this.config.update(value, this.config.initial()), out);
     }
   }

@@ -18,15 +18,16 @@ export const META = 2;
 export const CLOSE = 3;
 
 /**
- * @internal `[tag, windowId, payload]`, and for `META` without a metadata
- * object and for `CLOSE`: the window's open and close instants (epoch ms)
- * and the ids merged into it (sessions), from which the `meta` output
- * builds its `WindowMetadata` (only when something reads it).
+ * @internal `[tag, [windowId, payload]]`: the inner pair is what the `down`
+ * or `late` output carries (made once, by the logic). For `META` without a
+ * metadata object and for `CLOSE`, the window's open and close instants
+ * (epoch ms) and the ids merged into it (sessions) follow, from which the
+ * `meta` output builds its `WindowMetadata` (only when something reads it).
  */
 export type WindowEvent =
-  | readonly [tag: typeof DOWN | typeof LATE, windowId: number, payload: unknown]
-  | readonly [tag: typeof META, windowId: number, payload: WindowMetadata]
-  | readonly [tag: typeof META | typeof CLOSE, windowId: number, payload: unknown, open: number, close: number, merged?: readonly number[]];
+  | readonly [tag: typeof DOWN | typeof LATE, item: readonly [number, unknown]]
+  | readonly [tag: typeof META, item: readonly [number, WindowMetadata]]
+  | readonly [tag: typeof META | typeof CLOSE, item: readonly [number, unknown], open: number, close: number, merged?: readonly number[]];
 
 /** @internal Which output an event goes to: `DOWN` takes `CLOSE` too, `META` takes `CLOSE` too. */
 export type WindowOutput = typeof DOWN | typeof LATE | typeof META;
@@ -38,10 +39,9 @@ export function unwrap(output: WindowOutput) {
     for (let i = 0; i < items.length; i++) {
       const [key, event] = items[i];
       const tag = event[0];
-      if (tag === output) {
-        out.push([key, [event[1], tag === META && event.length > 3 ? metaOf(event) : event[2]]]);
-      } else if (tag === CLOSE && output !== LATE) {
-        out.push([key, [event[1], output === DOWN ? event[2] : metaOf(event)]]);
+      if (tag === output || tag === CLOSE) {
+        if (output === META) out.push([key, event.length > 2 ? [event[1][0], metaOf(event)] : event[1]]);
+        else if (output === DOWN || tag !== CLOSE) out.push([key, event[1]]);
       }
     }
     return out;
@@ -49,5 +49,5 @@ export function unwrap(output: WindowOutput) {
 }
 
 function metaOf(event: WindowEvent): WindowMetadata {
-  return metadata(event[3]!, event[4]!, event[5]);
+  return metadata(event[2]!, event[3]!, event[4]);
 }

@@ -161,7 +161,7 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
     }
     for (const id of this.windower.lateFor(ts)) {
       if (policy === "stream") {
-        out.push([LATE, id, value]);
+        out.push([LATE, [id, value]]);
         continue;
       }
       // A window of its own, closed at once.
@@ -178,7 +178,7 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
         this.logics.delete(id);
         emit(out, id, logic.onClose(), "onClose");
       }
-      out.push([META, id, meta]);
+      out.push([META, [id, meta]]);
     }
   }
 
@@ -193,8 +193,8 @@ export class WindowKeyLogic<V, W, S> extends StatefulBatchLogic<V, WindowEvent, 
 
 function emit(out: WindowEvent[], id: number, values: Iterable<unknown>, method: string): void {
   if (Array.isArray(values)) {
-    for (let i = 0; i < values.length; i++) out.push([DOWN, id, values[i]]);
+    for (let i = 0; i < values.length; i++) out.push([DOWN, [id, values[i]]]);
     return;
   }
-  for (const w of checkIterable(values, `\`${method}\` must return an iterable of values`)) out.push([DOWN, id, w]);
+  for (const w of checkIterable(values, `\`${method}\` must return an iterable of values`)) out.push([DOWN, [id, w]]);
 }
