@@ -100,7 +100,8 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   private closed = -Infinity;
   private nextId = 0;
   private sessions: SessionAcc<A>[] = [];
-  private queue: TimeQueue<V>;
+  /** Values waiting for the watermark (ordered); made when the first one waits, so most keys have none. */
+  private queue: TimeQueue<V> | undefined;
   /** Fixed windows: slot length, windows' offset and length in slots, whether slots are panes. */
   private readonly slotMs: number = 0;
   private readonly k: number = 1;
@@ -128,7 +129,6 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
       }
     }
     this.clock = config.clock.build(resume?.clock, runClock);
-    this.queue = new TimeQueue();
     if (resume !== undefined) this.restore(isLegacy(resume) ? fromLegacy(resume, config) : resume);
   }
 
@@ -148,13 +148,13 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
       const watermark = clock.watermark();
       if (ts < watermark) {
         this.late(ts, value, out);
-      } else if (!this.config.ordered || (ts <= watermark && this.queue.isEmpty())) {
+      } else if (!this.config.ordered || (ts <= watermark && this.queue === undefined)) {
         // Unordered, or ordered and already passed by the watermark with nothing queued before it:
         // windows ending before it close first (event-time order), then it is applied.
         if (this.config.ordered) this.close(ts, out);
         this.insert(ts, value);
       } else {
-        this.queue.push(ts, value);
+        (this.queue ??= new TimeQueue()).push(ts, value);
       }
       this.advance(watermark, out);
     }
@@ -176,7 +176,7 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
   /** When the next window closes or the next queued value is due (system time, epoch ms). */
   [NOTIFY_AT_MS](): number {
     let next = this.nextClose();
-    next = Math.min(next, this.queue.nextTs());
+    if (this.queue !== undefined) next = Math.min(next, this.queue.nextTs());
     return Number.isFinite(next) ? this.clock.toSystem(next) : Infinity;
   }
 
@@ -192,13 +192,13 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
       extras,
       nextId: this.nextId,
       sessions: this.sessions.map((s) => ({ id: s.id, open: s.open, close: s.close, merged: [...s.merged], acc: copy(s.acc) })),
-      queue: this.queue.snapshot(),
+      queue: this.queue === undefined ? [] : this.queue.snapshot(),
     };
   }
 
   /** No window open and nothing queued: the key is dropped, watermark and session numbering with it. */
   private isEmpty(): boolean {
-    return this.ids.length === 0 && this.sessions.length === 0 && this.queue.isEmpty();
+    return (this.config.shape.kind === "fixed" ? this.ids.length === 0 : this.sessions.length === 0) && this.queue === undefined;
   }
 
   private restore(resume: AccKeyState): void {
@@ -213,15 +213,16 @@ export class AccKeyLogic<V, A> extends StatefulBatchLogic<V, WindowEvent, AccKey
     }
     this.nextId = resume.nextId;
     this.sessions = resume.sessions.map((s) => ({ id: s.id, open: s.open, close: s.close, merged: [...s.merged], acc: s.acc as A }));
-    this.queue = new TimeQueue(resume.queue as (readonly [number, V])[]);
+    if (resume.queue.length > 0) this.queue = new TimeQueue(resume.queue as (readonly [number, V])[]);
   }
 
   // --- Time ---------------------------------------------------------------
 
   /** Apply queued values the watermark has passed, in timestamp order, then close windows. */
   private advance(watermark: number, out: Emitted[]): void {
-    const due = this.queue.takeUntil(watermark);
+    const due = this.queue?.takeUntil(watermark);
     if (due !== undefined) {
+      if (this.queue!.isEmpty()) this.queue = undefined;
       for (const [ts, value] of due) {
         // Windows ending before the value close before it is applied: event-time order.
         this.close(ts, out);

@@ -21,8 +21,8 @@ export interface EventClockConfig<V> {
  * system time `at` (ms, on the `nowGetter` clock) and moves with it since.
  */
 export interface EventClockState {
-  base: number;
-  at: number;
+  readonly base: number;
+  readonly at: number;
 }
 
 /**
@@ -32,7 +32,13 @@ export interface EventClockState {
  */
 export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undefined> {
   private now: number;
-  private state: EventClockState | undefined;
+  /**
+   * The state, inline (no object of its own: with many keys, each object a
+   * value touches is a cache miss): the watermark was `base` at system time
+   * `at`; `base` is `-Infinity` before the first value.
+   */
+  private base = START_OF_TIME;
+  private at = 0;
   /** Highest watermark returned, in case the `nowGetter` moves back. */
   private floor = START_OF_TIME;
 
@@ -42,7 +48,10 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
     /** The run's clock: system time, unless the config has a `nowGetter`. */
     private readonly clock: RunClock,
   ) {
-    this.state = resume === undefined ? undefined : { base: resume.base, at: resume.at };
+    if (resume !== undefined) {
+      this.base = resume.base;
+      this.at = resume.at;
+    }
     this.now = this.readNow();
   }
 
@@ -54,20 +63,15 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
     const ts = instantOf(this.config.tsGetter(value), "tsGetter");
     const candidate = ts - this.config.waitForSystemDuration;
     if (candidate > this.watermark()) {
-      // Updated in place: one object per key, not one per value (snapshot() copies it).
-      if (this.state === undefined) this.state = { base: candidate, at: this.now };
-      else {
-        this.state.base = candidate;
-        this.state.at = this.now;
-      }
+      this.base = candidate;
+      this.at = this.now;
       this.floor = candidate;
     }
     return ts;
   }
 
   watermark(): number {
-    const s = this.state;
-    const wm = s === undefined ? START_OF_TIME : s.base + (this.now - s.at);
+    const wm = this.base + (this.now - this.at);
     if (wm > this.floor) this.floor = wm;
     return this.floor;
   }
@@ -82,25 +86,24 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
   }
 
   toSystem(watermark: number): number {
-    const s = this.state;
-    if (!Number.isFinite(watermark) || s === undefined || this.config.waitForSystemDuration === Infinity) return Infinity;
+    if (!Number.isFinite(watermark) || this.base === START_OF_TIME || this.config.waitForSystemDuration === Infinity) return Infinity;
     const { toSystemUtc, nowGetter } = this.config;
     if (toSystemUtc !== undefined) {
       const at = toSystemUtc(new Date(watermark));
       return at === undefined ? Infinity : instantOf(at, "toSystemUtc");
     }
     // When the watermark reaches `watermark`, on the clock it advances with...
-    const due = s.at + (watermark - s.base);
+    const due = this.at + (watermark - this.base);
     // ...moved onto the executor's clock when that is not the system clock.
     return nowGetter === undefined ? due : this.clock.now() + (due - this.readNow());
   }
 
   isEmpty(): boolean {
-    return this.state === undefined;
+    return this.base === START_OF_TIME;
   }
 
   snapshot(): EventClockState | undefined {
-    return this.state === undefined ? undefined : { base: this.state.base, at: this.state.at };
+    return this.base === START_OF_TIME ? undefined : { base: this.base, at: this.at };
   }
 
   private readNow(): number {
