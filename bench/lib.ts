@@ -201,6 +201,24 @@ export async function medianSample(reps: number, run: () => Promise<Sample>): Pr
   return medianOf(runs);
 }
 
+/**
+ * The median sample of each of `sides`, run `reps` times in turn (sluice,
+ * limit, sluice, limit …) rather than one side's runs after the other's: on
+ * a shared host a slow stretch then hits both sides, not one, and their
+ * ratio holds. A side whose first run took longer than {@link LONG_RUN_MS}
+ * is not repeated.
+ */
+export async function interleavedMedians(reps: number, sides: readonly (() => Promise<Sample>)[]): Promise<MedianSample[]> {
+  const runs: Sample[][] = sides.map(() => []);
+  for (let i = 0; i < reps; i++) {
+    for (let s = 0; s < sides.length; s++) {
+      if (i > 0 && runs[s][0].wallMs > LONG_RUN_MS) continue;
+      runs[s].push(await sides[s]());
+    }
+  }
+  return runs.map(medianOf);
+}
+
 /** The median (by wall time) of `runs`; every run's check must agree. */
 export function medianOf(runs: Sample[]): MedianSample {
   const checks = new Set(runs.map((r) => r.check));
@@ -268,8 +286,7 @@ export function sideRows(caseCols: Row, s: Sides): Row[] {
 
 /** Measure all sides of one case, `REPS` times each (Bytewax only if enabled). */
 export async function compareSides(mod: string, params: object, bytewax: string | undefined): Promise<Sides> {
-  const sluice = await medianSample(REPS, () => runNodeSide(mod, "sluice", params));
-  const limit = await medianSample(REPS, () => runNodeSide(mod, "limit", params));
+  const [sluice, limit] = await interleavedMedians(REPS, [() => runNodeSide(mod, "sluice", params), () => runNodeSide(mod, "limit", params)]);
   const bw = bytewax !== undefined && bytewaxEnabled() ? await medianSample(REPS, () => runBytewax(bytewax, params)) : undefined;
   return { sluice, limit, bytewax: bw };
 }
