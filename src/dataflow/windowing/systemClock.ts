@@ -42,10 +42,6 @@ class SystemClockLogic implements ClockLogic<unknown, null> {
     return Number.isFinite(watermark) ? watermark : Infinity;
   }
 
-  isEmpty(): boolean {
-    return true;
-  }
-
   snapshot(): null {
     return null;
   }

@@ -12,7 +12,7 @@ import { TestingSink, TestingSource, TimeTestingGetter, VirtualClock } from "../
 import type { RunContext } from "../../../src/clock.js";
 import { CLOSE, DOWN, LATE, META } from "../../../src/dataflow/windowing/internal/events.js";
 import { metadata } from "../../../src/dataflow/windowing/internal/windowerLogic.js";
-import { NOTIFY_AT_MS, type TimedInMs } from "../../../src/dataflow/stateful/timedInMs.js";
+import { NOTIFY_AT_MS, type TimedInMs } from "../../../src/dataflow/stateful/builtinLogic.js";
 import { T0, at, ev, frozenClock, type Ev } from "./helpers.js";
 
 type Event = readonly [number, readonly [number, unknown], number?, number?, (readonly number[])?];

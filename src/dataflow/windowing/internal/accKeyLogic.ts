@@ -8,7 +8,7 @@
  * @internal
  */
 import { StatefulBatchLogic, type LogicResult } from "../../stateful/logic.js";
-import { NOTIFY_AT_MS, ON_BATCH_INTO } from "../../stateful/timedInMs.js";
+import { NOTIFY_AT_MS, ON_BATCH_INTO } from "../../stateful/builtinLogic.js";
 import type { RunClock } from "../../../clock.js";
 import type { Clock } from "../clock.js";
 import type { ClockLogic } from "./clockLogic.js";

@@ -22,8 +22,6 @@ export interface ClockLogic<in V, S> {
   onEof(): number;
   /** The system instant (epoch ms) at which the watermark reaches `watermark`, or `Infinity` for never. */
   toSystem(watermark: number): number;
-  /** Whether the state holds nothing worth keeping (so the key may be dropped). */
-  isEmpty(): boolean;
   /** Plain data to rebuild this logic from. */
   snapshot(): S;
 }

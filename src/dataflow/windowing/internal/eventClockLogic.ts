@@ -98,10 +98,6 @@ export class EventClockLogic<V> implements ClockLogic<V, EventClockState | undef
     return nowGetter === undefined ? due : this.clock.now() + (due - this.readNow());
   }
 
-  isEmpty(): boolean {
-    return this.base === START_OF_TIME;
-  }
-
   snapshot(): EventClockState | undefined {
     return this.base === START_OF_TIME ? undefined : { base: this.base, at: this.at };
   }

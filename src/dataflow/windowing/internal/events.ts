@@ -39,9 +39,10 @@ export function unwrap(output: WindowOutput) {
     for (let i = 0; i < items.length; i++) {
       const [key, event] = items[i];
       const tag = event[0];
-      if (tag === output || tag === CLOSE) {
-        if (output === META) out.push([key, event.length > 2 ? [event[1][0], metaOf(event)] : event[1]]);
-        else if (output === DOWN || tag !== CLOSE) out.push([key, event[1]]);
+      if (output === META) {
+        if (tag === META || tag === CLOSE) out.push([key, event.length > 2 ? [event[1][0], metaOf(event)] : event[1]]);
+      } else if (tag === output || (tag === CLOSE && output === DOWN)) {
+        out.push([key, event[1]]);
       }
     }
     return out;

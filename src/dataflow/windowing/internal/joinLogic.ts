@@ -79,7 +79,6 @@ export class SideClock extends Clock<SideValue> {
       onNotify: () => logic.onNotify(),
       onEof: () => logic.onEof(),
       toSystem: (watermark: number) => logic.toSystem(watermark),
-      isEmpty: () => logic.isEmpty(),
       snapshot: () => logic.snapshot(),
     };
   }

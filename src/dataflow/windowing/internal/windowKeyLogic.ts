@@ -16,7 +16,7 @@ import type { ClockLogic } from "./clockLogic.js";
 import type { WindowerLogic } from "./windowerLogic.js";
 import type { LatePolicy } from "../latePolicy.js";
 import { DOWN, LATE, META, type WindowEvent } from "./events.js";
-import { NOTIFY_AT_MS } from "../../stateful/timedInMs.js";
+import { NOTIFY_AT_MS } from "../../stateful/builtinLogic.js";
 import { TimeQueue } from "./timeQueue.js";
 
 /** @internal Snapshot of a key of a window step. */
