@@ -14,7 +14,7 @@ import { TimerHeap } from "./timerHeap.js";
 import { sortKeys } from "./sortKeys.js";
 import { ownedKeys } from "./resume.js";
 import { stableHash } from "../../internal/hash.js";
-import { NOTIFY_AT_MS, ON_BATCH_INTO, type BatchInto, type TimedInMs } from "../../dataflow/stateful/timedInMs.js";
+import { NOTIFY_AT_MS, ON_BATCH_INTO, type BatchInto, type TimedInMs } from "../../dataflow/stateful/builtinLogic.js";
 
 type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
 const ON_BATCH = 0;
@@ -37,15 +37,10 @@ interface KeyEntry {
   /** The last batch (`batchStamp`) that had this key, and the key's index among that batch's keys. */
   batch: number;
   slot: number;
-  /** When the logic asked to be notified (epoch ms), or `Infinity`. */
-  due: number;
-  /**
-   * The time of the key's earliest entry in the timer heap, or `Infinity`.
-   * A `due` moving later does not push an entry: the earlier one, when it
-   * comes up, is moved to `due` then (one push per notification, not one per
-   * batch that moves it).
-   */
-  queued: number;
+  /** The key's notification, once its logic asked for one (most keys of most steps never do). */
+  timer: KeyTimer | undefined;
+  /** Whether the logic has `ON_BATCH_INTO` (a built-in's), checked once. */
+  into: boolean;
   /**
    * Whether a snapshot of the key went out (or it was resumed): only then
    * does its discard need recording. A key born and discarded within one
@@ -55,6 +50,20 @@ interface KeyEntry {
 }
 
 const BASE_NOTIFY_AT = StatefulBatchLogic.prototype.notifyAt;
+
+/**
+ * When a key's logic asked to be notified (`due`, epoch ms, `Infinity` for
+ * not), and the time of the key's earliest entry in the timer heap
+ * (`queued`). A `due` moving later does not push an entry: the earlier one,
+ * when it comes up, is moved to `due` then (one push per notification, not
+ * one per batch that moves it). An object of its own, made on a key's first
+ * notification: numbers that are not small integers would be boxed in every
+ * key's entry.
+ */
+interface KeyTimer {
+  due: number;
+  queued: number;
+}
 
 /** Whether `logic` has a `notifyAt` of its own (or the built-in logics' `NOTIFY_AT_MS`). */
 const isTimed = (logic: Logic): boolean => logic.notifyAt !== BASE_NOTIFY_AT || typeof (logic as Partial<TimedInMs>)[NOTIFY_AT_MS] === "function";
@@ -67,8 +76,8 @@ const newEntry = (logic: Logic): KeyEntry => ({
   timed: isTimed(logic),
   batch: 0,
   slot: 0,
-  due: Infinity,
-  queued: Infinity,
+  timer: undefined,
+  into: typeof (logic as Partial<BatchInto>)[ON_BATCH_INTO] === "function",
   stored: false,
 });
 const BASE_ON_EOF = StatefulBatchLogic.prototype.onEof;
@@ -111,11 +120,6 @@ export class StatefulBatchNode extends RuntimeNode {
   private newKeys = 0;
   /** Number of the batch being grouped by `processRanked`. */
   private batchStamp = 0;
-  /**
-   * The values of a key with one value in a batch, for built-in logics
-   * (`ON_BATCH_INTO`), which do not keep the array; others get a copy.
-   */
-  private readonly one: unknown[] = [undefined];
   /** The run clock's time for the batch being processed, read when first needed (`NaN`: not yet). */
   private batchNow = NaN;
 
@@ -195,9 +199,7 @@ export class StatefulBatchNode extends RuntimeNode {
     // to them, never a pointer to a young object.
     const entries: KeyEntry[] = [];
     const keys: string[] = [];
-    // A key's first value, and its values once it has a second (most keys of a batch over many keys have one).
-    const firsts: unknown[] = [];
-    const values: (unknown[] | undefined)[] = [];
+    const values: unknown[][] = [];
     for (let i = 0; i < items.length; i++) {
       const kv = this.pair(items[i], ctx);
       const entry = this.keys.get(kv[0]);
@@ -207,12 +209,9 @@ export class StatefulBatchNode extends RuntimeNode {
         entry.slot = entries.length;
         entries.push(entry);
         keys.push(kv[0]);
-        firsts.push(kv[1]);
-        values.push(undefined);
+        values.push([kv[1]]);
       } else {
-        const vs = values[entry.slot];
-        if (vs === undefined) values[entry.slot] = [firsts[entry.slot], kv[1]];
-        else vs.push(kv[1]);
+        values[entry.slot].push(kv[1]);
       }
     }
     const n = entries.length;
@@ -223,12 +222,7 @@ export class StatefulBatchNode extends RuntimeNode {
     const out: unknown[] = [];
     for (let j = 0; j < n; j++) {
       const at = packed[j] % MAX_RANKED_BATCH;
-      let vs = values[at];
-      if (vs === undefined) {
-        this.one[0] = firsts[at];
-        vs = this.one;
-      }
-      this.call(keys[at], ON_BATCH, vs, out, ctx, entries[at]);
+      this.call(keys[at], ON_BATCH, values[at], out, ctx, entries[at]);
     }
     this.emit(0, out);
     return true;
@@ -259,17 +253,17 @@ export class StatefulBatchNode extends RuntimeNode {
     while (timers.size > 0) {
       const t = timers.peekTime();
       const key = timers.peekKey();
-      const entry = this.keys.get(key);
+      const timer = this.keys.get(key)?.timer;
       // Superseded by an earlier entry of the key, or the key is gone.
-      if (entry === undefined || entry.queued !== t) {
+      if (timer === undefined || timer.queued !== t) {
         timers.pop();
         continue;
       }
-      if (entry.due === t) return t;
+      if (timer.due === t) return t;
       // The key's due time moved later (or away) since this entry was pushed: move the entry.
       timers.pop();
-      entry.queued = entry.due;
-      if (entry.due !== Infinity) timers.push(entry.due, key);
+      timer.queued = timer.due;
+      if (timer.due !== Infinity) timers.push(timer.due, key);
     }
     return Infinity;
   }
@@ -281,9 +275,9 @@ export class StatefulBatchNode extends RuntimeNode {
     const timers = this.timers;
     while (this.nextDue() <= now) {
       const key = timers.peekKey();
-      const entry = this.keys.get(key)!;
-      entry.due = Infinity;
-      entry.queued = Infinity;
+      const timer = this.keys.get(key)!.timer!;
+      timer.due = Infinity;
+      timer.queued = Infinity;
       keys.push(key);
       timers.pop();
     }
@@ -363,17 +357,17 @@ export class StatefulBatchNode extends RuntimeNode {
     } else if (entry.logic === undefined) {
       entry.logic = this.build(key, undefined, ctx);
       entry.timed = isTimed(entry.logic);
-      entry.due = Infinity;
+      entry.into = typeof (entry.logic as Partial<BatchInto>)[ON_BATCH_INTO] === "function";
+      if (entry.timer !== undefined) entry.timer.due = Infinity;
     }
     const logic = entry.logic!;
     let discard: boolean;
     try {
-      const into = method === ON_BATCH ? (logic as Partial<BatchInto>)[ON_BATCH_INTO] : undefined;
-      if (into !== undefined) {
+      if (method === ON_BATCH && entry.into) {
         if (Number.isNaN(this.batchNow)) this.batchNow = ctx.clock.now();
-        discard = into.call(logic, values!, out, this.batchNow);
+        discard = (logic as unknown as BatchInto)[ON_BATCH_INTO](values!, out, this.batchNow);
       } else {
-        const r = method === ON_BATCH ? logic.onBatch(values === this.one ? [values[0]] : values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
+        const r = method === ON_BATCH ? logic.onBatch(values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
         const result: LogicResult<unknown> = r === RETAIN_NOTHING ? r : checkResult(r, METHODS[method]);
         if (r !== RETAIN_NOTHING) {
           const emitted = result[0];
@@ -394,7 +388,7 @@ export class StatefulBatchNode extends RuntimeNode {
     }
     if (discard) {
       entry.logic = undefined;
-      entry.due = Infinity;
+      if (entry.timer !== undefined) entry.timer.due = Infinity;
     } else if (entry.timed) {
       this.schedule(key, entry, logic, ctx);
     }
@@ -408,9 +402,14 @@ export class StatefulBatchNode extends RuntimeNode {
     } catch (err) {
       throw stepFailure(err, "notifyAt", this.userStepId, { key, epoch: ctx.epoch });
     }
-    entry.due = t;
-    if (t < entry.queued) {
-      entry.queued = t;
+    let timer = entry.timer;
+    if (timer === undefined) {
+      if (t === Infinity) return;
+      timer = entry.timer = { due: Infinity, queued: Infinity };
+    }
+    timer.due = t;
+    if (t < timer.queued) {
+      timer.queued = t;
       this.timers.push(t, key);
     }
   }
