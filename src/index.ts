@@ -22,7 +22,7 @@ export { RecoveryConfig, type RecoveryOptions } from "./recovery/config.js";
 export { initDbDir } from "./recovery/initDbDir.js";
 export * as op from "./dataflow/operators/index.js";
 export * as win from "./dataflow/windowing/index.js";
-export { runMain, type RunOptions } from "./run/runMain.js";
+export { runMain, type RunOptions, type ServeOptions } from "./run/runMain.js";
 export { cliMain, type CliMainOptions } from "./run/cliMain.js";
 export {
   AbortExecution,

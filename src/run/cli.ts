@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { DataflowError } from "../errors.js";
 import { toJson } from "../visualize/json.js";
 import { toMermaid } from "../visualize/mermaid.js";
-import { CliError, parseCli, type CliCommand, type FlowTarget } from "./internal/cliArgs.js";
+import { CliError, parseCli, type CliCommand, type FlowTarget, type ServeAddress } from "./internal/cliArgs.js";
 import { loadFlow } from "./internal/loadFlow.js";
 import { runMain } from "./runMain.js";
 import { RecoveryConfig } from "../recovery/config.js";
@@ -114,7 +114,7 @@ async function execute(command: CliCommand): Promise<number> {
     case "run":
       // Progress logs are read from the environment, which worker threads inherit.
       if (command.verbose === true) process.env.SLUICE_LOG = "info";
-      return run(command.target, command.epochInterval, command.recovery, command.workers);
+      return run(command.target, command.epochInterval, command.recovery, command.workers, { metrics: command.metrics, dashboard: command.dashboard });
     case "recoveryInit": {
       // Asked to initialise it: create it (unlike initDbDir, which wants an existing directory).
       try {
@@ -142,6 +142,7 @@ async function run(
   epochInterval: number,
   recoveryArgs: { dir: string; backupInterval: number } | undefined,
   workers: number,
+  ops: { metrics?: ServeAddress | undefined; dashboard?: ServeAddress | undefined },
 ): Promise<number> {
   const recovery =
     recoveryArgs === undefined ? undefined : new RecoveryConfig(recoveryArgs.dir, { backupInterval: recoveryArgs.backupInterval });
@@ -161,8 +162,9 @@ async function run(
   stdoutState.onFailure = () => controller.abort();
   if (stdoutState.failure !== undefined) controller.abort();
   try {
-    if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery });
-    else await runWorkers(resolvePath(target.file), target.exportName, { workers, epochInterval, recovery, signal: controller.signal });
+    const serve = { ...(ops.metrics === undefined ? {} : { metrics: ops.metrics }), ...(ops.dashboard === undefined ? {} : { dashboard: ops.dashboard }) };
+    if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery, ...serve });
+    else await runWorkers(resolvePath(target.file), target.exportName, { workers, epochInterval, recovery, signal: controller.signal, ops: serve });
   } catch (err) {
     // A write to the closed stdout failed (a StdOutSink's, or the workers' output): the stop asked for.
     if (stdoutState.failure === undefined || !fromStdout(err, stdoutState.failure)) throw err;

@@ -10,6 +10,8 @@ import { BuildError } from "../errors.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { runWorkers } from "./internal/workers.js";
 import { loadingForCli } from "./internal/cliLoading.js";
+import { wantsOps } from "./internal/metrics/ops.js";
+import type { RunOptions, ServeOptions } from "./runMain.js";
 
 /**
  * Options of {@link cliMain}.
@@ -25,6 +27,10 @@ export interface CliMainOptions {
   recovery?: RecoveryConfig;
   /** Stops every worker at its next batch boundary, abandoning the open epoch. */
   signal?: AbortSignal;
+  /** Serve Prometheus metrics of every worker, summed by this thread (see {@link RunOptions.metrics}). */
+  metrics?: number | ServeOptions;
+  /** Serve the live dashboard (see {@link RunOptions.dashboard}). */
+  dashboard?: number | ServeOptions;
 }
 
 /** Whether this code runs inside one of Sluice's worker threads, or is being loaded by `sluice run`. */
@@ -73,7 +79,14 @@ export async function cliMain(flowModule: string | URL, exportName = "flow", opt
   if (options.recovery !== undefined && !(options.recovery instanceof RecoveryConfig)) {
     throw new BuildError("options.recovery must be a RecoveryConfig");
   }
+  wantsOps(options);
   const text = flowModule instanceof URL ? flowModule.href : flowModule;
   const file = text.startsWith("file:") ? fileURLToPath(text) : resolvePath(text);
-  await runWorkers(file, exportName, { workers, epochInterval, recovery: options.recovery, signal: options.signal });
+  await runWorkers(file, exportName, {
+    workers,
+    epochInterval,
+    recovery: options.recovery,
+    signal: options.signal,
+    ops: { metrics: options.metrics, dashboard: options.dashboard },
+  });
 }

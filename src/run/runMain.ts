@@ -16,6 +16,9 @@ import { RecoveryStore } from "../recovery/store.js";
 import { RunLog } from "./internal/runLog.js";
 import { RunClock, systemClock } from "../clock.js";
 import { loadingForCli } from "./internal/cliLoading.js";
+import { startOps, wantsOps, type Ops } from "./internal/metrics/ops.js";
+import { WorkerMetrics } from "./internal/metrics/workerMetrics.js";
+import { toJson } from "../visualize/json.js";
 
 /**
  * Options of {@link runMain}.
@@ -46,6 +49,31 @@ export interface RunOptions {
    * timers, windows, epoch closes and pauses without sleeping.
    */
   clock?: RunClock;
+  /**
+   * Serve Prometheus metrics at `http://127.0.0.1:<port>/metrics` while the
+   * run lasts: a port, or `{ port, host }` to listen elsewhere (port 0 picks
+   * a free one; the address is printed on stderr). See the operations guide
+   * for the list of metrics.
+   */
+  metrics?: number | ServeOptions;
+  /**
+   * Serve the live dashboard (the dataflow with each step's throughput,
+   * epochs, workers' load, source lag, errors) at `http://127.0.0.1:<port>/`
+   * while the run lasts; also serves `/metrics`.
+   */
+  dashboard?: number | ServeOptions;
+}
+
+/**
+ * Where a run serves its metrics or dashboard.
+ *
+ * @category Running
+ */
+export interface ServeOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Host or address to listen on (default `127.0.0.1`: this machine only). */
+  host?: string;
 }
 
 /** @internal Options only tests and the recovery layer use. */
@@ -77,7 +105,11 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
   let store: RecoveryStore | undefined;
   const log = RunLog.fromEnv();
   let executor: Executor | undefined;
+  let ops: Ops | undefined;
+  wantsOps(options);
   try {
+    ops = await startOps({ flowId: flow.flowId, workers: 1, recovery: recovery !== undefined, epochInterval }, options);
+    if (ops !== undefined) ops.hub.graph = JSON.parse(toJson(flow)) as unknown;
     store = recovery === undefined ? undefined : RecoveryStore.open(recovery, 1);
     const resume = store === undefined ? Resume.none(flow.stateSerde) : Resume.fromStore(store, flow.stateSerde);
     log?.started(flow.flowId, 1, epochInterval, store);
@@ -95,18 +127,36 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
               if (userHook !== undefined) await userHook(epoch, entries);
             },
       // Not through onEpochClose: without recovery, snapshots stay only checked, never encoded.
-      afterEpoch: log === undefined ? undefined : (epoch, snapshots) => log.epoch(epoch, exec.itemsRead, store === undefined ? undefined : snapshots),
+      afterEpoch:
+        log === undefined && ops === undefined
+          ? undefined
+          : (epoch, snapshots, startedAt) => {
+              log?.epoch(epoch, exec.itemsRead, store === undefined ? undefined : snapshots?.length);
+              if (ops !== undefined) {
+                let bytes = 0;
+                for (const s of snapshots ?? []) bytes += s.bytes?.byteLength ?? 0;
+                ops.hub.epochClosed(epoch, startedAt, snapshots?.length ?? 0, bytes);
+              }
+            },
     });
     await exec.open(resume);
+    if (ops !== undefined) {
+      const metrics = new WorkerMetrics(exec);
+      ops.hub.attachLocal(0, () => metrics.sample());
+    }
     const outcome = await exec.run(driver);
     log?.ended(outcome, exec.itemsRead);
+    ops?.hub.ended(outcome);
     return outcome;
   } catch (err) {
     log?.failed(err, executor?.itemsRead ?? 0);
+    ops?.hub.error(err);
+    ops?.hub.ended("failed");
     throw err;
   } finally {
     store?.close();
     detach();
+    await ops?.close();
   }
 }
 

@@ -15,6 +15,12 @@ export interface FlowTarget {
   readonly exportName: string;
 }
 
+/** @internal A port to serve on, and the host when one was named. */
+export interface ServeAddress {
+  readonly port: number;
+  readonly host?: string;
+}
+
 /** @internal What the command line asks for. */
 export type CliCommand =
   | { readonly kind: "help"; readonly text: string }
@@ -29,6 +35,10 @@ export type CliCommand =
       readonly recovery?: { readonly dir: string; readonly backupInterval: number };
       /** `-v`: print progress (start, every epoch, end) to stderr. */
       readonly verbose?: boolean;
+      /** `--metrics-port [HOST:]PORT`: serve Prometheus metrics. */
+      readonly metrics?: ServeAddress;
+      /** `--dashboard [HOST:]PORT`: serve the live dashboard. */
+      readonly dashboard?: ServeAddress;
     }
   | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
   | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: "mermaid" | "json" };
@@ -103,6 +113,14 @@ Options:
   -v, --verbose   Print progress to stderr: the start (and where a recovered
                   run resumes), every epoch (items read, rate, states stored)
                   and the end.
+  --metrics-port [HOST:]PORT
+                  Serve Prometheus metrics at http://HOST:PORT/metrics while
+                  the run lasts (HOST defaults to 127.0.0.1; PORT 0 picks a
+                  free port; the address is printed on stderr).
+  --dashboard [HOST:]PORT
+                  Serve the live dashboard at http://HOST:PORT/: the dataflow
+                  with each step's throughput, epochs and commits, workers'
+                  load, source lag and errors (it serves /metrics too).
   -h, --help      Show this help
 
 Environment:
@@ -112,6 +130,8 @@ Environment:
   SLUICE_WORKERS             Default of --workers
   SLUICE_RECOVERY_DIRECTORY  Default of --recovery-directory
   SLUICE_BACKUP_INTERVAL     Default of --backup-interval
+  SLUICE_METRICS_PORT        Default of --metrics-port
+  SLUICE_DASHBOARD_PORT      Default of --dashboard
   SLUICE_DEBUG               Set to print the stack trace of a failure
 
 ${EXIT_HELP}
@@ -198,10 +218,25 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     workers: { type: "string", short: "w" },
     "backup-interval": { type: "string", short: "b" },
     verbose: { type: "boolean", short: "v" },
+    "metrics-port": { type: "string" },
+    dashboard: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help === true) return { kind: "help", text: RUN_HELP };
-  const verbose = values.verbose === true ? { verbose: true } : {};
+  const serve = (flag: string, envName: string): ServeAddress | undefined => {
+    const fromFlag = values[flag];
+    const given = typeof fromFlag === "string" ? { text: fromFlag, what: `option '--${flag}'` } : undefined;
+    const fromEnv = env[envName];
+    const arg = given ?? (fromEnv !== undefined && fromEnv.trim() !== "" ? { text: fromEnv, what: envName } : undefined);
+    return arg === undefined ? undefined : parseServeAddress(arg.text, arg.what);
+  };
+  const metrics = serve("metrics-port", "SLUICE_METRICS_PORT");
+  const dashboard = serve("dashboard", "SLUICE_DASHBOARD_PORT");
+  const verbose = {
+    ...(values.verbose === true ? { verbose: true } : {}),
+    ...(metrics === undefined ? {} : { metrics }),
+    ...(dashboard === undefined ? {} : { dashboard }),
+  };
   const target = parseFlowTarget(onePositional("run", positionals), "run");
   const pick = (flag: string, envName: string): { text: string; what: string } | undefined => {
     const fromFlag = values[flag];
@@ -272,7 +307,7 @@ function parseVisualize(args: readonly string[]): CliCommand {
   return { kind: "visualize", target, format };
 }
 
-type OptionSpec = Record<string, { type: "string" | "boolean"; short: string }>;
+type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
 
 function parseCommand(
   command: string,
@@ -324,6 +359,17 @@ export function parseFlowTarget(spec: string, command = "run"): FlowTarget {
   }
   if (file === "") throw new CliError(`missing flow file in '${spec}'`, { command });
   return { file, exportName };
+}
+
+/** `[HOST:]PORT`, e.g. `9464`, `0.0.0.0:9464` or `[::1]:9464`. */
+function parseServeAddress(text: string, what: string): ServeAddress {
+  const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d+)$/.exec(text.trim());
+  const port = m === null ? NaN : Number(m[2]);
+  if (m === null || port > 65535) {
+    throw new CliError(`${what} must be a port (0-65535) or HOST:PORT; got '${text}'`, { command: "run" });
+  }
+  const host = m[1]?.replace(/^\[(.*)\]$/, "$1");
+  return host === undefined ? { port } : { port, host };
 }
 
 function parseSeconds(text: string, what: string): number {

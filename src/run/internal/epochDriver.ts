@@ -64,8 +64,11 @@ export interface LocalEpochsOptions {
   readonly signal?: AbortSignal | undefined;
   /** Receives the changed states of each closed epoch; awaited before the next batch. Without it, snapshots are only checked. */
   readonly onEpochClose?: ((epoch: number, entries: EncodedSnapshot[]) => void | Promise<void>) | undefined;
-  /** Told each closed epoch, after `onEpochClose`, with how many snapshots that got (`undefined` without it). */
-  readonly afterEpoch?: ((epoch: number, snapshots: number | undefined) => void) | undefined;
+  /**
+   * Told each closed epoch, after `onEpochClose`, with the snapshots that got
+   * (`undefined` without it) and when the close began (ms since the Unix epoch).
+   */
+  readonly afterEpoch?: ((epoch: number, snapshots: readonly EncodedSnapshot[] | undefined, closeStartedAt: number) => void) | undefined;
 }
 
 const localEnded = (origin: RuntimeNode): boolean => origin.localEnded();
@@ -144,11 +147,12 @@ export class LocalEpochs implements EpochDriver {
 
   private async closeEpoch(): Promise<void> {
     const { onEpochClose, afterEpoch } = this.options;
+    const startedAt = afterEpoch === undefined ? 0 : Date.now();
     const epoch = this.exec.ctx.epoch;
     // Without a consumer (no recovery), snapshots are only checked: a state that could not be snapshotted fails the run all the same.
     const encoded = this.exec.snapshotEpoch(onEpochClose !== undefined);
     if (onEpochClose !== undefined) await onEpochClose(epoch, encoded);
-    afterEpoch?.(epoch, onEpochClose === undefined ? undefined : encoded.length);
+    afterEpoch?.(epoch, onEpochClose === undefined ? undefined : encoded, startedAt);
     this.exec.ctx.epoch++;
   }
 }

@@ -21,6 +21,11 @@ export interface PeerLink {
 
 /** @internal The exchange in front of `target`. */
 export class ExchangeNode extends RuntimeNode {
+  /** Items sent to each worker (this worker's own index: kept here), for metrics. */
+  readonly sent: number[];
+  /** Items other workers sent here, taken in. */
+  received = 0;
+
   constructor(
     readonly target: RuntimeNode,
     /** Index of this exchange among the flow's exchanges, in topological order. */
@@ -33,11 +38,13 @@ export class ExchangeNode extends RuntimeNode {
   ) {
     super(`${target.stepId}.exchange`, target.userStepId, 1);
     this.downs[0].push(target);
+    this.sent = new Array<number>(workerCount).fill(0);
   }
 
   process(items: unknown[], ctx: NodeContext): void {
     const buckets = this.routeItems(items, this.workerCount, this.worker);
     for (let w = 0; w < this.workerCount; w++) {
+      this.sent[w] += buckets[w].length;
       if (w === this.worker || buckets[w].length === 0) continue;
       let bytes: Uint8Array;
       try {
@@ -52,6 +59,8 @@ export class ExchangeNode extends RuntimeNode {
 
   /** Items of this exchange that another worker sent here. */
   receive(bytes: Uint8Array): void {
-    this.emit(0, this.serde.decode(bytes));
+    const items = this.serde.decode(bytes);
+    this.received += items.length;
+    this.emit(0, items);
   }
 }

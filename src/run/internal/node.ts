@@ -78,6 +78,8 @@ export interface Feed {
   schedule(count: number, now: number): void;
   /** End the feed cleanly (a partition's `close`). */
   end(): void | Promise<void>;
+  /** How many items the partition is behind its end, when its source can tell (metrics). */
+  lag?(): number | undefined;
 }
 
 /** @internal A loop's re-entry (the `feedback` node), as the executor and the epoch drivers see it. */
@@ -102,6 +104,8 @@ export abstract class RuntimeNode {
   readonly origin: boolean = false;
   /** Whether this node has timers (`nextDue` / `fireDue`). */
   readonly timed: boolean = false;
+  /** Whether another node runs this one inside itself (fused per-item steps): it never processes a batch. */
+  absorbed = false;
 
   constructor(
     readonly stepId: string,
@@ -157,6 +161,16 @@ export abstract class RuntimeNode {
   /** For an origin: whether it ended on this worker. */
   localEnded(): boolean {
     return true;
+  }
+
+  /** The user steps this node runs (itself, and the steps it absorbed), for metrics. */
+  userSteps(): readonly string[] {
+    return [this.userStepId];
+  }
+
+  /** Keys this node holds state for (stateful steps, for metrics), else `undefined`. */
+  keysHeld(): number | undefined {
+    return undefined;
   }
 
   /** Earliest pending notification, or `Infinity` (nodes with `timed`). */

@@ -8,6 +8,7 @@
 import { ERROR_CLASSES } from "../../errors.js";
 import type { MessagePort } from "node:worker_threads";
 import type { EncodedStates } from "./resume.js";
+import type { WorkerSample } from "./metrics/sample.js";
 
 /** @internal What a worker thread starts with. */
 export interface WorkerData {
@@ -26,6 +27,16 @@ export interface WorkerData {
   readonly states: EncodedStates;
   /** A port to each other worker, by worker index (`null` at this worker's own index). */
   readonly ports: (MessagePort | null)[];
+  /** Whether to count for metrics and post samples ({@link MetricsMessage}). */
+  readonly metrics: boolean;
+}
+
+/** @internal Worker to main thread, beside the coordinator's traffic: the worker's counters, every second and at its end. */
+export interface MetricsMessage {
+  readonly t: "metrics";
+  readonly sample: WorkerSample;
+  /** The flow's step tree (`toJson`), in worker 0's first message. */
+  readonly graph?: string | undefined;
 }
 
 /** @internal A loop, as the coordinator needs to know it: the inputs and loops upstream of it (itself included). */

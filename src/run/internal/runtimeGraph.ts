@@ -78,7 +78,13 @@ export function buildRuntimeGraph(flow: CompiledFlow, place: GraphPlace): Runtim
   const all = place.workerCount > 1 ? withExchanges(nodes, exchanges, flow, place) : nodes;
   const upstream = upstreamOrigins(all);
   // After the origins are known: a fused node keeps the downstream nodes of the chain in the graph.
-  for (const node of all) while (node.downs[0]?.length === 1 && node.absorb(node.downs[0][0]));
+  for (const node of all) {
+    while (node.downs[0]?.length === 1) {
+      const next = node.downs[0][0];
+      if (!node.absorb(next)) break;
+      next.absorbed = true;
+    }
+  }
   return { nodes: all, exchanges, upstream };
 }
 

@@ -242,6 +242,11 @@ export class StatefulBatchNode extends RuntimeNode {
     this.ranked = true;
   }
 
+  /** Keys with state, and keys discarded this epoch until the snapshot records it. */
+  override keysHeld(): number {
+    return this.keys.size;
+  }
+
   /** Items reach the worker owning their key. */
   override route(): Route {
     return byKey;

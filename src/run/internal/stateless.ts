@@ -84,6 +84,10 @@ export class PerItemNode extends RuntimeNode {
     return true;
   }
 
+  override userSteps(): readonly string[] {
+    return this.stages.map((s) => s.userStepId);
+  }
+
   process(items: unknown[], ctx: NodeContext): void {
     let out: unknown[];
     try {

@@ -14,6 +14,12 @@ import { BarrierEpochs } from "./barrierEpochs.js";
 import { Resume } from "./resume.js";
 import { serializeError, type FromWorker, type PeerMessage, type ToWorker, type WorkerData } from "./protocol.js";
 import { systemClock } from "../../clock.js";
+import { WorkerMetrics } from "./metrics/workerMetrics.js";
+import { toJson } from "../../visualize/json.js";
+import type { MetricsMessage } from "./protocol.js";
+
+/** How often a worker posts its counters when the run serves metrics (ms). */
+const METRICS_EVERY_MS = 1000;
 
 const data = workerData as WorkerData;
 const port = parentPort!;
@@ -55,7 +61,26 @@ async function main(): Promise<void> {
   send({ t: "parts", worker: data.worker, flowId: flow.flowId, ...exec.originsInfo(), parts: await exec.listParts() });
   await assigned;
   await exec.open(new Resume(data.states, flow.stateSerde, data.startEpoch, data.execution), (stepId, part) => owners.get(stepId)?.get(part) ?? -1);
-  const outcome = await exec.run(driver);
+  let timer: NodeJS.Timeout | undefined;
+  let postMetrics = (): void => {};
+  if (data.metrics) {
+    const metrics = new WorkerMetrics(exec);
+    let graph: string | undefined = data.worker === 0 ? toJson(flow) : undefined;
+    postMetrics = () => {
+      port.postMessage({ t: "metrics", sample: metrics.sample(), graph } satisfies MetricsMessage);
+      graph = undefined;
+    };
+    postMetrics();
+    timer = setInterval(postMetrics, METRICS_EVERY_MS);
+    timer.unref();
+  }
+  let outcome;
+  try {
+    outcome = await exec.run(driver);
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+    postMetrics();
+  }
   send({ t: "ended", worker: data.worker, outcome });
 }
 

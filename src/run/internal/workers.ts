@@ -15,7 +15,8 @@ import { RunLog } from "./runLog.js";
 import type { RunOutcome } from "./executor.js";
 import { Coordinator, type CoordinatorCommand, type CoordinatorEvent } from "./coordinator.js";
 import { Resume } from "./resume.js";
-import type { FromWorker, ToWorker, WorkerData } from "./protocol.js";
+import type { FromWorker, MetricsMessage, ToWorker, WorkerData } from "./protocol.js";
+import { startOps, type Ops, type OpsOptions } from "./metrics/ops.js";
 
 /** @internal Options of a run on several workers. */
 export interface WorkersOptions {
@@ -23,10 +24,28 @@ export interface WorkersOptions {
   readonly epochInterval: number;
   readonly recovery?: RecoveryConfig | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Serve metrics / the dashboard. */
+  readonly ops?: OpsOptions | undefined;
 }
 
 /** @internal Run the flow exported as `exportName` by `file` on several worker threads. */
-export function runWorkers(file: string, exportName: string, options: WorkersOptions): Promise<RunOutcome> {
+export async function runWorkers(file: string, exportName: string, options: WorkersOptions): Promise<RunOutcome> {
+  const ops = await startOps(
+    { flowId: exportName, workers: options.workers, recovery: options.recovery !== undefined, epochInterval: options.epochInterval },
+    options.ops ?? {},
+  );
+  try {
+    return await runThreads(file, exportName, options, ops);
+  } catch (err) {
+    ops?.hub.error(err);
+    ops?.hub.ended("failed");
+    throw err;
+  } finally {
+    await ops?.close();
+  }
+}
+
+function runThreads(file: string, exportName: string, options: WorkersOptions, ops: Ops | undefined): Promise<RunOutcome> {
   const n = options.workers;
   const store = options.recovery === undefined ? undefined : RecoveryStore.open(options.recovery, n);
   const log = RunLog.fromEnv();
@@ -54,6 +73,7 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
       recovery: store !== undefined,
       states,
       ports: mine,
+      metrics: ops !== undefined,
     };
     return new Worker(workerUrl, { workerData: data, transferList: mine.filter((p): p is MessagePort => p !== null) });
   });
@@ -73,9 +93,13 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
         // Closing after a failure: the original error matters more.
       }
     };
+    /** For metrics: when the barrier in progress started, and what the last commit wrote. */
+    let barrierAt = Date.now();
+    let written = { keys: 0, bytes: 0 };
     const run = (cmd: CoordinatorCommand): void => {
       switch (cmd.do) {
         case "post":
+          if (cmd.msg.t === "barrier") barrierAt = Date.now();
           for (const w of workers) w.postMessage(cmd.msg satisfies ToWorker);
           break;
         case "logStart":
@@ -85,6 +109,11 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
           timer = setInterval(() => on({ t: "tick" }), options.epochInterval);
           break;
         case "commit":
+          if (ops !== undefined) {
+            let bytes = 0;
+            for (const e of cmd.entries) bytes += e.bytes?.byteLength ?? 0;
+            written = { keys: store === undefined ? 0 : cmd.entries.length, bytes: store === undefined ? 0 : bytes };
+          }
           try {
             store?.commit(cmd.epoch, cmd.entries);
           } catch (error) {
@@ -95,10 +124,13 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
           break;
         case "logEpoch":
           log?.epoch(cmd.epoch, cmd.items, cmd.stored);
+          ops?.hub.epochClosed(cmd.epoch, barrierAt, written.keys, written.bytes);
+          written = { keys: 0, bytes: 0 };
           break;
         case "finish":
           end();
           log?.ended(cmd.outcome, cmd.items);
+          ops?.hub.ended(cmd.outcome);
           if (cmd.outcome === "stopped" && stdoutFailure !== undefined) {
             reject(
               new ConnectorError(`standard output is closed (${(stdoutFailure as NodeJS.ErrnoException).code ?? stdoutFailure.message}); the run was stopped`, {
@@ -135,7 +167,12 @@ export function runWorkers(file: string, exportName: string, options: WorkersOpt
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
     workers.forEach((w, worker) => {
-      w.on("message", (msg: FromWorker) => on(msg));
+      w.on("message", (msg: FromWorker | MetricsMessage) => {
+        if (msg.t === "parts" && ops !== undefined) ops.hub.info.flowId = msg.flowId;
+        if (msg.t !== "metrics") return on(msg);
+        ops?.hub.update(msg.sample);
+        if (msg.graph !== undefined && ops !== undefined) ops.hub.graph = JSON.parse(msg.graph) as unknown;
+      });
       w.on("error", (error) => on({ t: "crash", worker, error }));
       w.on("exit", (code) => on({ t: "exit", worker, code }));
     });

@@ -1,0 +1,163 @@
+/**
+ * A run's metrics in Prometheus' text format, with `prom-client`: every
+ * metric is computed from the {@link MetricsHub} when scraped (the workers
+ * only count), plus prom-client's default process metrics (CPU, memory, event
+ * loop lag, heap) of this process.
+ *
+ * Loaded only by a run that serves metrics.
+ *
+ * @module
+ * @internal
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricType } from "prom-client";
+import type { MetricObjectWithValues, MetricValueWithName } from "prom-client";
+import type { MetricsHub } from "./hub.js";
+import { BATCH_SECONDS_BUCKETS, TIME_EVERY, type RunSnapshot, type WorkerSample } from "./sample.js";
+
+type Labels = Record<string, string | number>;
+
+/** Each `(labels, value)` of a snapshot's workers for one metric. */
+type Reader = (s: RunSnapshot) => Iterable<readonly [Labels, number]>;
+
+function* perWorker(s: RunSnapshot, each: (w: WorkerSample) => Iterable<readonly [Labels, number]>): Iterable<readonly [Labels, number]> {
+  for (const w of s.samples) if (w !== undefined) yield* each(w);
+}
+
+/**
+ * Items sent to worker `w` on each exchange and not yet taken in there:
+ * every sender's count to `w` less what `w` received (samples are taken at
+ * slightly different times, so never below 0).
+ */
+export function exchangeWaiting(s: RunSnapshot): { stepId: string; worker: number; items: number }[] {
+  const out: { stepId: string; worker: number; items: number }[] = [];
+  const first = s.samples.find((w) => w !== undefined);
+  if (first === undefined) return out;
+  first.exchanges.forEach((x, e) => {
+    for (let w = 0; w < s.samples.length; w++) {
+      const receiver = s.samples[w];
+      if (receiver === undefined) continue;
+      let sent = 0;
+      for (const sender of s.samples) if (sender !== undefined && sender.worker !== w) sent += sender.exchanges[e]?.sent[w] ?? 0;
+      out.push({ stepId: x.stepId, worker: w, items: Math.max(0, sent - receiver.exchanges[e].received) });
+    }
+  });
+  return out;
+}
+
+const BATCH_HELP = `Time a step took to process a batch (one batch in ${TIME_EVERY} per step is timed)`;
+
+/** The batch time histogram, whose buckets the workers counted. */
+class BatchHistogram extends Histogram<"step" | "worker"> {
+  constructor(
+    registry: Registry,
+    private readonly hub: MetricsHub,
+  ) {
+    super({
+      name: "sluice_step_batch_seconds",
+      help: BATCH_HELP,
+      labelNames: ["step", "worker"],
+      buckets: [...BATCH_SECONDS_BUCKETS],
+      registers: [registry],
+    });
+  }
+
+  override get(): Promise<MetricObjectWithValues<MetricValueWithName<"step" | "worker">>> {
+    return this.getForPromString();
+  }
+
+  /** What the registry prints (prom-client reads this method when a metric has it). */
+  getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<"step" | "worker">>> {
+    const values: MetricValueWithName<string>[] = [];
+    const name = "sluice_step_batch_seconds";
+    for (const w of this.hub.snapshot().samples) {
+      if (w === undefined) continue;
+      for (const step of w.steps) {
+        const labels = { step: step.stepId, worker: w.worker };
+        let cumulative = 0;
+        BATCH_SECONDS_BUCKETS.forEach((le, i) => {
+          cumulative += step.buckets[i];
+          values.push({ labels: { ...labels, le }, value: cumulative, metricName: `${name}_bucket` });
+        });
+        cumulative += step.buckets[BATCH_SECONDS_BUCKETS.length];
+        values.push({ labels: { ...labels, le: "+Inf" }, value: cumulative, metricName: `${name}_bucket` });
+        values.push({ labels, value: step.seconds, metricName: `${name}_sum` });
+        values.push({ labels, value: cumulative, metricName: `${name}_count` });
+      }
+    }
+    return Promise.resolve({ name, help: BATCH_HELP, type: "histogram" as unknown as MetricType, values, aggregator: "sum", collect: () => undefined });
+  }
+}
+
+/** @internal A registry whose metrics read `hub` when scraped. */
+export function metricsRegistry(hub: MetricsHub): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const counter = (name: string, help: string, labelNames: string[], read: Reader): void => {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [labels, v] of read(hub.snapshot())) this.inc(labels, v);
+      },
+    });
+  };
+  const gauge = (name: string, help: string, labelNames: string[], read: Reader): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [labels, v] of read(hub.snapshot())) this.set(labels, v);
+      },
+    });
+  };
+  const stepLabels = ["step", "worker"];
+  counter("sluice_step_items_in_total", "Items a step was given", stepLabels, (s) =>
+    perWorker(s, (w) => w.steps.map((st) => [{ step: st.stepId, worker: w.worker }, st.itemsIn] as const)),
+  );
+  counter("sluice_step_items_out_total", "Items a step emitted", stepLabels, (s) =>
+    perWorker(s, (w) => w.steps.map((st) => [{ step: st.stepId, worker: w.worker }, st.itemsOut] as const)),
+  );
+  counter("sluice_step_batches_total", "Batches a step processed", stepLabels, (s) =>
+    perWorker(s, (w) => w.steps.map((st) => [{ step: st.stepId, worker: w.worker }, st.batches] as const)),
+  );
+  new BatchHistogram(registry, hub);
+  gauge("sluice_step_keys", "Keys a stateful step holds state for", stepLabels, (s) =>
+    perWorker(s, (w) => w.steps.flatMap((st) => (st.keys === undefined ? [] : [[{ step: st.stepId, worker: w.worker }, st.keys] as const]))),
+  );
+  gauge("sluice_exchange_waiting_items", "Items sent to a worker by the others on an exchange and not yet taken in there", stepLabels, (s) =>
+    exchangeWaiting(s).map((x) => [{ step: x.stepId, worker: x.worker }, x.items] as const),
+  );
+  counter("sluice_source_items_total", "Items read from a source partition", ["step", "partition", "worker"], (s) =>
+    perWorker(s, (w) => w.sources.map((p) => [{ step: p.stepId, partition: p.partition, worker: w.worker }, p.items] as const)),
+  );
+  gauge("sluice_source_lag_items", "Items between a source partition's reader and the partition's end (Kafka)", ["step", "partition", "worker"], (s) =>
+    perWorker(s, (w) => w.sources.flatMap((p) => (p.lag === undefined ? [] : [[{ step: p.stepId, partition: p.partition, worker: w.worker }, p.lag] as const]))),
+  );
+  counter("sluice_worker_busy_seconds_total", "Time a worker spent processing batches (estimated from the timed batches)", ["worker"], (s) =>
+    perWorker(s, (w) => [[{ worker: w.worker }, w.busyMs / 1000] as const]),
+  );
+  gauge("sluice_run_info", "The run: its flow id (always 1)", ["flow"], (s) => [[{ flow: s.flowId }, 1]]);
+  gauge("sluice_workers", "Worker threads of the run", [], (s) => [[{}, s.workers]]);
+  gauge("sluice_epoch", "The last closed (with recovery: committed) epoch", [], (s) => {
+    const last = s.epochs.at(-1);
+    return last === undefined ? [] : [[{}, last.epoch]];
+  });
+  counter("sluice_epochs_total", "Epochs closed (with recovery: committed)", [], (s) => [[{}, s.epochTotals.count]]);
+  gauge("sluice_epoch_duration_seconds", "Length of the last epoch, from the previous close to its own", [], (s) => {
+    const last = s.epochs.at(-1);
+    return last === undefined ? [] : [[{}, last.durationMs / 1000]];
+  });
+  gauge("sluice_epoch_commit_lag_seconds", "Time from the start of the last epoch's close to its commit", [], (s) => {
+    const last = s.epochs.at(-1);
+    return last === undefined ? [] : [[{}, last.commitLagMs / 1000]];
+  });
+  counter("sluice_snapshot_keys_total", "Snapshots (keys and partitions, discards included) written to the recovery store", [], (s) => [[{}, s.epochTotals.keys]]);
+  counter("sluice_snapshot_bytes_total", "Bytes of snapshots written to the recovery store", [], (s) => [[{}, s.epochTotals.bytes]]);
+  return registry;
+}
