@@ -29,6 +29,14 @@ export class PartitionReader implements Feed {
     readonly resumable: boolean,
   ) {}
 
+  /** The partition's lag, for partitions that can tell (an internal `lag()`, as Kafka's has). */
+  lag(): number | undefined {
+    const lag = (this.part as { lag?: unknown }).lag;
+    if (typeof lag !== "function") return undefined;
+    const n: unknown = lag.call(this.part);
+    return typeof n === "number" && Number.isFinite(n) ? n : undefined;
+  }
+
   poll(ctx: NodeContext): unknown[] | null | Promise<unknown[] | null> {
     this.touched = true;
     let res: unknown;

@@ -167,6 +167,7 @@ export class GroupReader {
     const feed = this.feeds.get(partName(batch.topic, batch.partition));
     if (feed === undefined) return;
     this.restartDelay = 0;
+    feed.highWatermark = Number(batch.highWatermark);
     this.receive(feed, batch.messages, Number(batch.lastOffset()) + 1);
     while (feed.full && !feed.closed && consumer === this.consumer) {
       await feed.waitForRoom(HEARTBEAT_WHILE_FULL_MS);

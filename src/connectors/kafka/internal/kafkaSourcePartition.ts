@@ -73,6 +73,15 @@ export class KafkaSourcePartition extends StatefulSourcePartition<RawItem, numbe
     return this.feed.position;
   }
 
+  /**
+   * @internal Messages between the next one to hand out and the end of the
+   * partition at the last fetch (the consumer lag metric), once fetched.
+   */
+  lag(): number | undefined {
+    const hw = this.feed.highWatermark;
+    return hw < 0 ? undefined : Math.max(0, hw - this.feed.position);
+  }
+
   /** Stop fetching this partition; the last partition of the reader disconnects its consumer. */
   override close(): Promise<void> {
     return this.reader.release(this.feed);

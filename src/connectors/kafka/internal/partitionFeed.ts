@@ -34,6 +34,8 @@ export class PartitionFeed {
   private wake: (() => void) | undefined;
   /** Released by its partition (end of input). */
   closed = false;
+  /** The partition's high watermark (offset after its last message) in the last fetch, for the lag metric; -1 before one. */
+  highWatermark = -1;
   /** Failures to emit as error items before the next messages. */
   readonly errors: Error[] = [];
 
