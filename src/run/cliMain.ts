@@ -11,7 +11,7 @@ import { RecoveryConfig } from "../recovery/config.js";
 import { runWorkers } from "./internal/workers.js";
 import { loadingForCli } from "./internal/cliLoading.js";
 import { wantsOps } from "./internal/metrics/ops.js";
-import type { RunOptions, ServeOptions } from "./runMain.js";
+import type { ServeOptions } from "./runMain.js";
 
 /**
  * Options of {@link cliMain}.
@@ -27,9 +27,9 @@ export interface CliMainOptions {
   recovery?: RecoveryConfig;
   /** Stops every worker at its next batch boundary, abandoning the open epoch. */
   signal?: AbortSignal;
-  /** Serve Prometheus metrics of every worker, summed by this thread (see {@link RunOptions.metrics}). */
+  /** Serve Prometheus metrics of every worker, summed by this thread (see {@link sluice!RunOptions.metrics | RunOptions.metrics}). */
   metrics?: number | ServeOptions;
-  /** Serve the live dashboard (see {@link RunOptions.dashboard}). */
+  /** Serve the live dashboard (see {@link sluice!RunOptions.dashboard | RunOptions.dashboard}). */
   dashboard?: number | ServeOptions;
 }
 
