@@ -17,6 +17,7 @@ import { benchRecovery } from "./recovery.js";
 import { benchWorkers } from "./workers.js";
 import { benchExchange } from "./exchange.js";
 import { benchKafka } from "./kafka.js";
+import { benchMetrics } from "./metrics.js";
 import { LOAD_AT_START, renderReport, writeReport, type BenchRecord } from "./report.js";
 
 const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }> = {
@@ -28,6 +29,7 @@ const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }
   w0: { title: "W0 idle", run: benchW0 },
   workers: { title: "Workers", run: benchWorkers },
   exchange: { title: "Exchange serde against structured clone", run: benchExchange },
+  metrics: { title: "Metrics cost", run: benchMetrics },
 };
 
 /** Run only when named (`npm run bench -- kafka`): they start a Kafka broker. */

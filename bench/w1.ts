@@ -10,6 +10,8 @@
  *
  *     npm run bench -- w1 [--quick]
  */
+import { runFlow } from "../dist/run/runMain.js";
+import { MetricsHub } from "../dist/run/internal/metrics/hub.js";
 import { Dataflow, runMain } from "../dist/index.js";
 import { TestingSource } from "../dist/testing/index.js";
 import { NullSink } from "./fixtures/nullSink.js";
@@ -37,7 +39,7 @@ function ints(n: number): number[] {
 /** What both sides' sinks compute from the items (so no side can skip producing them). */
 const digestOf = (count: number, sum: number): string => `${count} items, sum ${sum}`;
 
-async function runSluice(xs: number[], batch: number): Promise<string> {
+async function runSluice(xs: number[], batch: number, metered = false): Promise<string> {
   let sum = 0;
   const sink = new NullSink<number>((items) => {
     // Summed in a local, as the hand-written loop does: a captured \`sum\` past 2**31 is a heap
@@ -55,8 +57,14 @@ async function runSluice(xs: number[], batch: number): Promise<string> {
     .filterMap("filter_map", some)
     .map("last", last)
     .output("out", sink);
-  await runMain(flow);
+  if (metered) await runFlow(flow, { metricsHub: meteredHub(flow.flowId) });
+  else await runMain(flow);
   return digestOf(sink.count, sum);
+}
+
+/** A hub for a run that counts its metrics without serving them: what a run with `metrics` does besides answering scrapes. */
+export function meteredHub(flowId: string): MetricsHub {
+  return new MetricsHub({ flowId, workers: 1, recovery: false, epochInterval: 10_000 });
 }
 
 function runLimit(xs: number[]): string {
@@ -80,6 +88,11 @@ export const sides = {
   sluice: async ({ items, batch }: Params): Promise<Sample> => {
     const xs = ints(items);
     return timeRepeated(items, () => runSluice(xs, batch));
+  },
+  /** Sluice with metrics counted (`bench -- metrics`). */
+  metered: async ({ items, batch }: Params): Promise<Sample> => {
+    const xs = ints(items);
+    return timeRepeated(items, () => runSluice(xs, batch, true));
   },
   limit: async ({ items }: Params): Promise<Sample> => {
     const xs = ints(items);

@@ -12,7 +12,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runFlow } from "../dist/run/runMain.js";
 import { Dataflow, RecoveryConfig, initDbDir, runMain } from "../dist/index.js";
+import { meteredHub } from "./w1.js";
 import { TestingSource } from "../dist/testing/index.js";
 import { NullSink } from "./fixtures/nullSink.js";
 import { readLines, stationRows } from "./inputs.js";
@@ -28,6 +30,8 @@ export interface W3Params {
   /** Snapshot (epoch) interval in seconds; with `recovery`, snapshots go to a fresh recovery directory. */
   epochSeconds?: number;
   recovery?: boolean;
+  /** Count metrics (`bench -- metrics`). */
+  metered?: boolean;
 }
 
 /** A station's aggregate. */
@@ -65,7 +69,8 @@ async function runSluice(rows: string[], p: W3Params): Promise<string> {
   flow.input("in", new TestingSource(rows, p.batch)).map("parse", parse).statefulMap("agg", aggregate).output("out", sink);
   const epochInterval = p.epochSeconds === undefined ? undefined : p.epochSeconds * 1000;
   if (p.recovery !== true) {
-    await runMain(flow, { epochInterval });
+    if (p.metered === true) await runFlow(flow, { epochInterval, metricsHub: meteredHub(flow.flowId) });
+    else await runMain(flow, { epochInterval });
   } else {
     const dir = mkdtempSync(join(tmpdir(), "sluice-bench-rec-"));
     try {
@@ -96,6 +101,11 @@ export const sides = {
   sluice: async (p: W3Params): Promise<Sample> => {
     const rows = readLines(p.path);
     return timeSide(rows.length, () => runSluice(warmPart(rows), { ...p, recovery: false }), () => runSluice(rows, p));
+  },
+  metered: async (p: W3Params): Promise<Sample> => {
+    const rows = readLines(p.path);
+    const m = { ...p, metered: true };
+    return timeSide(rows.length, () => runSluice(warmPart(rows), { ...m, recovery: false }), () => runSluice(rows, m));
   },
   limit: async (p: W3Params): Promise<Sample> => {
     const rows = readLines(p.path);

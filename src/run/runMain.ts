@@ -18,6 +18,7 @@ import { RunClock, systemClock } from "../clock.js";
 import { loadingForCli } from "./internal/cliLoading.js";
 import { startOps, wantsOps, type Ops } from "./internal/metrics/ops.js";
 import { WorkerMetrics } from "./internal/metrics/workerMetrics.js";
+import type { MetricsHub } from "./internal/metrics/hub.js";
 import { toJson } from "../visualize/json.js";
 
 /**
@@ -79,6 +80,8 @@ export interface ServeOptions {
 /** @internal Options only tests and the recovery layer use. */
 export interface InternalRunOptions extends RunOptions {
   onEpochClose?: (epoch: number, entries: EncodedSnapshot[]) => void | Promise<void>;
+  /** Count into this hub without serving it (the metrics benchmark measures the counting alone). */
+  metricsHub?: MetricsHub;
 }
 
 /** Default epoch length: 10 s. */
@@ -108,7 +111,10 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
   let ops: Ops | undefined;
   wantsOps(options);
   try {
-    ops = await startOps({ flowId: flow.flowId, workers: 1, recovery: recovery !== undefined, epochInterval }, options);
+    ops =
+      options.metricsHub !== undefined
+        ? { hub: options.metricsHub, close: () => Promise.resolve() }
+        : await startOps({ flowId: flow.flowId, workers: 1, recovery: recovery !== undefined, epochInterval }, options);
     if (ops !== undefined) ops.hub.graph = JSON.parse(toJson(flow)) as unknown;
     store = recovery === undefined ? undefined : RecoveryStore.open(recovery, 1);
     const resume = store === undefined ? Resume.none(flow.stateSerde) : Resume.fromStore(store, flow.stateSerde);
