@@ -50,7 +50,7 @@ const BATCH_HELP = `Time a step took to process a batch (one batch in ${TIME_EVE
 class BatchHistogram extends Histogram<"step" | "worker"> {
   constructor(
     registry: Registry,
-    private readonly hub: MetricsHub,
+    private readonly snapshot: () => RunSnapshot,
   ) {
     super({
       name: "sluice_step_batch_seconds",
@@ -69,7 +69,7 @@ class BatchHistogram extends Histogram<"step" | "worker"> {
   getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<"step" | "worker">>> {
     const values: MetricValueWithName<string>[] = [];
     const name = "sluice_step_batch_seconds";
-    for (const w of this.hub.snapshot().samples) {
+    for (const w of this.snapshot().samples) {
       if (w === undefined) continue;
       for (const step of w.steps) {
         const labels = { step: step.stepId, worker: w.worker };
@@ -88,9 +88,19 @@ class BatchHistogram extends Histogram<"step" | "worker"> {
   }
 }
 
+/** @internal A registry of a run's metrics, and how to scrape it. */
+export interface RunMetrics {
+  readonly registry: Registry;
+  /** The text format, every metric read from one snapshot of the hub. */
+  scrape(): Promise<string>;
+}
+
 /** @internal A registry whose metrics read `hub` when scraped. */
-export function metricsRegistry(hub: MetricsHub): Registry {
+export function metricsRegistry(hub: MetricsHub): RunMetrics {
   const registry = new Registry();
+  // One snapshot per scrape, which every metric reads (a snapshot copies each worker's counters).
+  let current: RunSnapshot | undefined;
+  const snapshot = (): RunSnapshot => (current ??= hub.snapshot());
   collectDefaultMetrics({ register: registry });
   const counter = (name: string, help: string, labelNames: string[], read: Reader): void => {
     new Counter({
@@ -100,7 +110,7 @@ export function metricsRegistry(hub: MetricsHub): Registry {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [labels, v] of read(hub.snapshot())) this.inc(labels, v);
+        for (const [labels, v] of read(snapshot())) this.inc(labels, v);
       },
     });
   };
@@ -112,7 +122,7 @@ export function metricsRegistry(hub: MetricsHub): Registry {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [labels, v] of read(hub.snapshot())) this.set(labels, v);
+        for (const [labels, v] of read(snapshot())) this.set(labels, v);
       },
     });
   };
@@ -126,7 +136,7 @@ export function metricsRegistry(hub: MetricsHub): Registry {
   counter("sluice_step_batches_total", "Batches a step processed", stepLabels, (s) =>
     perWorker(s, (w) => w.steps.map((st) => [{ step: st.stepId, worker: w.worker }, st.batches] as const)),
   );
-  new BatchHistogram(registry, hub);
+  new BatchHistogram(registry, snapshot);
   gauge("sluice_step_keys", "Keys a stateful step holds state for", stepLabels, (s) =>
     perWorker(s, (w) => w.steps.flatMap((st) => (st.keys === undefined ? [] : [[{ step: st.stepId, worker: w.worker }, st.keys] as const]))),
   );
@@ -159,5 +169,15 @@ export function metricsRegistry(hub: MetricsHub): Registry {
   });
   counter("sluice_snapshot_keys_total", "Snapshots (keys and partitions, discards included) written to the recovery store", [], (s) => [[{}, s.epochTotals.keys]]);
   counter("sluice_snapshot_bytes_total", "Bytes of snapshots written to the recovery store", [], (s) => [[{}, s.epochTotals.bytes]]);
-  return registry;
+  return {
+    registry,
+    scrape: async () => {
+      current = undefined;
+      try {
+        return await registry.metrics();
+      } finally {
+        current = undefined;
+      }
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { ConnectorError } from "../../../errors.js";
 import type { MetricsHub } from "./hub.js";
-import type { Registry } from "prom-client";
+import type { RunMetrics } from "./prometheus.js";
 
 /** How often the dashboard's event stream sends the run's picture (ms). */
 const PUSH_EVERY_MS = 1000;
@@ -31,7 +31,7 @@ export interface OpsServer {
 
 /** @internal Serve `what` ("metrics": `/metrics` only; "dashboard": the page, its data and `/metrics`) for `hub`. */
 export async function serveOps(what: "metrics" | "dashboard", hub: MetricsHub, at: ServeAt): Promise<OpsServer> {
-  const registry: Registry = (await import("./prometheus.js")).metricsRegistry(hub);
+  const metrics: RunMetrics = (await import("./prometheus.js")).metricsRegistry(hub);
   const page = what === "dashboard" ? (await import("./dashboardPage.js")).dashboardPage(hub.info.flowId) : undefined;
   const streams = new Set<ServerResponse>();
   const push = (): void => {
@@ -44,8 +44,8 @@ export async function serveOps(what: "metrics" | "dashboard", hub: MetricsHub, a
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
     } else if (path === "/metrics") {
-      const text = await registry.metrics();
-      res.writeHead(200, { "content-type": registry.contentType }).end(text);
+      const text = await metrics.scrape();
+      res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
     } else if (page !== undefined && (path === "/" || path === "/index.html")) {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
     } else if (page !== undefined && path === "/api/run") {
