@@ -43,6 +43,34 @@ interface Partition {
   gcEpoch: number;
 }
 
+/** @internal How far one partition file got, as its own tables say. */
+export interface PartitionProgress {
+  /** The newest execution it records (0: none yet). */
+  readonly lastExecution: number;
+  /**
+   * The lowest frontier of any worker of that execution: the first epoch
+   * not durable in this file (1 when nothing is). The directory resumes at
+   * the lowest of its partitions'.
+   */
+  readonly frontier: number;
+  /** How far it collected superseded snapshots (0: never). */
+  readonly gcEpoch: number;
+}
+
+/**
+ * @internal Read a partition's progress. The one place that says how a
+ * resume epoch is derived, for the store and for `sluice recovery inspect`.
+ * Throws SQLite's error; callers name the file.
+ */
+export function partitionProgress(db: Db): PartitionProgress {
+  const ex = (db.prepare("SELECT MAX(ex_num) AS ex FROM exs").get() as { ex: number | null }).ex;
+  const frontier = ex === null
+    ? 1
+    : (db.prepare("SELECT MIN(worker_frontier) AS f FROM fronts WHERE ex_num = ?").get(ex) as { f: number | null }).f ?? 1;
+  const gcEpoch = (db.prepare("SELECT MAX(gc_epoch) AS g FROM commits").get() as { g: number | null }).g ?? 0;
+  return { lastExecution: ex ?? 0, frontier, gcEpoch };
+}
+
 /** How often superseded snapshots are collected, at most. */
 const GC_EVERY_MS = 1_000;
 
@@ -68,15 +96,10 @@ export class RecoveryStore {
     let lastEx = 0;
     const gcs: number[] = [];
     for (const { db, file } of opened) {
-      onPartitionFile(file, () => {
-        const ex = (db.prepare("SELECT MAX(ex_num) AS ex FROM exs").get() as { ex: number | null }).ex;
-        const front = ex === null
-          ? 1
-          : (db.prepare("SELECT MIN(worker_frontier) AS f FROM fronts WHERE ex_num = ?").get(ex) as { f: number | null }).f ?? 1;
-        resume = Math.min(resume, front);
-        lastEx = Math.max(lastEx, ex ?? 0);
-        gcs.push((db.prepare("SELECT MAX(gc_epoch) AS g FROM commits").get() as { g: number | null }).g ?? 0);
-      });
+      const progress = onPartitionFile(file, () => partitionProgress(db));
+      resume = Math.min(resume, progress.frontier);
+      lastEx = Math.max(lastEx, progress.lastExecution);
+      gcs.push(progress.gcEpoch);
     }
     gcs.forEach((g, i) => {
       if (g > resume - 1) {
