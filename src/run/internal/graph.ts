@@ -10,6 +10,8 @@ import type { Dataflow } from "../../dataflow/dataflow.js";
 import type { CoreSpec, StepNode } from "../../dataflow/internal/steps.js";
 import type { StateSerde } from "../../recovery/serde.js";
 import type { ExchangeClass } from "../../dataflow/dataflow.js";
+import { isFixedPartitionedSource } from "../../inputs/source.js";
+import { isFixedPartitionedSink } from "../../outputs/sink.js";
 
 /** @internal One core operator of the compiled graph. */
 export interface CoreNode {
@@ -101,3 +103,34 @@ export function compileFlow(flow: Dataflow): CompiledFlow {
   return { flowId: flow.flowId, stateSerde: flow.stateSerde, exchangeClasses: flow.exchangeClasses, nodes: sorted };
 }
 
+
+/**
+ * @internal Whether a node of this kind stores state with recovery: keyed
+ * state, a fixed-partitioned source's or sink's partitions, a loop's items in
+ * flight. Its `stepId` is then the step id its snapshots are stored under
+ * (the `step_id` of a recovery partition's `snaps`).
+ */
+export function ownsState(spec: CoreSpec): boolean {
+  switch (spec.kind) {
+    case "statefulBatch":
+    case "feedback":
+      return true;
+    case "input":
+      return isFixedPartitionedSource(spec.source);
+    case "output":
+      return isFixedPartitionedSink(spec.sink);
+    default:
+      return false;
+  }
+}
+
+/**
+ * @internal The ids of `flow`'s core steps that store state with recovery
+ * (see {@link ownsState}), in graph order: what a recovery directory's
+ * stored step ids are compared with.
+ *
+ * @throws BuildError as {@link compileFlow} does.
+ */
+export function stateStepIds(flow: Dataflow): string[] {
+  return compileFlow(flow).nodes.filter((n) => ownsState(n.spec)).map((n) => n.stepId);
+}
