@@ -2,74 +2,18 @@
  * The `sluice` CLI, run for real: `node bin/sluice.js ...` on the built
  * package (`test/globalSetup.ts` builds `dist/` first).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCli, parseFlowTarget } from "../../src/run/internal/cliArgs.js";
 import { esmFormatFor } from "../../src/run/internal/tsEsmHooks.js";
+import { BIN, cleanEnv, ROOT, sluice, start, type Result } from "../support/cli.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = join(ROOT, "bin", "sluice.js");
 const DIST = join(ROOT, "dist");
 const FLOWS = "test/run/fixtures/flows.ts";
-
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  child: ChildProcess;
-  /** Everything printed to stdout so far. */
-  stdout: () => string;
-  /** Resolves when `text` has been printed to `stream` (default stdout). */
-  printed: (text: string, stream?: "stdout" | "stderr") => Promise<void>;
-  done: Promise<Result>;
-}
-
-/** Environment without the variables the CLI reads. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith("SLUICE_")) delete env[name];
-  return { ...env, ...extra };
-}
-
-function start(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: options.cwd ?? ROOT,
-    env: cleanEnv(options.env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = { stdout: "", stderr: "" };
-  const waiters: { text: string; stream: keyof typeof output; resolve: () => void }[] = [];
-  for (const stream of ["stdout", "stderr"] as const) {
-    child[stream]!.setEncoding("utf8").on("data", (chunk: string) => {
-      output[stream] += chunk;
-      for (const w of waiters) if (w.stream === stream && output[stream].includes(w.text)) w.resolve();
-    });
-  }
-  const done = new Promise<Result>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, ...output }));
-  });
-  const printed = (text: string, stream: keyof typeof output = "stdout"): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (output[stream].includes(text)) return resolve();
-      waiters.push({ text, stream, resolve });
-      void done.then(() => reject(new Error(`exited before printing ${JSON.stringify(text)} to ${stream}: ${output.stderr}`)));
-    });
-  return { child, stdout: () => output.stdout, printed, done };
-}
-
-function sluice(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Result> {
-  return start(args, options).done;
-}
 
 interface PipedResult extends Result {
   /** What `head` printed. */
@@ -586,6 +530,7 @@ describe("parseCli", () => {
   it("rejects extra arguments", () => {
     expect(() => parseCli(["run", "a.ts", "b.ts"], {})).toThrow("unexpected argument 'b.ts'");
   });
+
 });
 
 describe("parseFlowTarget", () => {
