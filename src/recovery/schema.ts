@@ -96,7 +96,8 @@ export function openPartition(path: string, options: { create: boolean }): Db {
   }
 }
 
-function notARecoveryFile(path: string, what: string): PartitionFileError {
+/** @internal The error for a partition file `path` that holds no recovery data; `what` says what it holds. */
+export function notARecoveryFile(path: string, what: string): PartitionFileError {
   return new PartitionFileError(`recovery partition file ${path} is not a recovery file: ${what}. ${restoreAdvice(path)}`, {
     file: path,
     problem: "not a recovery file",

@@ -1,6 +1,7 @@
 /**
  * The `sluice` command line: `sluice run <file>[:export]`,
- * `sluice visualize <file>[:export]` and `sluice recovery init <dir> <n>`. `bin/sluice.js` calls {@link main}.
+ * `sluice visualize <file>[:export]`, `sluice recovery init <dir> <n>` and
+ * `sluice recovery inspect <dir> [<file>[:export]]`. `bin/sluice.js` calls {@link main}.
  *
  * @module
  */
@@ -13,6 +14,9 @@ import { loadFlow } from "./internal/loadFlow.js";
 import { runMain } from "./runMain.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { initDbDir } from "../recovery/initDbDir.js";
+import { inspectRecovery } from "../recovery/inspect.js";
+import { formatRecoveryReport } from "../recovery/formatRecoveryReport.js";
+import { stateStepIds } from "./internal/graph.js";
 import { runWorkers } from "./internal/workers.js";
 import { resolve as resolvePath } from "node:path";
 import { RunLog } from "./internal/runLog.js";
@@ -67,8 +71,8 @@ function fromStdout(err: unknown, failure: Error): boolean {
  * at once. The caller sets `process.exitCode` from the result.
  *
  * @param argv - The arguments after `sluice` (`process.argv.slice(2)`).
- * @returns The exit code: 0 done, 1 the flow failed (its module included),
- *   2 bad command line or flow target, 130/143 the run was stopped by
+ * @returns The exit code: 0 done, 1 the flow failed (its module included)
+ *   or a recovery directory cannot be used, 2 bad command line or flow target, 130/143 the run was stopped by
  *   SIGINT/SIGTERM, 141 stdout was closed by its reader (the run is stopped
  *   quietly).
  * @category Running
@@ -95,7 +99,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** The command as the user typed it, for messages. */
 function commandName(command: CliCommand): string {
-  return command.kind === "recoveryInit" ? "recovery init" : command.kind;
+  if (command.kind === "recoveryInit") return "recovery init";
+  return command.kind === "recoveryInspect" ? "recovery inspect" : command.kind;
 }
 
 async function execute(command: CliCommand): Promise<number> {
@@ -128,6 +133,13 @@ async function execute(command: CliCommand): Promise<number> {
       initDbDir(command.dir, command.partitions);
       const n = command.partitions;
       process.stdout.write(`created ${n} recovery partition${n === 1 ? "" : "s"} in ${command.dir}\n`);
+      return 0;
+    }
+    case "recoveryInspect": {
+      const flow = command.target === undefined ? undefined : await loadFlow(command.target);
+      const report = inspectRecovery(command.dir, flow === undefined ? undefined : { flowId: flow.flowId, stepIds: stateStepIds(flow) });
+      process.stdout.write(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatRecoveryReport(report));
+      // Warnings are information: the directory was read (RECOVERY_HELP says so).
       return 0;
     }
   }

@@ -82,12 +82,15 @@ describe("sluice CLI", () => {
       expect(r.stdout).toContain("run <file>[:export]");
       expect(r.stdout).toContain("visualize <file>[:export]");
       expect(r.stdout).toContain("recovery init <dir> <n>");
+      expect(r.stdout).toContain("recovery inspect <dir> [<file>[:export]]");
     });
 
     it("lists the exit codes the tests below assert, in --help and run --help", async () => {
       for (const args of [["--help"], ["run", "--help"]]) {
         const r = await sluice(args);
-        expect(r.stdout).toContain("  1        the flow failed, or its file threw or did not compile while loading\n");
+        expect(r.stdout).toContain(
+          "  1        the flow failed, or its file threw or did not compile while loading,\n           or a recovery directory cannot be used",
+        );
         expect(r.stdout).toContain("  2        bad command line or flow target (no such file or export, not a flow)\n");
         expect(r.stdout).toContain("  130/143  stopped by SIGINT/SIGTERM\n");
         expect(r.stdout).toMatch(/ {2}141 {6}stdout was closed by its reader/);
@@ -114,6 +117,13 @@ describe("sluice CLI", () => {
       const r = await sluice(["visualize", "-h"]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("-o, --output FORMAT");
+    });
+
+    it("prints both recovery subcommands, and the JSON shape of inspect, for recovery --help", async () => {
+      const r = await sluice(["recovery", "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("Usage: sluice recovery init <dir> <partitions>\n       sluice recovery inspect <dir> [<file>[:export]] [--json]\n");
+      expect(r.stdout).toContain("steps: [{ stepId, keys, bytes, snapshots, snapshotBytes }]");
     });
 
     it("prints the package version for --version", async () => {
@@ -531,6 +541,19 @@ describe("parseCli", () => {
     expect(() => parseCli(["run", "a.ts", "b.ts"], {})).toThrow("unexpected argument 'b.ts'");
   });
 
+  it("parses recovery inspect: a directory, an optional flow target, --json", () => {
+    expect(parseCli(["recovery", "inspect", "state"], {})).toEqual({ kind: "recoveryInspect", dir: "state", json: false });
+    expect(parseCli(["recovery", "inspect", "state", "f.ts:wc", "--json"], {})).toEqual({
+      kind: "recoveryInspect",
+      dir: "state",
+      target: { file: "f.ts", exportName: "wc" },
+      json: true,
+    });
+    expect(() => parseCli(["recovery", "inspect"], {})).toThrow("usage: sluice recovery inspect <dir> [<file>[:export]] [--json]");
+    expect(() => parseCli(["recovery", "inspect", "state", "f.ts", "g.ts"], {})).toThrow("unexpected argument 'g.ts'");
+    expect(() => parseCli(["recovery", "init", "state", "1", "--json"], {})).toThrow("option '--json' is for 'sluice recovery inspect' only");
+    expect(() => parseCli(["recovery"], {})).toThrow("missing subcommand: 'init' or 'inspect'");
+  });
 });
 
 describe("parseFlowTarget", () => {

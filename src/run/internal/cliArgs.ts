@@ -41,6 +41,14 @@ export type CliCommand =
       readonly dashboard?: ServeAddress;
     }
   | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
+  | {
+      readonly kind: "recoveryInspect";
+      readonly dir: string;
+      /** A flow to compare the stored steps with. */
+      readonly target?: FlowTarget;
+      /** `--json`: print the report as one JSON object. */
+      readonly json: boolean;
+    }
   | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: "mermaid" | "json" };
 
 import { CliError } from "../../errors.js";
@@ -62,7 +70,9 @@ function (sync or async) returning one.`;
 
 const EXIT_HELP = `Exit codes:
   0        done
-  1        the flow failed, or its file threw or did not compile while loading
+  1        the flow failed, or its file threw or did not compile while loading,
+           or a recovery directory cannot be used (missing, not initialised,
+           a partition file unreadable or not a recovery file)
   2        bad command line or flow target (no such file or export, not a flow)
   130/143  stopped by SIGINT/SIGTERM
   141      stdout was closed by its reader ('| head -3' had its lines): the
@@ -76,6 +86,9 @@ Commands:
   run <file>[:export]         Run a dataflow until its inputs end
   visualize <file>[:export]   Print a diagram of a dataflow's steps
   recovery init <dir> <n>     Create a recovery directory of n partitions
+  recovery inspect <dir> [<file>[:export]]
+                              Show what a recovery directory holds; with a
+                              flow, warn about state the flow would ignore
 
 Options:
   -h, --help      Show this help; 'sluice <command> --help' for a command
@@ -152,15 +165,46 @@ Options:
 
 /** @internal `sluice recovery --help`. */
 export const RECOVERY_HELP = `Usage: sluice recovery init <dir> <partitions>
+       sluice recovery inspect <dir> [<file>[:export]] [--json]
 
-Create the SQLite partitions (part-0.sqlite3 ...) of a recovery directory,
-creating the directory (and its parents) if needed. A directory that already
-has partitions is left alone and reported (exit code 1): resume from it with
-'sluice run -r', or delete its part-*.sqlite3* files to start over. The
-partition count is fixed from then on; the number of workers may change
-between runs.
+init: create the SQLite partitions (part-0.sqlite3 ...) of a recovery
+directory, creating the directory (and its parents) if needed. A directory
+that already has partitions is left alone and reported (exit code 1): resume
+from it with 'sluice run -r', or delete its part-*.sqlite3* files to start
+over. The partition count is fixed from then on; the number of workers may
+change between runs.
+
+inspect: print what a recovery directory holds: each partition file (size,
+last committed epoch and when), the executions (runs) that used it, the epoch
+a run started now resumes at, and per stored step the keys a run would
+restore and their bytes. Files are opened read-only, so it is safe on a
+directory a run is using. A directory a run would refuse (missing partitions,
+partitions of another directory) is reported as warnings.
+With a flow (<file>[:export], loaded as 'sluice run' does), it also warns
+about every stored step with keys that the flow has no step for (a renamed
+step starts empty: its old state is ignored).
+Exit code 0 whenever the directory could be read, warnings or not (the last
+line counts them: 'no warnings', '1 warning', ...; scripts read 'warnings'
+of --json); 1 when the directory does not exist, has no partitions, or a
+partition file cannot be read or is not a recovery file (and, as for 'sluice
+run', when the flow file fails to load); 2 for a bad command line or flow
+target.
 
 Options:
+  --json          Print one JSON object instead of text:
+                    { directory, schemaVersion, partitionCount, createdAt,
+                      resumeEpoch, lastCommit: { epoch, at } | null,
+                      partitions: [{ index, file, bytes, walBytes,
+                        lastCommit: { epoch, at } | null, resumeEpoch, gcEpoch }],
+                      executions: [{ number, workers, resumeEpoch, startedAt,
+                        frontier }],
+                      steps: [{ stepId, keys, bytes, snapshots, snapshotBytes }],
+                      flow: { flowId, stepIds } | null,
+                      warnings: [string] }
+                  Times are ISO 8601 strings (commit times on the run's clock);
+                  'frontier' is the first epoch an execution did not commit;
+                  'keys' and 'bytes' count each key's newest snapshot before
+                  the resume epoch, 'snapshots' every stored row.
   -h, --help      Show this help
 `;
 
@@ -275,13 +319,15 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
 }
 
 function parseRecovery(args: readonly string[]): CliCommand {
-  const { values, positionals } = parseCommand("recovery", args, { help: { type: "boolean", short: "h" } });
+  const { values, positionals } = parseCommand("recovery", args, { help: { type: "boolean", short: "h" }, json: { type: "boolean" } });
   if (values.help === true || positionals.length === 0) {
     if (values.help === true) return { kind: "help", text: RECOVERY_HELP };
-    throw new CliError("missing subcommand: sluice recovery init <dir> <partitions>", { command: "recovery" });
+    throw new CliError("missing subcommand: 'init' or 'inspect'", { command: "recovery" });
   }
   const [sub, dir, count, ...extra] = positionals;
-  if (sub !== "init") throw new CliError(`unknown subcommand '${sub}': expected 'init'`, { command: "recovery" });
+  if (sub === "inspect") return parseRecoveryInspect(positionals.slice(1), values.json === true);
+  if (sub !== "init") throw new CliError(`unknown subcommand '${sub}': expected 'init' or 'inspect'`, { command: "recovery" });
+  if (values.json === true) throw new CliError("option '--json' is for 'sluice recovery inspect' only", { command: "recovery" });
   if (dir === undefined || count === undefined) {
     throw new CliError("usage: sluice recovery init <dir> <partitions>", { command: "recovery" });
   }
@@ -291,6 +337,14 @@ function parseRecovery(args: readonly string[]): CliCommand {
     throw new CliError(`the partition count must be a positive integer; got '${count}'`, { command: "recovery" });
   }
   return { kind: "recoveryInit", dir, partitions };
+}
+
+function parseRecoveryInspect(args: readonly string[], json: boolean): CliCommand {
+  const [dir, flow, ...extra] = args;
+  if (dir === undefined) throw new CliError("usage: sluice recovery inspect <dir> [<file>[:export]] [--json]", { command: "recovery" });
+  if (extra.length > 0) throw new CliError(`unexpected argument '${extra[0]}'`, { command: "recovery" });
+  const target = flow === undefined ? {} : { target: parseFlowTarget(flow, "recovery") };
+  return { kind: "recoveryInspect", dir, json, ...target };
 }
 
 function parseVisualize(args: readonly string[]): CliCommand {
