@@ -136,9 +136,10 @@ export function inspectRecovery(dir: string, flow?: FlowSteps): RecoveryReport {
     for (const index of found) opened.push(openForReading(index, partitionFile(dir, index)));
     const warnings = directoryWarnings(dir, opened);
     const resumeEpoch = Math.min(...opened.map((o) => o.progress.frontier));
+    // The check RecoveryStore makes once the partitions are all there and of one directory (else a run fails on that first).
+    const oneDirectory = warnings.length === 0;
     opened.forEach((o) => {
-      // The check RecoveryStore makes before a run.
-      if (o.progress.gcEpoch >= resumeEpoch) {
+      if (oneDirectory && o.progress.gcEpoch >= resumeEpoch) {
         warnings.push(
           `partition ${o.index} already discarded snapshots up to epoch ${o.progress.gcEpoch}, but the directory resumes at ` +
             `epoch ${resumeEpoch}: a partition was probably restored from a backup older than the backup interval; ` +

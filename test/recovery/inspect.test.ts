@@ -2,12 +2,12 @@
  * `sluice recovery inspect`, run for real: a recovery directory written by
  * real runs (`runMain` with recovery), read by the real CLI.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { Dataflow, RecoveryConfig, initDbDir } from "../../src/index.js";
+import { Dataflow, InconsistentPartitionsError, RecoveryConfig, initDbDir } from "../../src/index.js";
 import { runMain, TestingSink, TestingSource } from "../../src/testing/index.js";
 import { formatBytes } from "../../src/recovery/formatRecoveryReport.js";
 import type { RecoveryReport } from "../../src/recovery/inspect.js";
@@ -143,7 +143,21 @@ describe("sluice recovery inspect", () => {
     expect(same.stdout.endsWith("\nno warnings\n")).toBe(true);
   });
 
-  it("reports what a run would refuse as warnings: a missing partition", async () => {
+  it("reports a directory no run has used yet", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-inspect-"));
+    initDbDir(dir, 2);
+    const r = await sluice(["recovery", "inspect", dir]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[1]).toBe("nothing committed yet: a run starts at epoch 1");
+    expect(r.stdout).toContain("\nexecutions:\n  none: no run has used the directory\n");
+    expect(r.stdout).toContain("\nstate (each key's newest snapshot before epoch 1):\n  nothing stored\n");
+    const report = await inspectJson(dir);
+    expect(report).toMatchObject({ resumeEpoch: 1, lastCommit: null, executions: [], steps: [], warnings: [] });
+    expect(report.partitions.map((p) => p.lastCommit)).toEqual([null, null]);
+  });
+
+  it("reports what a run would refuse as warnings: a missing partition, another directory's partition", async () => {
     const { dir } = await countedDir(2, 1);
     rmSync(join(dir, "part-1.sqlite3"));
     const report = await inspectJson(dir);
@@ -151,6 +165,32 @@ describe("sluice recovery inspect", () => {
     expect(report.warnings).toEqual([
       `partition 1 of 2 is missing from ${dir}: a run fails with MissingPartitionsError; restore it from a backup`,
     ]);
+    const other = mkdtempSync(join(tmpdir(), "sluice-inspect-"));
+    initDbDir(other, 2);
+    copyFileSync(join(other, "part-1.sqlite3"), join(dir, "part-1.sqlite3"));
+    expect((await inspectJson(dir)).warnings).toEqual([
+      "part-1.sqlite3 belongs to another recovery directory than part-0.sqlite3: a run fails with InconsistentPartitionsError",
+    ]);
+  });
+
+  it("warns, as a run would fail, about a partition restored from a backup older than the others collected", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-inspect-"));
+    initDbDir(dir, 2);
+    const backup = join(mkdtempSync(join(tmpdir(), "sluice-inspect-")), "part-0.sqlite3");
+    copyFileSync(join(dir, "part-0.sqlite3"), backup);
+    // Backup interval 0: the run collects superseded snapshots as soon as it may.
+    await runMain(wordCount([], []), { epochInterval: 0, recovery: new RecoveryConfig(dir) });
+    for (const f of ["part-0.sqlite3-wal", "part-0.sqlite3-shm"]) rmSync(join(dir, f), { force: true });
+    copyFileSync(backup, join(dir, "part-0.sqlite3"));
+    const report = await inspectJson(dir);
+    expect(report.resumeEpoch).toBe(1);
+    const gc = report.partitions[1].gcEpoch;
+    expect(gc).toBeGreaterThanOrEqual(1);
+    expect(report.warnings).toEqual([
+      `partition 1 already discarded snapshots up to epoch ${gc}, but the directory resumes at epoch 1: a partition was probably ` +
+        "restored from a backup older than the backup interval; a run fails with InconsistentPartitionsError. Restore all partitions from the same backup",
+    ]);
+    await expect(runMain(wordCount([], []), { epochInterval: 0, recovery: new RecoveryConfig(dir) })).rejects.toThrow(InconsistentPartitionsError);
   });
 
   it("fails with exit code 1 naming the directory or file: missing, empty, not a recovery file", async () => {
