@@ -1,8 +1,10 @@
 /**
- * Pictures of a dataflow: `import { toMermaid, toJson } from "sluice/visualize"`,
- * or `sluice visualize flow.ts [-o mermaid|json]` from a shell.
+ * Pictures of a dataflow: `import { toMermaid, toJson, toDot } from
+ * "sluice/visualize"`, or `sluice visualize flow.ts [-o mermaid|json]` from a
+ * shell.
  *
  * @module sluice/visualize
  */
 export { toMermaid } from "./mermaid.js";
 export { toJson } from "./json.js";
+export { toDot } from "./dot.js";

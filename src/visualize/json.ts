@@ -45,14 +45,33 @@ import type { StepNode } from "../dataflow/internal/steps.js";
  * ```
  */
 export function toJson(flow: Dataflow): string {
-  if (!(flow instanceof Dataflow)) {
-    throw new BuildError(`toJson needs a Dataflow; got ${describeType(flow)}`);
-  }
-  const tree = { type: "Dataflow", flowId: flow.flowId, substeps: flow.substeps.map(stepJson) };
-  return JSON.stringify(tree, null, 2);
+  return JSON.stringify(flowTree(flow, "toJson"), null, 2);
 }
 
-interface StepJson {
+/**
+ * @internal The step tree {@link toJson} writes, as objects: what the other
+ * pictures (`toDot`, `toSvg`) are drawn from.
+ *
+ * @param flow - The dataflow to describe.
+ * @param caller - The public function asking, named when `flow` is not a `Dataflow`.
+ * @throws {@link sluice!BuildError} when `flow` is not a `Dataflow`.
+ */
+export function flowTree(flow: Dataflow, caller: string): FlowJson {
+  if (!(flow instanceof Dataflow)) {
+    throw new BuildError(`${caller} needs a Dataflow; got ${describeType(flow)}`);
+  }
+  return { type: "Dataflow", flowId: flow.flowId, substeps: flow.substeps.map(stepJson) };
+}
+
+/** @internal A dataflow as {@link toJson} writes it. */
+export interface FlowJson {
+  type: "Dataflow";
+  flowId: string;
+  substeps: StepJson[];
+}
+
+/** @internal A step as {@link toJson} writes it. */
+export interface StepJson {
   type: "Operator";
   opType: string;
   stepName: string;
