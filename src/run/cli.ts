@@ -7,9 +7,13 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { DataflowError } from "../errors.js";
+import { toDot } from "../visualize/dot.js";
+import { toHtml } from "../visualize/html.js";
 import { toJson } from "../visualize/json.js";
 import { toMermaid } from "../visualize/mermaid.js";
-import { CliError, parseCli, type CliCommand, type FlowTarget, type ServeAddress } from "./internal/cliArgs.js";
+import { toSvg } from "../visualize/svg.js";
+import type { Dataflow } from "../dataflow/dataflow.js";
+import { CliError, parseCli, type CliCommand, type FlowTarget, type ServeAddress, type VisualizeFormat } from "./internal/cliArgs.js";
 import { loadFlow } from "./internal/loadFlow.js";
 import { runMain } from "./runMain.js";
 import { RecoveryConfig } from "../recovery/config.js";
@@ -113,7 +117,8 @@ async function execute(command: CliCommand): Promise<number> {
       return 0;
     case "visualize": {
       const flow = await loadFlow(command.target);
-      process.stdout.write(`${command.format === "json" ? toJson(flow) : toMermaid(flow)}\n`);
+      const text = await picture(flow, command.format);
+      process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
       return 0;
     }
     case "run":
@@ -142,6 +147,22 @@ async function execute(command: CliCommand): Promise<number> {
       // Warnings are information: the directory was read (RECOVERY_HELP says so).
       return 0;
     }
+  }
+}
+
+/** The picture of `flow` that `sluice visualize -o <format>` prints. */
+async function picture(flow: Dataflow, format: VisualizeFormat): Promise<string> {
+  switch (format) {
+    case "mermaid":
+      return toMermaid(flow);
+    case "json":
+      return toJson(flow);
+    case "dot":
+      return toDot(flow);
+    case "svg":
+      return toSvg(flow);
+    case "html":
+      return toHtml(flow);
   }
 }
 

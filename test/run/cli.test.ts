@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCli, parseFlowTarget } from "../../src/run/internal/cliArgs.js";
 import { esmFormatFor } from "../../src/run/internal/tsEsmHooks.js";
 import { BIN, cleanEnv, ROOT, sluice, start, type Result } from "../support/cli.js";
+import { parseXml } from "../support/xml.js";
 
 const DIST = join(ROOT, "dist");
 const FLOWS = "test/run/fixtures/flows.ts";
@@ -117,6 +118,7 @@ describe("sluice CLI", () => {
       const r = await sluice(["visualize", "-h"]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("-o, --output FORMAT");
+      for (const format of ["mermaid", "json", "dot", "svg", "html"]) expect(r.stdout).toMatch(new RegExp(`^ +${format} +\\S`, "m"));
     });
 
     it("prints both recovery subcommands, and the JSON shape of inspect, for recovery --help", async () => {
@@ -240,7 +242,7 @@ describe("sluice CLI", () => {
       const r = await sluice(["run", `${FLOWS}:nope`]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`flow file ${FLOWS} has no export 'nope'`);
-      expect(r.stderr).toContain("its exports are: branchy, epochs, failing, flow, makeFlow");
+      expect(r.stderr).toContain("its exports are: branchy, epochs, failing, flow, joined, makeFlow");
     });
 
     it("says what an export that is not a flow is", async () => {
@@ -513,10 +515,61 @@ describe("sluice CLI", () => {
       expect(r.stdout).not.toContain("hello: 1");
     });
 
-    it("rejects an unknown output format", async () => {
-      const r = await sluice(["visualize", FLOWS, "-o", "dot"]);
+    it("prints a Graphviz graph with -o dot, labelling only the edges of steps with several ports on that side", async () => {
+      const r = await sluice(["visualize", `${FLOWS}:joined`, "-o", "dot"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split("\n").filter((line) => line.includes("->"))).toEqual([
+        '  "joined.in" -> "joined.key";',
+        '  "joined.key" -> "joined.big";',
+        '  "joined.big" -> "joined.double" [label="trues"];',
+        '  "joined.double" -> "joined.j" [label="sides[0]"];',
+        '  "joined.big" -> "joined.j" [label="falses → sides[1]"];',
+        '  "joined.j" -> "joined.fmt";',
+        '  "joined.fmt" -> "joined.out";',
+      ]);
+      expect(r.stdout.endsWith("}\n")).toBe(true);
+    });
+
+    it("prints an SVG image with -o svg: XML with a box per step, found by its step id", async () => {
+      const r = await sluice(["visualize", `${FLOWS}:joined`, "-o", "svg"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe("");
+      const svg = parseXml(r.stdout);
+      expect(svg.documentElement!.tagName).toBe("svg");
+      for (const [step, label] of [
+        ["in", "in (input)"],
+        ["key", "key (keyOn)"],
+        ["big", "big (branch)"],
+        ["double", "double (mapValue)"],
+        ["j", "j (join)"],
+        ["fmt", "fmt (map)"],
+        ["out", "out (output)"],
+      ]) {
+        const g = svg.getElementById(`step-joined.${step}`);
+        expect(g, step).not.toBeNull();
+        expect(g!.getElementsByTagName("text")[0].textContent).toBe(label);
+      }
+      expect(r.stdout).not.toContain("joined: ");
+    });
+
+    it("prints a self-contained HTML page with -o html, titled with the flow id", async () => {
+      const r = await sluice(["visualize", `${FLOWS}:joined`, "-o", "html"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.startsWith("<!DOCTYPE html>\n")).toBe(true);
+      expect(r.stdout).toContain("<title>joined</title>");
+      expect(r.stdout).not.toMatch(/<script|<link|<img|\b(src|href)=/);
+      const svg = /<main id="dataflow" data-flow-id="joined">\n([\s\S]*)\n<\/main>/.exec(r.stdout);
+      expect(parseXml(svg![1]).getElementById("step-joined.j")).not.toBeNull();
+    });
+
+    it("rejects an unknown output format, naming the known ones", async () => {
+      const r = await sluice(["visualize", FLOWS, "-o", "png"]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain("option '-o, --output' must be 'mermaid' or 'json'; got 'dot'");
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(
+        "sluice visualize: option '-o, --output' must be 'mermaid', 'json', 'dot', 'svg' or 'html'; got 'png'\n" +
+          "Run 'sluice visualize --help' for usage.\n",
+      );
     });
   });
 });

@@ -49,7 +49,13 @@ export type CliCommand =
       /** `--json`: print the report as one JSON object. */
       readonly json: boolean;
     }
-  | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: "mermaid" | "json" };
+  | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: VisualizeFormat };
+
+/** @internal What `sluice visualize -o` prints. */
+export type VisualizeFormat = (typeof VISUALIZE_FORMATS)[number];
+
+/** The formats of `sluice visualize -o`, the default first. */
+const VISUALIZE_FORMATS = ["mermaid", "json", "dot", "svg", "html"] as const;
 
 import { CliError } from "../../errors.js";
 
@@ -153,14 +159,23 @@ ${EXIT_HELP}
 /** @internal `sluice visualize --help`. */
 export const VISUALIZE_HELP = `Usage: sluice visualize <file>[:export] [options]
 
-Print the top-level steps of a dataflow as a Mermaid flowchart, or its
-whole step tree (with the steps inside each operator) as JSON.
+Print a picture of a dataflow to stdout, without running it: its top-level
+steps as a Mermaid flowchart, a Graphviz graph, an SVG image or an HTML page,
+or its whole step tree (with the steps inside each operator) as JSON.
 
 ${TARGET_HELP}
 
 Options:
-  -o, --output FORMAT   mermaid (default) or json
+  -o, --output FORMAT   One of:
+                          mermaid  a Mermaid flowchart (default)
+                          json     the step tree, as JSON
+                          dot      a Graphviz DOT graph
+                          svg      an SVG image, laid out by Graphviz (built
+                                   in: no 'dot' command needed)
+                          html     a self-contained HTML page showing the SVG
   -h, --help            Show this help
+
+Example: sluice visualize flow.ts -o html > flow.html
 `;
 
 /** @internal `sluice recovery --help`. */
@@ -354,11 +369,18 @@ function parseVisualize(args: readonly string[]): CliCommand {
   });
   if (values.help === true) return { kind: "help", text: VISUALIZE_HELP };
   const target = parseFlowTarget(onePositional("visualize", positionals), "visualize");
-  const format = values.output ?? "mermaid";
-  if (format !== "mermaid" && format !== "json") {
-    throw new CliError(`option '-o, --output' must be 'mermaid' or 'json'; got '${String(format)}'`, { command: "visualize" });
+  const format = values.output ?? VISUALIZE_FORMATS[0];
+  if (!isVisualizeFormat(format)) {
+    const names = VISUALIZE_FORMATS.map((f) => `'${f}'`);
+    throw new CliError(`option '-o, --output' must be ${names.slice(0, -1).join(", ")} or ${names.at(-1)}; got '${String(format)}'`, {
+      command: "visualize",
+    });
   }
   return { kind: "visualize", target, format };
+}
+
+function isVisualizeFormat(format: unknown): format is VisualizeFormat {
+  return (VISUALIZE_FORMATS as readonly unknown[]).includes(format);
 }
 
 type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
