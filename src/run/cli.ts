@@ -24,6 +24,7 @@ import { stateStepIds } from "./internal/graph.js";
 import { runWorkers } from "./internal/workers.js";
 import { resolve as resolvePath } from "node:path";
 import { RunLog } from "./internal/runLog.js";
+import { StderrLog } from "../internal/stderrLog.js";
 import { describeFsError } from "../internal/fsErrors.js";
 
 /** Exit code after a stop by each signal: 128 + the signal number. */
@@ -187,7 +188,7 @@ async function run(
   const onSignal = (signal: StopSignal): void => {
     if (stoppedBy !== undefined) process.exit(SIGNAL_EXIT_CODES[signal]);
     stoppedBy = signal;
-    process.stderr.write(`sluice: ${signal} received, stopping the run (send it again to exit at once)\n`);
+    StderrLog.fromEnv().warn(`${signal} received, stopping the run (send it again to exit at once)`, { event: "signal", signal });
     controller.abort();
   };
   process.on("SIGINT", onSignal);
@@ -217,34 +218,69 @@ async function run(
  */
 function stdoutFailed(err: Error): number {
   if ((err as NodeJS.ErrnoException).code === "EPIPE") {
-    if (RunLog.fromEnv() !== undefined) process.stderr.write("sluice: standard output was closed (EPIPE), run stopped\n");
+    if (RunLog.fromEnv() !== undefined) StderrLog.fromEnv().info("standard output was closed (EPIPE), run stopped", { event: "stdout_closed" });
     return BROKEN_PIPE_EXIT_CODE;
   }
-  process.stderr.write(`sluice run: cannot write to standard output: ${describeFsError(err)}; run stopped\n`);
+  StderrLog.fromEnv().log({
+    level: "error",
+    command: "run",
+    msg: `cannot write to standard output: ${describeFsError(err)}; run stopped`,
+    fields: { event: "stdout_failed", code: (err as NodeJS.ErrnoException).code },
+  });
   return 1;
 }
 
-/** Print a failure the way the user needs it and pick the exit code. */
+/**
+ * Print a failure the way the user needs it and pick the exit code. In
+ * JSON, the lines the text form adds (usage hint, stack trace) are the
+ * fields `hint` and `stack`.
+ */
 function report(err: unknown, commandName: string | undefined, usageHint: boolean): number {
-  const debug = isDebug();
+  const log = StderrLog.fromEnv();
   if (err instanceof CliError) {
-    const name = err.command ?? commandName;
-    let text = `sluice${name === undefined ? "" : ` ${name}`}: ${err.message}\n`;
-    if (usageHint) text += `Run 'sluice ${name === undefined ? "" : `${name} `}--help' for usage.\n`;
-    if (err.cause !== undefined) text += `${stackOf(err.cause)}\n`;
-    process.stderr.write(text);
+    const command = err.command ?? commandName;
+    const hint = usageHint ? `Run 'sluice ${command === undefined ? "" : `${command} `}--help' for usage.` : undefined;
+    const stack = err.cause === undefined ? undefined : stackOf(err.cause);
+    log.log({
+      level: "error",
+      command,
+      msg: err.message,
+      fields: { event: "error", error: err.name, exitCode: err.exitCode, hint, stack },
+      more: [hint, stack].filter((line) => line !== undefined),
+    });
     return err.exitCode;
   }
-  const prefix = `sluice${commandName === undefined ? "" : ` ${commandName}`}:`;
   if (err instanceof DataflowError) {
-    let text = `${prefix} ${err.name}: ${err.message}\n`;
-    if (debug) text += err.cause === undefined ? `${stackOf(err)}\n` : `Caused by: ${stackOf(err.cause)}\n`;
-    else if (err.cause !== undefined) text += "(set SLUICE_DEBUG=1 to print the stack trace of the cause)\n";
-    process.stderr.write(text);
+    const stack = isDebug() ? (err.cause === undefined ? stackOf(err) : `Caused by: ${stackOf(err.cause)}`) : undefined;
+    const hint = !isDebug() && err.cause !== undefined ? "set SLUICE_DEBUG=1 to print the stack trace of the cause" : undefined;
+    log.log({
+      level: "error",
+      command: commandName,
+      msg: `${err.name}: ${err.message}`,
+      fields: { event: "error", error: err.name, ...contextOf(err), exitCode: 1, hint, stack },
+      more: [stack ?? (hint === undefined ? undefined : `(${hint})`)].filter((line) => line !== undefined),
+    });
     return 1;
   }
-  process.stderr.write(`${prefix} ${stackOf(err)}\n`);
+  const [first, ...rest] = stackOf(err).split("\n");
+  log.log({
+    level: "error",
+    command: commandName,
+    msg: first,
+    fields: { event: "error", error: err instanceof Error ? err.name : typeof err, exitCode: 1, stack: rest.length === 0 ? undefined : stackOf(err) },
+    more: rest,
+  });
   return 1;
+}
+
+/** The fields a Sluice error carries besides its message (a `StepError`'s `stepId`, `key`, `epoch` …). */
+function contextOf(err: DataflowError): Record<string, string | number | boolean> {
+  const fields: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(err)) {
+    if (name === "name" || name === "message") continue;
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") fields[name] = value;
+  }
+  return fields;
 }
 
 function stackOf(err: unknown): string {

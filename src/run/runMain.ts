@@ -14,6 +14,7 @@ import { Resume } from "./internal/resume.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { RecoveryStore } from "../recovery/store.js";
 import { RunLog } from "./internal/runLog.js";
+import { StderrLog } from "../internal/stderrLog.js";
 import { RunClock, systemClock } from "../clock.js";
 import { loadingForCli } from "./internal/cliLoading.js";
 import { startOps, wantsOps, type Ops } from "./internal/metrics/ops.js";
@@ -202,7 +203,10 @@ export async function runMain(flow: Dataflow, options: RunOptions = {}): Promise
     // Running here too would run the flow twice: once while the module loads, once by the CLI.
     if (isMainThread) {
       const name = flow instanceof Dataflow ? `flow '${flow.flowId}'` : describeType(flow);
-      process.stderr.write(`sluice: skipped runMain(${name}) in a module sluice is loading; sluice run runs the exported flow itself\n`);
+      StderrLog.fromEnv().warn(`skipped runMain(${name}) in a module sluice is loading; sluice run runs the exported flow itself`, {
+        event: "skipped_run_main",
+        flow: flow instanceof Dataflow ? flow.flowId : undefined,
+      });
     }
     return;
   }
