@@ -123,8 +123,9 @@ async function execute(command: CliCommand): Promise<number> {
       return 0;
     }
     case "run":
-      // Progress logs are read from the environment, which worker threads inherit.
+      // Progress logs and their format are read from the environment, which worker threads inherit.
       if (command.verbose === true) process.env.SLUICE_LOG = "info";
+      if (command.logFormat !== undefined) process.env.SLUICE_LOG_FORMAT = command.logFormat;
       return run(command.target, command.epochInterval, command.recovery, command.workers, { metrics: command.metrics, dashboard: command.dashboard });
     case "recoveryInit": {
       // Asked to initialise it: create it (unlike initDbDir, which wants an existing directory).

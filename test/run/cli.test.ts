@@ -607,6 +607,15 @@ describe("parseCli", () => {
     expect(() => parseCli(["recovery", "init", "state", "1", "--json"], {})).toThrow("option '--json' is for 'sluice recovery inspect' only");
     expect(() => parseCli(["recovery"], {})).toThrow("missing subcommand: 'init' or 'inspect'");
   });
+
+  it("takes the log format from --log-format, else SLUICE_LOG_FORMAT, and only text or json", () => {
+    expect(parseCli(["run", "f.ts", "--log-format", "json"], {})).toMatchObject({ logFormat: "json" });
+    expect(parseCli(["run", "f.ts"], { SLUICE_LOG_FORMAT: "JSON" })).toMatchObject({ logFormat: "json" });
+    expect(parseCli(["run", "f.ts", "--log-format", "text"], { SLUICE_LOG_FORMAT: "json" })).toMatchObject({ logFormat: "text" });
+    expect(parseCli(["run", "f.ts"], {})).not.toHaveProperty("logFormat");
+    expect(() => parseCli(["run", "f.ts", "--log-format", "xml"], {})).toThrow("option '--log-format' must be 'text' or 'json'; got 'xml'");
+    expect(() => parseCli(["run", "f.ts"], { SLUICE_LOG_FORMAT: "yaml" })).toThrow("SLUICE_LOG_FORMAT must be 'text' or 'json'; got 'yaml'");
+  });
 });
 
 describe("parseFlowTarget", () => {
@@ -650,6 +659,125 @@ describe("esmFormatFor", () => {
       await writeFile(join(dir, name), text);
       expect(esmFormatFor(`file://${join(dir, name)}`, "commonjs"), name).toBe(expected);
     }
+  });
+});
+
+/** The lines of `stderr`, each parsed as JSON (a line that is not JSON fails the test, naming it). */
+function jsonLines(stderr: string): Record<string, unknown>[] {
+  return stderr
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new Error(`not a JSON line on stderr: ${line}`);
+      }
+    });
+}
+
+/** What every JSON line has: an ISO 8601 time, a level and a message. */
+const LOG_LINE = { time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), level: expect.stringMatching(/^(info|warn|error)$/), msg: expect.any(String) };
+
+describe("sluice run --log-format json", () => {
+  it("-v writes every progress line as one JSON object with the run's fields, on 1 and 2 workers", async () => {
+    for (const workers of [1, 2]) {
+      const dir = await mkdtemp(join(tmpdir(), "sluice-cli-json-"));
+      expect((await sluice(["recovery", "init", dir, "2"])).code).toBe(0);
+      const r = await sluice(["run", `${FLOWS}:sums`, "-r", dir, "-s", "0", "-b", "0", "-w", String(workers), "-v", "--log-format", "json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual(["a=1", "b=2"]);
+      const lines = jsonLines(r.stderr);
+      for (const line of lines) expect(line).toMatchObject({ ...LOG_LINE, level: "info", flow: "sums" });
+      const plural = workers === 1 ? "worker" : "workers";
+      expect(lines[0]).toEqual({
+        ...LOG_LINE,
+        msg: `running 'sums' on ${workers} ${plural}, an epoch per batch, recovery in ${dir}, execution 1, starting at epoch 1`,
+        event: "start",
+        flow: "sums",
+        workers,
+        epochIntervalMs: 0,
+        recoveryDir: dir,
+        execution: 1,
+        epoch: 1,
+      });
+      const epochs = lines.slice(1, -1);
+      expect(epochs.length).toBeGreaterThan(0);
+      for (const line of epochs) {
+        expect(line).toEqual({
+          ...LOG_LINE,
+          msg: expect.stringMatching(/^epoch \d+ committed at [\d.]+ s: /),
+          event: "epoch",
+          flow: "sums",
+          epoch: expect.any(Number),
+          committed: true,
+          items: expect.any(Number),
+          totalItems: expect.any(Number),
+          stored: expect.any(Number),
+          elapsedMs: expect.any(Number),
+          ...(line.rate === undefined ? {} : { rate: expect.any(Number) }),
+        });
+      }
+      const numbers = epochs.map((line) => line.epoch as number);
+      expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+      expect(epochs.at(-1)!.totalItems).toBe(2);
+      expect(epochs.reduce((n, line) => n + (line.items as number), 0)).toBe(2);
+      expect(lines.at(-1)).toEqual({
+        ...LOG_LINE,
+        msg: expect.stringMatching(/^run ended \(every input ended\) after [\d.]+ s: 2 items read$/),
+        event: "end",
+        flow: "sums",
+        outcome: "eof",
+        items: 2,
+        elapsedMs: expect.any(Number),
+      });
+    }
+  }, 60_000);
+
+  it("takes SLUICE_LOG_FORMAT=json from the environment, for a failure report too; --log-format text wins over it", async () => {
+    const failed = await sluice(["run", `${FLOWS}:failing`, "-w", "2"], { env: { SLUICE_LOG_FORMAT: "json" } });
+    expect(failed.code).toBe(1);
+    expect(jsonLines(failed.stderr)).toEqual([
+      {
+        ...LOG_LINE,
+        level: "error",
+        msg: "StepError: error calling `mapper` in step 'failing.boom': RangeError: two is too many",
+        command: "run",
+        event: "error",
+        error: "StepError",
+        stepId: "failing.boom",
+        epoch: 1,
+        exitCode: 1,
+        hint: "set SLUICE_DEBUG=1 to print the stack trace of the cause",
+      },
+    ]);
+    const text = await sluice(["run", FLOWS, "-v", "--log-format", "text"], { env: { SLUICE_LOG_FORMAT: "json" } });
+    expect(text.stderr).toMatch(/^sluice: running 'hello' on 1 worker, epochs of 10\.0 s, no recovery\n/);
+  });
+
+  it("writes the SIGINT notice as JSON", async () => {
+    const run = start(["run", "test/run/fixtures/forever.ts", "--log-format", "json"]);
+    await run.printed("tick 1\n");
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(jsonLines(r.stderr)).toEqual([
+      { ...LOG_LINE, level: "warn", msg: "SIGINT received, stopping the run (send it again to exit at once)", event: "signal", signal: "SIGINT" },
+    ]);
+  });
+
+  it("writes the skipped runMain notice as JSON, once: the worker threads inherit the format and say nothing", async () => {
+    const r = await sluice(["run", "test/run/fixtures/runsItself.ts", "-w", "2", "--log-format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stderr)).toEqual([
+      {
+        ...LOG_LINE,
+        level: "warn",
+        msg: "skipped runMain(flow 'runs_itself') in a module sluice is loading; sluice run runs the exported flow itself",
+        event: "skipped_run_main",
+        flow: "runs_itself",
+      },
+    ]);
   });
 });
 

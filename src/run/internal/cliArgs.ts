@@ -39,6 +39,8 @@ export type CliCommand =
       readonly metrics?: ServeAddress;
       /** `--dashboard [HOST:]PORT`: serve the live dashboard. */
       readonly dashboard?: ServeAddress;
+      /** `--log-format` (or `SLUICE_LOG_FORMAT`): how Sluice's lines on stderr are written. */
+      readonly logFormat?: LogFormat;
     }
   | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
   | {
@@ -58,6 +60,7 @@ export type VisualizeFormat = (typeof VISUALIZE_FORMATS)[number];
 const VISUALIZE_FORMATS = ["mermaid", "json", "dot", "svg", "html"] as const;
 
 import { CliError } from "../../errors.js";
+import { LOG_FORMATS, type LogFormat } from "../../internal/stderrLog.js";
 
 export { CliError };
 
@@ -140,11 +143,18 @@ Options:
                   Serve the live dashboard at http://HOST:PORT/: the dataflow
                   with each step's throughput, epochs and commits, workers'
                   load, source lag and errors (it serves /metrics too).
+  --log-format FORMAT
+                  How Sluice writes its lines on stderr (progress, warnings,
+                  failures): text (default, 'sluice: ...') or json (one
+                  object a line: time, level, msg and fields such as event,
+                  epoch, items, rate).
   -h, --help      Show this help
 
 Environment:
   SLUICE_LOG                 Set (to anything but 0/off/false) to print progress
                              as -v does; also for runMain and cliMain
+  SLUICE_LOG_FORMAT          Default of --log-format; also for runMain, cliMain
+                             and the other commands
   SLUICE_SNAPSHOT_INTERVAL   Default of --snapshot-interval
   SLUICE_WORKERS             Default of --workers
   SLUICE_RECOVERY_DIRECTORY  Default of --recovery-directory
@@ -271,7 +281,7 @@ function helpFor(topic: string | undefined): CliCommand {
 }
 
 function parseRun(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
-  const { values, positionals } = parseCommand("run", args, {
+  const options: OptionSpec = {
     "snapshot-interval": { type: "string", short: "s" },
     "recovery-directory": { type: "string", short: "r" },
     workers: { type: "string", short: "w" },
@@ -279,8 +289,10 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     verbose: { type: "boolean", short: "v" },
     "metrics-port": { type: "string" },
     dashboard: { type: "string" },
+    "log-format": { type: "string" },
     help: { type: "boolean", short: "h" },
-  });
+  };
+  const { values, positionals } = parseCommand("run", args, options);
   if (values.help === true) return { kind: "help", text: RUN_HELP };
   const serve = (flag: string, envName: string): ServeAddress | undefined => {
     const fromFlag = values[flag];
@@ -291,15 +303,11 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
   };
   const metrics = serve("metrics-port", "SLUICE_METRICS_PORT");
   const dashboard = serve("dashboard", "SLUICE_DASHBOARD_PORT");
-  const verbose = {
-    ...(values.verbose === true ? { verbose: true } : {}),
-    ...(metrics === undefined ? {} : { metrics }),
-    ...(dashboard === undefined ? {} : { dashboard }),
-  };
   const target = parseFlowTarget(onePositional("run", positionals), "run");
   const pick = (flag: string, envName: string): { text: string; what: string } | undefined => {
     const fromFlag = values[flag];
-    if (typeof fromFlag === "string") return { text: fromFlag, what: `option '-${flag[0]}, --${flag}'` };
+    const short = options[flag].short;
+    if (typeof fromFlag === "string") return { text: fromFlag, what: `option '${short === undefined ? "" : `-${short}, `}--${flag}'` };
     const fromEnv = env[envName];
     return fromEnv !== undefined && fromEnv.trim() !== "" ? { text: fromEnv, what: envName } : undefined;
   };
@@ -307,6 +315,17 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
   const dir = pick("recovery-directory", "SLUICE_RECOVERY_DIRECTORY");
   const backup = pick("backup-interval", "SLUICE_BACKUP_INTERVAL");
   const workersArg = pick("workers", "SLUICE_WORKERS");
+  const formatArg = pick("log-format", "SLUICE_LOG_FORMAT");
+  const logFormat = formatArg?.text.trim().toLowerCase();
+  if (formatArg !== undefined && !LOG_FORMATS.includes(logFormat as LogFormat)) {
+    throw new CliError(`${formatArg.what} must be 'text' or 'json'; got '${formatArg.text}'`, { command: "run" });
+  }
+  const optionalFields = {
+    ...(values.verbose === true ? { verbose: true } : {}),
+    ...(logFormat === undefined ? {} : { logFormat: logFormat as LogFormat }),
+    ...(metrics === undefined ? {} : { metrics }),
+    ...(dashboard === undefined ? {} : { dashboard }),
+  };
   const workers = workersArg === undefined ? 1 : Number(workersArg.text);
   if (!Number.isInteger(workers) || workers < 1) {
     throw new CliError(`${workersArg!.what} must be a positive integer; got '${workersArg!.text}'`, { command: "run" });
@@ -314,7 +333,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
   if (dir === undefined) {
     if (backup !== undefined) throw new CliError(`${backup.what} needs a recovery directory (-r DIR)`, { command: "run" });
     const seconds = snapshot === undefined ? DEFAULT_SNAPSHOT_INTERVAL : parseSeconds(snapshot.text, snapshot.what);
-    return { kind: "run", target, workers, epochInterval: seconds * 1000, ...verbose };
+    return { kind: "run", target, workers, epochInterval: seconds * 1000, ...optionalFields };
   }
   if (snapshot === undefined || backup === undefined) {
     throw new CliError(
@@ -329,7 +348,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     workers,
     epochInterval: parseSeconds(snapshot.text, snapshot.what) * 1000,
     recovery: { dir: dir.text, backupInterval: parseSeconds(backup.text, backup.what) * 1000 },
-    ...verbose,
+    ...optionalFields,
   };
 }
 
