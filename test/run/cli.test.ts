@@ -766,6 +766,15 @@ describe("sluice run --log-format json", () => {
     ]);
   });
 
+  it("writes where metrics and the dashboard are served as JSON", async () => {
+    const r = await sluice(["run", FLOWS, "--metrics-port", "0", "--dashboard", "0", "--log-format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stderr)).toEqual([
+      { ...LOG_LINE, level: "info", msg: expect.stringMatching(/^metrics at http:\/\/127\.0\.0\.1:\d+\/metrics$/), event: "serving", endpoint: "metrics", url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/) },
+      { ...LOG_LINE, level: "info", msg: expect.stringMatching(/^dashboard at http:\/\/127\.0\.0\.1:\d+\/$/), event: "serving", endpoint: "dashboard", url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/) },
+    ]);
+  });
+
   it("writes the skipped runMain notice as JSON, once: the worker threads inherit the format and say nothing", async () => {
     const r = await sluice(["run", "test/run/fixtures/runsItself.ts", "-w", "2", "--log-format", "json"]);
     expect(r.code, r.stderr).toBe(0);

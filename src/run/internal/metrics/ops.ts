@@ -6,6 +6,7 @@
  * @internal
  */
 import { BuildError, describeType } from "../../../errors.js";
+import { StderrLog } from "../../../internal/stderrLog.js";
 import { MetricsHub, type RunInfo } from "./hub.js";
 import { serveOps, type OpsServer, type ServeAt } from "./server.js";
 
@@ -50,12 +51,12 @@ export async function startOps(info: RunInfo, options: OpsOptions): Promise<Ops 
     if (options.metrics !== undefined) {
       const s = await serveOps("metrics", hub, serveAt("metrics", options.metrics));
       servers.push(s);
-      process.stderr.write(`sluice: metrics at ${s.url}/metrics\n`);
+      StderrLog.fromEnv().info(`metrics at ${s.url}/metrics`, { event: "serving", endpoint: "metrics", url: `${s.url}/metrics` });
     }
     if (options.dashboard !== undefined) {
       const s = await serveOps("dashboard", hub, serveAt("dashboard", options.dashboard));
       servers.push(s);
-      process.stderr.write(`sluice: dashboard at ${s.url}/\n`);
+      StderrLog.fromEnv().info(`dashboard at ${s.url}/`, { event: "serving", endpoint: "dashboard", url: `${s.url}/` });
     }
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));
