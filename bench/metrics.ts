@@ -2,7 +2,7 @@
  * What metrics cost: W1 (per-item overhead, batches of 1 and 1000) and W3
  * (keyed aggregate, 10,000 keys) run with metrics counted and without, in
  * turn, beside the hand-written loop. The metered side counts exactly what a
- * run with `--metrics-port` counts (every batch of every step, one in 8
+ * run with `--metrics-port` counts (every batch of every step, one in 64
  * timed, every source read); it does not serve HTTP, whose cost is one
  * scrape's work every scrape interval, not per item. Target: metrics cost
  * under 5% of the throughput.

@@ -53,6 +53,9 @@ export class Executor {
   readonly ctx: NodeContext;
   /** Items this worker read from its sources so far (for progress logs). */
   itemsRead = 0;
+  /** When the loop started (`performance.now()`), and how long it slept since, waiting for input or timers (metrics: the worker's load). */
+  loopStartedAt = NaN;
+  sleptMs = 0;
   /** What the executor polls, loops first; filled by `open`. */
   private feeds: Feed[] = [];
   /** Per feed: the index of the node after the one its batches enter at (where draining starts). */
@@ -157,7 +160,7 @@ export class Executor {
   private async loop(driver: EpochDriver): Promise<RunOutcome> {
     const clock = this.ctx.clock;
     await driver.start();
-    let lastYield = performance.now();
+    let lastYield = (this.loopStartedAt = performance.now());
     let rounds = 0;
     for (;;) {
       if (driver.stopping()) return "stopped";
@@ -341,7 +344,9 @@ export class Executor {
   sleepUntil(at: number): Promise<void> {
     const sleep = this.ctx.clock.sleepUntil(at);
     this.waker = sleep.wake;
+    const t0 = performance.now();
     return sleep.done.then(() => {
+      this.sleptMs += performance.now() - t0;
       if (this.waker === sleep.wake) this.waker = undefined;
     });
   }

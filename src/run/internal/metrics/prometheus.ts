@@ -149,7 +149,7 @@ export function metricsRegistry(hub: MetricsHub): RunMetrics {
   gauge("sluice_source_lag_items", "Items between a source partition's reader and the partition's end (Kafka)", ["step", "partition", "worker"], (s) =>
     perWorker(s, (w) => w.sources.flatMap((p) => (p.lag === undefined ? [] : [[{ step: p.stepId, partition: p.partition, worker: w.worker }, p.lag] as const]))),
   );
-  counter("sluice_worker_busy_seconds_total", "Time a worker spent processing batches (estimated from the timed batches)", ["worker"], (s) =>
+  counter("sluice_worker_busy_seconds_total", "Time a worker was busy: its loop ran without sleeping for input or timers", ["worker"], (s) =>
     perWorker(s, (w) => [[{ worker: w.worker }, w.busyMs / 1000] as const]),
   );
   gauge("sluice_run_info", "The run: its flow id (always 1)", ["flow"], (s) => [[{ flow: s.flowId }, 1]]);

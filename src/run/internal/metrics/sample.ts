@@ -59,7 +59,7 @@ export interface WorkerSample {
   readonly steps: readonly StepSample[];
   readonly sources: readonly SourceSample[];
   readonly exchanges: readonly ExchangeSample[];
-  /** Milliseconds this worker spent processing batches (timed batches, scaled), for its load. */
+  /** Milliseconds this worker's loop ran without sleeping (waiting for input or timers): its load. */
   readonly busyMs: number;
   /** When the sample was taken (ms since the Unix epoch). */
   readonly at: number;
@@ -109,4 +109,4 @@ export interface RunSnapshot {
 }
 
 /** @internal Of the batches each step processes, one in this many is timed (timing costs two clock reads). */
-export const TIME_EVERY = 8;
+export const TIME_EVERY = 64;

@@ -38,7 +38,6 @@ function bucketOf(seconds: number): number {
 export class WorkerMetrics {
   private readonly steps: StepCounters[] = [];
   private readonly sources: SourceCounters[] = [];
-  private busyMs = 0;
 
   /** Instrument `exec`'s nodes and source partitions; call after `exec.open`. */
   constructor(private readonly exec: Executor) {
@@ -57,7 +56,6 @@ export class WorkerMetrics {
       const s = ms / 1000;
       c.seconds += s;
       c.buckets[bucketOf(s)]++;
-      this.busyMs += ms * TIME_EVERY;
     };
     node.process = (items: unknown[], ctx: NodeContext): void | Promise<void> => {
       c.itemsIn += items.length;
@@ -91,6 +89,12 @@ export class WorkerMetrics {
     return c;
   }
 
+  /** Time the worker's loop ran and did not sleep waiting for input or timers (ms). */
+  private busyMs(): number {
+    const started = this.exec.loopStartedAt;
+    return Number.isNaN(started) ? 0 : Math.max(0, performance.now() - started - this.exec.sleptMs);
+  }
+
   /** The counters now, as plain data. */
   sample(): WorkerSample {
     const steps: StepSample[] = this.steps.map((c) => ({
@@ -111,6 +115,6 @@ export class WorkerMetrics {
       lag: c.feed.lag?.(),
     }));
     const exchanges: ExchangeSample[] = this.exec.exchanges.map((x) => ({ stepId: x.userStepId, sent: x.sent.slice(), received: x.received }));
-    return { worker: this.exec.ctx.worker, epoch: this.exec.ctx.epoch, steps, sources, exchanges, busyMs: this.busyMs, at: Date.now() };
+    return { worker: this.exec.ctx.worker, epoch: this.exec.ctx.epoch, steps, sources, exchanges, busyMs: this.busyMs(), at: Date.now() };
   }
 }
