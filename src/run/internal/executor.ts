@@ -18,6 +18,7 @@ import type { ExchangeNode, PeerLink } from "./exchange.js";
 import { buildRuntimeGraph } from "./runtimeGraph.js";
 import type { Resume } from "./resume.js";
 import { StopRequested, type EpochDriver } from "./epochDriver.js";
+import { TIME_EVERY } from "./metrics/sample.js";
 
 /** @internal How a run ended. */
 export type RunOutcome = "eof" | "aborted" | "stopped";
@@ -62,6 +63,13 @@ export class Executor {
   private feedFrom: number[] = [];
   /** Per feed: whether its items count as read from a source (not a loop's). */
   private feedCounts: boolean[] = [];
+  /** Per feed: items read (metrics). */
+  feedItems: number[] = [];
+  /**
+   * With metrics: record the time `node` took on one batch in {@link TIME_EVERY}
+   * (ms). Unset, no batch is timed.
+   */
+  timeBatch: ((node: RuntimeNode, ms: number) => void) | undefined;
   /** Per node, its index. */
   private readonly index: Map<RuntimeNode, number>;
   private readonly timed: { node: RuntimeNode; index: number }[];
@@ -133,6 +141,7 @@ export class Executor {
     this.feeds = [...this.loops, ...this.nodes.flatMap((n) => (n.loop() === undefined ? n.feeds() : []))];
     this.feedFrom = this.feeds.map((f) => this.index.get(f.node)! + 1);
     this.feedCounts = this.feeds.map((f) => f.node.loop() === undefined);
+    this.feedItems = this.feeds.map(() => 0);
   }
 
   /**
@@ -222,6 +231,7 @@ export class Executor {
     const n = batch.length;
     if (n === 0) return 0;
     if (this.feedCounts[i]) this.itemsRead += n;
+    this.feedItems[i] += n;
     feed.node.emit(0, batch);
     const pushed = this.drain(this.feedFrom[i]);
     return pushed === undefined ? n : pushed.then(() => n);
@@ -241,9 +251,30 @@ export class Executor {
       if (pending.length === 0) continue;
       const batch = pending.length === 1 ? pending[0] : pending.flat();
       node.pending = [];
+      node.itemsIn += batch.length;
+      if (++node.batches % TIME_EVERY === 0 && this.timeBatch !== undefined) return this.drainTimed(i, node, batch);
       const r = node.process(batch, this.ctx);
       if (r !== undefined) return r.then(() => this.drain(i + 1));
     }
+  }
+
+  /** `drain` from node `i` on, timing node `i`'s batch. */
+  private drainTimed(i: number, node: RuntimeNode, batch: unknown[]): void | Promise<void> {
+    const t0 = performance.now();
+    const r = node.process(batch, this.ctx);
+    if (r === undefined) {
+      this.timeBatch!(node, performance.now() - t0);
+      return this.drain(i + 1);
+    }
+    return r.then(() => {
+      this.timeBatch!(node, performance.now() - t0);
+      return this.drain(i + 1);
+    });
+  }
+
+  /** The feeds (loops first, then source partitions), once open. */
+  feedList(): readonly Feed[] {
+    return this.feeds;
   }
 
   /** Earliest pending notification of any node, or `Infinity`. */

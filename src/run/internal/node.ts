@@ -104,6 +104,14 @@ export abstract class RuntimeNode {
   readonly origin: boolean = false;
   /** Whether this node has timers (`nextDue` / `fireDue`). */
   readonly timed: boolean = false;
+  /**
+   * Counts for metrics, kept whether or not a run serves them (a few
+   * additions per batch; wrapping the methods only when metrics are on cost
+   * more, in closure calls): items handed to `process`, batches, items emitted.
+   */
+  itemsIn = 0;
+  batches = 0;
+  itemsOut = 0;
   /** Whether another node runs this one inside itself (fused per-item steps): it never processes a batch. */
   absorbed = false;
 
@@ -202,6 +210,7 @@ export abstract class RuntimeNode {
   /** Hand `items` to every consumer of output `port`. */
   emit(port: number, items: unknown[]): void {
     if (items.length === 0) return;
+    this.itemsOut += items.length;
     const targets = this.downs[port];
     // Fan-out: each consumer gets its own array, so one mutating it cannot affect another.
     for (let i = 0; i < targets.length; i++) targets[i].accept(i === 0 ? items : items.slice());
