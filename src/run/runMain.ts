@@ -139,11 +139,7 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
           ? undefined
           : (epoch, snapshots, startedAt) => {
               log?.epoch(epoch, exec.itemsRead, store === undefined ? undefined : snapshots?.length);
-              if (ops !== undefined) {
-                let bytes = 0;
-                for (const s of snapshots ?? []) bytes += s.bytes?.byteLength ?? 0;
-                ops.hub.epochClosed(epoch, startedAt, snapshots?.length ?? 0, bytes);
-              }
+              ops?.hub.epochClosed(epoch, startedAt, snapshots ?? []);
             },
     });
     await exec.open(resume);

@@ -205,7 +205,7 @@ describe("dashboard", () => {
       await page.waitForFunction((sel) => (document.querySelector(sel) as PageElement | null)?.dataset.items === "100", `[data-step="${id("sum")}"]`);
       // The next sample, pushed at once by an epoch: 500 more items in a second.
       hub.update(sample(t, 600));
-      hub.epochClosed(1, t - 5, 7, 2048);
+      hub.epochClosed(1, t - 5, [{ bytes: new Uint8Array(2048) }, ...Array.from({ length: 6 }, () => ({ bytes: null }))]); // 7 snapshots, 2048 bytes
       const sum = `[data-step="${id("sum")}"]`;
       await page.waitForFunction((sel) => (document.querySelector(sel) as PageElement | null)?.dataset.items === "600", sum);
       expect(await data(page, sum, "rate")).toBe("500.00");

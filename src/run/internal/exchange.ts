@@ -21,10 +21,11 @@ export interface PeerLink {
 
 /** @internal The exchange in front of `target`. */
 export class ExchangeNode extends RuntimeNode {
-  /** Items sent to each worker (this worker's own index: kept here), for metrics. */
+  /**
+   * Items sent to each worker (this worker's own index: kept here), for
+   * metrics. What other workers sent here is the rest of `itemsOut`.
+   */
   readonly sent: number[];
-  /** Items other workers sent here, taken in. */
-  received = 0;
 
   constructor(
     readonly target: RuntimeNode,
@@ -59,8 +60,6 @@ export class ExchangeNode extends RuntimeNode {
 
   /** Items of this exchange that another worker sent here. */
   receive(bytes: Uint8Array): void {
-    const items = this.serde.decode(bytes);
-    this.received += items.length;
-    this.emit(0, items);
+    this.emit(0, this.serde.decode(bytes));
   }
 }

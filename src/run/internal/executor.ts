@@ -52,8 +52,6 @@ export class Executor {
   /** The loops' re-entries. */
   readonly loops: Loop[];
   readonly ctx: NodeContext;
-  /** Items this worker read from its sources so far (for progress logs). */
-  itemsRead = 0;
   /** When the loop started (`performance.now()`), and how long it slept since, waiting for input or timers (metrics: the worker's load). */
   loopStartedAt = NaN;
   sleptMs = 0;
@@ -63,7 +61,7 @@ export class Executor {
   private feedFrom: number[] = [];
   /** Per feed: whether its items count as read from a source (not a loop's). */
   private feedCounts: boolean[] = [];
-  /** Per feed: items read (metrics). */
+  /** Per feed: items read (progress logs, metrics). */
   feedItems: number[] = [];
   /**
    * With metrics: record the time `node` took on one batch in {@link TIME_EVERY}
@@ -230,7 +228,6 @@ export class Executor {
     feed.schedule(batch.length, now);
     const n = batch.length;
     if (n === 0) return 0;
-    if (this.feedCounts[i]) this.itemsRead += n;
     this.feedItems[i] += n;
     feed.node.emit(0, batch);
     const pushed = this.drain(this.feedFrom[i]);
@@ -270,6 +267,13 @@ export class Executor {
       this.timeBatch!(node, performance.now() - t0);
       return this.drain(i + 1);
     });
+  }
+
+  /** Items this worker read from its sources so far (not loops' items). */
+  get itemsRead(): number {
+    let n = 0;
+    for (let i = 0; i < this.feedItems.length; i++) if (this.feedCounts[i]) n += this.feedItems[i];
+    return n;
   }
 
   /** The feeds (loops first, then source partitions), once open. */

@@ -15,7 +15,7 @@ import { RunLog } from "./runLog.js";
 import type { RunOutcome } from "./executor.js";
 import { Coordinator, type CoordinatorCommand, type CoordinatorEvent } from "./coordinator.js";
 import { Resume } from "./resume.js";
-import type { FromWorker, MetricsMessage, ToWorker, WorkerData } from "./protocol.js";
+import type { FromWorker, MetricsMessage, SnapshotMessage, ToWorker, WorkerData } from "./protocol.js";
 import { startOps, type Ops, type OpsOptions } from "./metrics/ops.js";
 
 /** @internal Options of a run on several workers. */
@@ -95,7 +95,7 @@ function runThreads(file: string, exportName: string, options: WorkersOptions, o
     };
     /** For metrics: when the barrier in progress started, and what the last commit wrote. */
     let barrierAt = Date.now();
-    let written = { keys: 0, bytes: 0 };
+    let written: readonly SnapshotMessage[] = [];
     const run = (cmd: CoordinatorCommand): void => {
       switch (cmd.do) {
         case "post":
@@ -109,11 +109,7 @@ function runThreads(file: string, exportName: string, options: WorkersOptions, o
           timer = setInterval(() => on({ t: "tick" }), options.epochInterval);
           break;
         case "commit":
-          if (ops !== undefined) {
-            let bytes = 0;
-            for (const e of cmd.entries) bytes += e.bytes?.byteLength ?? 0;
-            written = { keys: store === undefined ? 0 : cmd.entries.length, bytes: store === undefined ? 0 : bytes };
-          }
+          if (store !== undefined) written = cmd.entries;
           try {
             store?.commit(cmd.epoch, cmd.entries);
           } catch (error) {
@@ -124,8 +120,8 @@ function runThreads(file: string, exportName: string, options: WorkersOptions, o
           break;
         case "logEpoch":
           log?.epoch(cmd.epoch, cmd.items, cmd.stored);
-          ops?.hub.epochClosed(cmd.epoch, barrierAt, written.keys, written.bytes);
-          written = { keys: 0, bytes: 0 };
+          ops?.hub.epochClosed(cmd.epoch, barrierAt, written);
+          written = [];
           break;
         case "finish":
           end();

@@ -57,9 +57,15 @@ export class MetricsHub {
     this.samples[sample.worker] = sample;
   }
 
-  /** An epoch closed (committed, with recovery): `startedAt` is when its close began. */
-  epochClosed(epoch: number, startedAt: number, keys: number, bytes: number): void {
+  /**
+   * An epoch closed (committed, with recovery): `startedAt` is when its close
+   * began, `written` the snapshots stored with it (none without recovery).
+   */
+  epochClosed(epoch: number, startedAt: number, written: readonly { readonly bytes: Uint8Array | null }[]): void {
     const now = Date.now();
+    const keys = written.length;
+    let bytes = 0;
+    for (const w of written) bytes += w.bytes?.byteLength ?? 0;
     this.epochs.push({ epoch, closedAt: now, durationMs: now - this.lastClose, commitLagMs: now - startedAt, keys, bytes });
     if (this.epochs.length > EPOCHS_KEPT) this.epochs.shift();
     this.epochTotals = { count: this.epochTotals.count + 1, keys: this.epochTotals.keys + keys, bytes: this.epochTotals.bytes + bytes };

@@ -102,30 +102,26 @@ export function metricsRegistry(hub: MetricsHub): RunMetrics {
   let current: RunSnapshot | undefined;
   const snapshot = (): RunSnapshot => (current ??= hub.snapshot());
   collectDefaultMetrics({ register: registry });
-  const counter = (name: string, help: string, labelNames: string[], read: Reader): void => {
-    new Counter({
+  /** A counter or gauge whose series `read` gives from the scrape's snapshot. */
+  const define = (kind: "counter" | "gauge", name: string, help: string, labelNames: string[], read: Reader): void => {
+    const config = {
       name,
       help,
       labelNames,
       registers: [registry],
-      collect() {
+      collect(this: Counter | Gauge) {
         this.reset();
-        for (const [labels, v] of read(snapshot())) this.inc(labels, v);
+        for (const [labels, v] of read(snapshot())) {
+          if (this instanceof Gauge) this.set(labels, v);
+          else this.inc(labels, v);
+        }
       },
-    });
+    };
+    if (kind === "counter") new Counter(config);
+    else new Gauge(config);
   };
-  const gauge = (name: string, help: string, labelNames: string[], read: Reader): void => {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [labels, v] of read(snapshot())) this.set(labels, v);
-      },
-    });
-  };
+  const counter = (name: string, help: string, labelNames: string[], read: Reader): void => define("counter", name, help, labelNames, read);
+  const gauge = (name: string, help: string, labelNames: string[], read: Reader): void => define("gauge", name, help, labelNames, read);
   const stepLabels = ["step", "worker"];
   counter("sluice_step_items_in_total", "Items a step was given", stepLabels, (s) =>
     perWorker(s, (w) => w.steps.map((st) => [{ step: st.stepId, worker: w.worker }, st.itemsIn] as const)),

@@ -73,7 +73,8 @@ export class WorkerMetrics {
       if (feed.node.loop() !== undefined) continue;
       sources.push({ stepId: feed.node.userStepId, partition: feed.name, items: this.exec.feedItems[i], lag: feed.lag?.() });
     }
-    const exchanges: ExchangeSample[] = this.exec.exchanges.map((x) => ({ stepId: x.userStepId, sent: x.sent.slice(), received: x.received }));
+    const self = this.exec.ctx.worker;
+    const exchanges: ExchangeSample[] = this.exec.exchanges.map((x) => ({ stepId: x.userStepId, sent: x.sent.slice(), received: x.itemsOut - x.sent[self] }));
     return { worker: this.exec.ctx.worker, epoch: this.exec.ctx.epoch, steps, sources, exchanges, busyMs: this.busyMs(), at: Date.now() };
   }
 }
