@@ -1,0 +1,318 @@
+/**
+ * StateFun's wire format in bytes: the request-reply messages, the six
+ * primitive wrapper types and the Kafka egress record, over the code that
+ * `npm run proto` generates in `./gen/` with `@bufbuild/protobuf`.
+ *
+ * Everything here either returns the generated message types or plain JS
+ * values; the rest of `sluice/functions` imports this file, never `./gen/`
+ * or `@bufbuild/protobuf` directly.
+ *
+ * @module
+ * @internal
+ */
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { KafkaProducerRecordSchema } from "./gen/kafka-egress_pb.js";
+import { FromFunctionSchema, ToFunctionSchema, type FromFunction, type ToFunction } from "./gen/request-reply_pb.js";
+import {
+  BooleanWrapperSchema,
+  DoubleWrapperSchema,
+  FloatWrapperSchema,
+  IntWrapperSchema,
+  LongWrapperSchema,
+  StringWrapperSchema,
+} from "./gen/types_pb.js";
+
+/** Largest finite float32, as a double. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function encode<D extends DescMessage>(schema: D, init: MessageInitShape<D>): Uint8Array {
+  return toBinary(schema, create(schema, init));
+}
+
+function decode<D extends DescMessage>(schema: D, bytes: Uint8Array): MessageShape<D> {
+  try {
+    return fromBinary(schema, bytes);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const size = bytes.length === 1 ? "1 byte" : `${bytes.length} bytes`;
+    throw new Error(`cannot decode ${schema.typeName} from ${size}: ${reason}`, { cause });
+  }
+}
+
+/**
+ * Encode a request from the runtime to a remote function.
+ *
+ * @param msg - A `ToFunction` message, or a plain object of the same shape
+ *   (omitted fields take their defaults).
+ * @returns The protobuf bytes, fields in field-number order.
+ * @internal
+ * @example
+ * ```ts
+ * encodeToFunction({ request: { case: "invocation", value: { target: { namespace: "n", type: "t", id: "1" } } } });
+ * ```
+ */
+export function encodeToFunction(msg: MessageInitShape<typeof ToFunctionSchema>): Uint8Array {
+  return encode(ToFunctionSchema, msg);
+}
+
+/**
+ * Decode a request from the runtime to a remote function.
+ *
+ * @param bytes - What {@link encodeToFunction} (or StateFun) produced.
+ * @returns The message; `request.case` is `undefined` for an empty request.
+ * @throws Error naming the message type when `bytes` is not valid protobuf.
+ * @internal
+ */
+export function decodeToFunction(bytes: Uint8Array): ToFunction {
+  return decode(ToFunctionSchema, bytes);
+}
+
+/**
+ * Encode a remote function's reply.
+ *
+ * @param msg - A `FromFunction` message or a plain object of the same shape;
+ *   int64 fields (`delayInMs`, `expireAfterMillis`) are `bigint`.
+ * @returns The protobuf bytes, fields in field-number order.
+ * @internal
+ */
+export function encodeFromFunction(msg: MessageInitShape<typeof FromFunctionSchema>): Uint8Array {
+  return encode(FromFunctionSchema, msg);
+}
+
+/**
+ * Decode a remote function's reply.
+ *
+ * @param bytes - The body of the function's HTTP response.
+ * @returns The message: `response.case` is `"invocationResult"`,
+ *   `"incompleteInvocationContext"` or `undefined` (an empty reply).
+ * @throws Error naming the message type when `bytes` is not valid protobuf.
+ * @internal
+ * @example
+ * ```ts
+ * const reply = decodeFromFunction(body);
+ * if (reply.response.case === "invocationResult") reply.response.value.stateMutations; // typed
+ * ```
+ */
+export function decodeFromFunction(bytes: Uint8Array): FromFunction {
+  return decode(FromFunctionSchema, bytes);
+}
+
+/**
+ * Encode an `io.statefun.types/string` value (a `StringWrapper`).
+ *
+ * @param s - Any string; lone surrogates become U+FFFD.
+ * @returns The bytes; empty for `""`.
+ * @internal
+ * @example
+ * ```ts
+ * encodeString("hi"); // Uint8Array [0x0a, 0x02, 0x68, 0x69]
+ * ```
+ */
+export function encodeString(s: string): Uint8Array {
+  return encode(StringWrapperSchema, { value: s });
+}
+
+/**
+ * Decode an `io.statefun.types/string` value.
+ *
+ * @param b - A `StringWrapper`'s bytes; empty bytes are `""`.
+ * @returns The string.
+ * @throws Error naming the message type when `b` is not valid protobuf.
+ * @internal
+ */
+export function decodeString(b: Uint8Array): string {
+  return decode(StringWrapperSchema, b).value;
+}
+
+/**
+ * Encode an `io.statefun.types/int` value (an `IntWrapper`: sfixed32, so
+ * always 5 bytes unless 0).
+ *
+ * @param n - An integer in `[-2**31, 2**31)`.
+ * @returns The bytes; empty for `0`.
+ * @throws RangeError naming `n` when it is not such an integer.
+ * @internal
+ * @example
+ * ```ts
+ * encodeInt(-1); // Uint8Array [0x0d, 0xff, 0xff, 0xff, 0xff]
+ * ```
+ */
+export function encodeInt(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) {
+    throw new RangeError(`io.statefun.types/int value ${n} is not a 32-bit signed integer`);
+  }
+  return encode(IntWrapperSchema, { value: n });
+}
+
+/**
+ * Decode an `io.statefun.types/int` value.
+ *
+ * @param b - An `IntWrapper`'s bytes; empty bytes are `0`.
+ * @returns An integer in `[-2**31, 2**31)`.
+ * @throws Error naming the message type when `b` is not valid protobuf.
+ * @internal
+ */
+export function decodeInt(b: Uint8Array): number {
+  return decode(IntWrapperSchema, b).value;
+}
+
+/**
+ * Encode an `io.statefun.types/long` value (a `LongWrapper`: sfixed64) from
+ * a JS number.
+ *
+ * @param n - A safe integer (`Number.isSafeInteger`), so that it is exact.
+ * @returns The bytes; empty for `0`.
+ * @throws RangeError naming `n` when it is not a safe integer.
+ * @internal
+ * @example
+ * ```ts
+ * encodeLong(-1); // Uint8Array [0x09, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+ * encodeLong(2 ** 53); // throws RangeError
+ * ```
+ */
+export function encodeLong(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n)) {
+    throw new RangeError(`io.statefun.types/long value ${n} is not a safe integer: it must be an integer in [-(2**53 - 1), 2**53 - 1]`);
+  }
+  return encode(LongWrapperSchema, { value: BigInt(n) });
+}
+
+/**
+ * Decode an `io.statefun.types/long` value to a JS number.
+ *
+ * @param b - A `LongWrapper`'s bytes; empty bytes are `0`.
+ * @returns A safe integer.
+ * @throws RangeError naming the value when it is outside the safe integers
+ *   (a JS number would not hold it exactly).
+ * @throws Error naming the message type when `b` is not valid protobuf.
+ * @internal
+ */
+export function decodeLong(b: Uint8Array): number {
+  const value = decode(LongWrapperSchema, b).value;
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RangeError(`io.statefun.types/long value ${value} is not a safe integer: a JS number cannot hold it exactly`);
+  }
+  return Number(value);
+}
+
+/**
+ * Encode an `io.statefun.types/float` value (a `FloatWrapper`: 32 bits).
+ *
+ * @param x - A number; it is rounded to the nearest float32 (`Math.fround`).
+ *   `NaN` and the infinities are kept.
+ * @returns The bytes; empty for `0`. `-0` is written, so it round-trips
+ *   (StateFun's Python SDK on protobuf 3.20 writes nothing for `-0`, which
+ *   then reads back as `0`).
+ * @throws RangeError naming `x` when it is finite but beyond float32's range.
+ * @internal
+ */
+export function encodeFloat(x: number): Uint8Array {
+  if (Number.isFinite(x) && Math.abs(x) > FLOAT32_MAX) {
+    throw new RangeError(`io.statefun.types/float value ${x} is beyond the float32 range (±${FLOAT32_MAX})`);
+  }
+  return encode(FloatWrapperSchema, { value: x });
+}
+
+/**
+ * Decode an `io.statefun.types/float` value.
+ *
+ * @param b - A `FloatWrapper`'s bytes; empty bytes are `0`.
+ * @returns The float32 as a number: `encodeFloat(0.1)` decodes to
+ *   `0.10000000149011612`.
+ * @throws Error naming the message type when `b` is not valid protobuf.
+ * @internal
+ */
+export function decodeFloat(b: Uint8Array): number {
+  return decode(FloatWrapperSchema, b).value;
+}
+
+/**
+ * Encode an `io.statefun.types/double` value (a `DoubleWrapper`).
+ *
+ * @param x - Any number.
+ * @returns The bytes; empty for `0`. `-0` is written, as for
+ *   {@link encodeFloat}.
+ * @internal
+ */
+export function encodeDouble(x: number): Uint8Array {
+  return encode(DoubleWrapperSchema, { value: x });
+}
+
+/**
+ * Decode an `io.statefun.types/double` value.
+ *
+ * @param b - A `DoubleWrapper`'s bytes; empty bytes are `0`.
+ * @returns The number.
+ * @throws Error naming the message type when `b` is not valid protobuf.
+ * @internal
+ */
+export function decodeDouble(b: Uint8Array): number {
+  return decode(DoubleWrapperSchema, b).value;
+}
+
+/**
+ * Encode an `io.statefun.types/bool` value (a `BooleanWrapper`).
+ *
+ * @param v - The boolean.
+ * @returns The bytes: `[0x08, 0x01]` for `true`, empty for `false`.
+ * @internal
+ */
+export function encodeBool(v: boolean): Uint8Array {
+  return encode(BooleanWrapperSchema, { value: v });
+}
+
+/**
+ * Decode an `io.statefun.types/bool` value.
+ *
+ * @param b - A `BooleanWrapper`'s bytes; empty bytes are `false`.
+ * @returns The boolean.
+ * @throws Error naming the message type when `b` is not valid protobuf.
+ * @internal
+ */
+export function decodeBool(b: Uint8Array): boolean {
+  return decode(BooleanWrapperSchema, b).value;
+}
+
+/**
+ * A record for StateFun's Kafka egress, as plain JS values.
+ *
+ * @internal
+ */
+export interface KafkaEgressRecord {
+  /** The topic to produce to. */
+  topic: string;
+  /** The record key; absent and `""` are the same on the wire (no key). */
+  key?: string;
+  /** The record value. */
+  value: Uint8Array;
+}
+
+/**
+ * Encode a Kafka egress record (a `KafkaProducerRecord`), the bytes of a
+ * `TypedValue` with typename
+ * `type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord`.
+ *
+ * @param record - The topic, optional key and value.
+ * @returns The protobuf bytes.
+ * @internal
+ * @example
+ * ```ts
+ * encodeKafkaProducerRecord({ topic: "out", key: "u1", value: encodeString("hi") });
+ * ```
+ */
+export function encodeKafkaProducerRecord(record: KafkaEgressRecord): Uint8Array {
+  return encode(KafkaProducerRecordSchema, { topic: record.topic, key: record.key ?? "", valueBytes: record.value });
+}
+
+/**
+ * Decode a Kafka egress record.
+ *
+ * @param b - A `KafkaProducerRecord`'s bytes.
+ * @returns The record; `key` is absent when the wire key is empty.
+ * @throws Error naming the message type when `b` is not valid protobuf.
+ * @internal
+ */
+export function decodeKafkaProducerRecord(b: Uint8Array): KafkaEgressRecord {
+  const m = decode(KafkaProducerRecordSchema, b);
+  return m.key === "" ? { topic: m.topic, value: m.valueBytes } : { topic: m.topic, key: m.key, value: m.valueBytes };
+}
