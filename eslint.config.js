@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "docs/api/", "src/functions/internal/gen/", "bench/.venv/", "bench/results/", "node_modules/", ".cache/", ".ci/"] },
+  { ignores: ["dist/", "docs/api/", "src/functions/internal/gen/", "bench/.venv/", "test/functions/python/.venv/", "bench/results/", "node_modules/", ".cache/", ".ci/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
