@@ -63,7 +63,8 @@ export function coreInspectDebug<X>(
 
 /**
  * @internal `statefulBatch` building logics with `builder`, errors reported
- * for function `fn`. `unordered`: see the core spec (built-in logics only).
+ * for function `fn`. `unordered`, `concurrency`: see the core spec (built-in
+ * logics only).
  */
 export function coreStatefulBatch<V, W, S>(
   stepId: string,
@@ -71,7 +72,14 @@ export function coreStatefulBatch<V, W, S>(
   builder: (resume: S | undefined, context: RunContext, key: string) => StatefulBatchLogic<V, W, S>,
   fn: string,
   unordered = false,
+  concurrency = 0,
 ): Stream<readonly [string, W]> {
-  const spec = { kind: "statefulBatch", builder: builder as (resume: unknown, context: RunContext, key: string) => unknown, fn, unordered } as const;
+  const spec = {
+    kind: "statefulBatch",
+    builder: builder as (resume: unknown, context: RunContext, key: string) => unknown,
+    fn,
+    unordered,
+    ...(concurrency > 0 ? { concurrency } : {}),
+  } as const;
   return defineCore("statefulBatch", stepId, { up }, spec, ["down"]).down;
 }

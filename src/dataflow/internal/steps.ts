@@ -61,6 +61,12 @@ export type CoreSpec =
        * unobservable, so the step does not sort them.
        */
       readonly unordered?: boolean;
+      /**
+       * Set by `applyFunctions` only: the logics' `onBatch` may return a
+       * Promise, and up to this many keys of a batch run at once (each key's
+       * values still in order, one call at a time).
+       */
+      readonly concurrency?: number;
     }
   | { readonly kind: "feedback" };
 

@@ -57,7 +57,7 @@ function makeNode(n: CoreNode): RuntimeNode {
     case "inspectDebug":
       return new InspectNode(n.stepId, n.userStepId, s.inspector, s.fn);
     case "statefulBatch":
-      return new StatefulBatchNode(n.stepId, n.userStepId, s.builder, s.fn, s.unordered === true);
+      return new StatefulBatchNode(n.stepId, n.userStepId, s.builder, s.fn, s.unordered === true, s.concurrency ?? 0);
     case "feedback":
       return new FeedbackNode(n.stepId, n.userStepId);
   }
