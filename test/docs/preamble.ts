@@ -28,6 +28,7 @@ export * from "sluice/connectors/demo";
 export * from "sluice/connectors/rxjs";
 export * from "sluice/connectors/tcp";
 export * from "sluice/connectors/kafka";
+export * from "sluice/functions";
 
 /** The flow a fragment adds its steps to. */
 export const flow = new Dataflow("docs");
