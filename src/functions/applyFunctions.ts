@@ -106,7 +106,7 @@ const idPart = (typename: string): string => typename.replaceAll(".", "_");
  * @param modules - The functions: {@link bind} and {@link remote} modules.
  * @param options - `concurrency` (default 64).
  * @returns `egress(typename)` / `egress(typename, type)`: the egresses' streams.
- * @throws {@link BuildError} for a bad module, two modules serving one typename, or a bad option.
+ * @throws {@link sluice!BuildError | BuildError} for a bad module, two modules serving one typename, or a bad option.
  * @category Functions
  * @example
  * ```ts

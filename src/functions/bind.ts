@@ -45,7 +45,7 @@ export interface ValueSpec<T> {
  * @param type - How the value is stored.
  * @param options - `expireAfterWrite` or `expireAfterCall` (ms; at most one).
  * @returns The spec, for `bind`'s `specs`.
- * @throws {@link BuildError} for a bad type or duration, or both expiries.
+ * @throws {@link sluice!BuildError | BuildError} for a bad type or duration, or both expiries.
  * @category Functions
  * @example
  * ```ts
@@ -161,7 +161,7 @@ const STATE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * @typeParam S - The state specs (inferred: `ctx.storage` is typed from them).
  * @param options - `typename`, `specs`, `fn`.
  * @returns The function, for {@link applyFunctions}' modules.
- * @throws {@link BuildError} for a malformed typename, a bad state name or spec, or no `fn`.
+ * @throws {@link sluice!BuildError | BuildError} for a malformed typename, a bad state name or spec, or no `fn`.
  * @category Functions
  * @example
  * ```ts

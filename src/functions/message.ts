@@ -110,7 +110,7 @@ export function typedValue<T>(value: T, type: Type<T>, what: string): TypedValue
  * @param value - The value.
  * @param type - How the value is written.
  * @returns The message.
- * @throws {@link BuildError} for a malformed typename or an id that is not a string;
+ * @throws {@link sluice!BuildError | BuildError} for a malformed typename or an id that is not a string;
  *   a TypeError when `type` cannot write `value`.
  * @category Functions
  * @example

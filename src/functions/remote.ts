@@ -55,7 +55,7 @@ export interface RemoteModule {
  *
  * @param options - `url`, `typenames`, `maxBatchRequests`, `timeout`.
  * @returns The module, for {@link applyFunctions}.
- * @throws {@link BuildError} for a bad URL, typename or number.
+ * @throws {@link sluice!BuildError | BuildError} for a bad URL, typename or number.
  * @category Functions
  * @example
  * ```ts

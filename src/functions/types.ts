@@ -51,7 +51,7 @@ export function checkTypename(typename: unknown, what: string): string {
  * @param serialize - A value to bytes.
  * @param deserialize - Bytes back to a value.
  * @returns The type.
- * @throws {@link BuildError} for a malformed typename.
+ * @throws {@link sluice!BuildError | BuildError} for a malformed typename.
  * @category Functions
  * @example
  * ```ts
@@ -80,7 +80,7 @@ const fromUtf8 = new TextDecoder();
  * @typeParam T - The values' type (plain data: what survives JSON).
  * @param typename - `namespace/name`.
  * @returns The type.
- * @throws {@link BuildError} for a malformed typename.
+ * @throws {@link sluice!BuildError | BuildError} for a malformed typename.
  * @category Functions
  * @example
  * ```ts
@@ -137,11 +137,17 @@ const isBool = (v: unknown): v is boolean => typeof v === "boolean";
  * ```
  */
 export const types: {
+  /** `io.statefun.types/string`. */
   readonly string: Type<string>;
+  /** `io.statefun.types/int`: a 32-bit signed integer. */
   readonly int: Type<number>;
+  /** `io.statefun.types/long`: a 64-bit signed integer, as a safe-integer `number`. */
   readonly long: Type<number>;
+  /** `io.statefun.types/float`: 32 bits. */
   readonly float: Type<number>;
+  /** `io.statefun.types/double`. */
   readonly double: Type<number>;
+  /** `io.statefun.types/bool`. */
   readonly bool: Type<boolean>;
 } = Object.freeze({
   string: builtinType("string", isString, "a string", wire.encodeString, wire.decodeString),
