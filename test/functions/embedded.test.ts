@@ -227,7 +227,7 @@ describe("embedded functions", () => {
 });
 
 describe("embedded functions with recovery", () => {
-  it("keep state, messages in flight and delayed messages across a stop; a message that fell due while down comes once, at resume", async () => {
+  it("keep state, messages in flight and delayed messages across a stop; a message that fell due while down comes once, at resume; state that expired while down is gone", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-fns-"));
     initDbDir(dir, 1);
     const recovery = new RecoveryConfig(dir);
@@ -239,11 +239,14 @@ describe("embedded functions with recovery", () => {
     const build = (): Dataflow => {
       const counter = bind({
         typename: "t.fns/count",
-        specs: { n: valueSpec(types.long) },
+        specs: { n: valueSpec(types.long), note: valueSpec(types.string, { expireAfterWrite: 30_000 }) },
         fn(ctx, msg) {
           if (msg.is(types.string)) {
             const n = (ctx.storage.n ?? 0) + 1;
             ctx.storage.n = n;
+            // Written in the first run, expired while the run was down.
+            if (ctx.storage.note !== undefined) ctx.sendEgress("test.io/out", `${ctx.self.id} still has ${ctx.storage.note}`, types.string);
+            ctx.storage.note = `note ${n}`;
             // A delayed echo, due long after the first run stopped.
             ctx.sendAfter(10_000, message("t.fns/count", ctx.self.id, n, types.long));
           } else {
@@ -260,7 +263,7 @@ describe("embedded functions with recovery", () => {
     };
     expect(await runFlow(build(), { clock, recovery, epochInterval: 0 })).toBe("aborted");
     expect(out).toEqual([]);
-    // The run was down for a minute: a's and b's echoes fell due meanwhile. A pause at the end keeps the input open.
+    // The run was down for a minute: a's and b's echoes fell due meanwhile, a's note expired. A pause at the end keeps the input open.
     await clock.advance(60_000);
     input.push(TestingSource.PAUSE(20_000) as never);
     await afterAdvance(clock, 20_000, runFlow(build(), { clock, recovery, epochInterval: 0 }));
