@@ -206,6 +206,20 @@ describe("embedded functions", () => {
     expect(err.message).toBe("error calling `fn` in step 'f.fns' for key 't.fns/boom/u1': kaput");
   });
 
+  it("fail the step, naming the key, when an async function rejects while other addresses still run", async () => {
+    const fn = bind({
+      typename: "t.fns/slow",
+      async fn(ctx) {
+        await new Promise((resolve) => setTimeout(resolve, ctx.self.id === "b" ? 1 : 20));
+        if (ctx.self.id === "b") throw new Error("b failed");
+      },
+    });
+    const { flow } = functionsFlow([["t.fns/slow", "a", ""], ["t.fns/slow", "b", ""], ["t.fns/slow", "c", ""]], [fn], 3);
+    const err = (await runFlow(flow).catch((e: unknown) => e)) as StepError;
+    expect(err).toBeInstanceOf(StepError);
+    expect(err.message).toBe("error calling `fn` in step 'f.fns' for key 't.fns/slow/b': b failed");
+  });
+
   it("fail the step on a value sent to an egress nobody took", async () => {
     const fn = bind({ typename: "t.fns/e", fn: (ctx) => ctx.sendEgress("test.io/elsewhere", "x", types.string) });
     const { flow } = functionsFlow([["t.fns/e", "1", ""]], [fn]);

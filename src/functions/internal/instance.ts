@@ -169,19 +169,21 @@ export class Instance extends StatefulBatchLogic<Envelope, Out, InstanceSnapshot
   }
 
   /**
-   * Handle a batch of messages, in order. Returns a Promise: the functions
-   * step runs `statefulBatch` in its asynchronous mode, which awaits it.
+   * Handle a batch of messages, in order. Returns a Promise when the handler
+   * does (an async function, a remote one): the functions step runs
+   * `statefulBatch` in its asynchronous mode, which awaits it.
    */
   override onBatch(envelopes: Envelope[]): [Iterable<Out>, boolean] {
-    return this.handle(envelopes) as unknown as [Iterable<Out>, boolean];
-  }
-
-  private async handle(envelopes: Envelope[]): Promise<[Iterable<Out>, boolean]> {
     this.now = this.clock.now();
     this.expire();
     const out: Out[] = [];
     const r = this.handler.invoke(this, envelopes, out);
-    if (r !== undefined) await r;
+    if (r === undefined) return this.afterCall(out);
+    return r.then(() => this.afterCall(out)) as unknown as [Iterable<Out>, boolean];
+  }
+
+  /** After a batch: note the call, emit `out`, discard the key if nothing is left. */
+  private afterCall(out: Out[]): [Iterable<Out>, boolean] {
     this.called = this.now;
     return [out, this.empty()];
   }

@@ -192,12 +192,14 @@ export class StatefulBatchNode extends RuntimeNode {
 
   /**
    * A batch of logics whose `onBatch` may return a Promise (`applyFunctions`):
-   * grouped and sorted by key like any batch, up to `concurrency` keys called
-   * at once, each key's values in one call; output in key order, whatever
-   * order the calls finish in. The executor awaits the batch before the next
-   * one, so a key never has two calls running. After a failure no new key starts.
+   * grouped and sorted by key like any batch, each key's values in one call;
+   * a call that returns a Promise runs on while the next keys are called, up
+   * to `concurrency` at once. Output in key order, whatever order the calls
+   * finish in. A batch whose calls all return at once costs no Promise. The
+   * executor awaits the batch before the next one, so a key never has two
+   * calls running. After a failure no new key starts.
    */
-  private async processAsync(items: unknown[], ctx: NodeContext): Promise<void> {
+  private processAsync(items: unknown[], ctx: NodeContext): void | Promise<void> {
     const groups = new Map<string, unknown[]>();
     for (let i = 0; i < items.length; i++) {
       const kv = this.pair(items[i], ctx);
@@ -207,37 +209,63 @@ export class StatefulBatchNode extends RuntimeNode {
     }
     const keys = sortKeys([...groups.keys()]);
     const outs: unknown[][] = keys.map(() => []);
-    let next = 0;
-    let failed = false;
-    const lane = async (): Promise<void> => {
-      while (!failed && next < keys.length) {
-        const i = next++;
-        try {
-          await this.callAsync(keys[i], groups.get(keys[i])!, outs[i], ctx);
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }
-    };
-    const lanes: Promise<void>[] = [];
-    for (let i = Math.min(this.concurrency, keys.length); i > 0; i--) lanes.push(lane());
-    await Promise.all(lanes);
+    for (let i = 0; i < keys.length; i++) {
+      const r = this.callMaybeAsync(keys[i], groups.get(keys[i])!, outs[i], ctx);
+      if (r !== undefined) return this.finishAsync(keys, groups, outs, i, r, ctx);
+    }
     this.emit(0, outs.flat());
   }
 
-  /** {@link call} for `onBatch` when it may return a Promise. */
-  private async callAsync(key: string, values: unknown[], out: unknown[], ctx: NodeContext): Promise<void> {
+  /** The rest of {@link processAsync} once key `i`'s call returned the Promise `first`. */
+  private async finishAsync(keys: string[], groups: Map<string, unknown[]>, outs: unknown[][], i: number, first: Promise<void>, ctx: NodeContext): Promise<void> {
+    const running = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    const track = (r: Promise<void>): void => {
+      const p: Promise<void> = r.then(
+        () => void running.delete(p),
+        (err: unknown) => {
+          running.delete(p);
+          failure ??= { err };
+        },
+      );
+      running.add(p);
+    };
+    track(first);
+    for (i++; i < keys.length && failure === undefined; i++) {
+      if (running.size >= this.concurrency) await Promise.race(running);
+      if (failure !== undefined) break;
+      const r = this.callMaybeAsync(keys[i], groups.get(keys[i])!, outs[i], ctx);
+      if (r !== undefined) track(r);
+    }
+    await Promise.all(running);
+    if (failure !== undefined) throw failure.err;
+    this.emit(0, outs.flat());
+  }
+
+  /** {@link call} for `onBatch` when it may return a Promise: a Promise only when it did. */
+  private callMaybeAsync(key: string, values: unknown[], out: unknown[], ctx: NodeContext): void | Promise<void> {
     const entry = this.entryFor(key, this.keys.get(key), ctx);
     const logic = entry.logic!;
-    let discard: boolean;
-    try {
-      const r: unknown = await logic.onBatch(values);
-      discard = this.collect(key, r, ON_BATCH, out);
-    } catch (err) {
+    const fail = (err: unknown): never => {
       throw stepFailure(err, this.fn !== "" ? this.fn : METHODS[ON_BATCH], this.userStepId, { key, epoch: ctx.epoch });
+    };
+    const done = (r: unknown): void => {
+      let discard: boolean;
+      try {
+        discard = this.collect(key, r, ON_BATCH, out);
+      } catch (err) {
+        fail(err);
+      }
+      this.settle(key, entry, logic, discard!, ctx);
+    };
+    let r: unknown;
+    try {
+      r = logic.onBatch(values);
+    } catch (err) {
+      fail(err);
     }
-    this.settle(key, entry, logic, discard, ctx);
+    if (r instanceof Promise) return r.then(done, fail);
+    done(r);
   }
 
   /**
