@@ -75,8 +75,8 @@ function resolver(stepId: string, modules: readonly Module[]): (typename: string
 }
 
 const isSend = (o: Out): o is SendOut => (o as SendOut).to !== undefined;
-/** A typename as part of a step id (no `.`). */
-const idPart = (typename: string): string => typename.replaceAll(".", "_");
+/** A typename as part of a step id: `.` is not allowed in one, and pictures of the flow (Mermaid) want plain ids. */
+const idPart = (typename: string): string => typename.replace(/[^A-Za-z0-9_-]/g, "_");
 
 /**
  * Run stateful functions (Flink StateFun's model) on the messages of
