@@ -11,7 +11,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const PYTHON_DIR = fileURLToPath(new URL("../python", import.meta.url));
@@ -26,7 +26,7 @@ const KILL_AFTER_MS = 2_000;
 /** How much of the server's stderr is kept (the end of it). */
 const STDERR_KEPT = 64 * 1024;
 
-/** A running `server.py`. */
+/** A running function server (`server.py`, unless `startPythonFunctions` was given another). */
 export interface PythonFunctions {
   /** Its request-reply endpoint: `http://127.0.0.1:<port>/statefun`. */
   url: string;
@@ -65,12 +65,16 @@ process.on("exit", () => {
  *
  * @param env - Added to this process's environment for the server:
  *   `REMINDER_DELAY_MS` (default 300) and `TTL_MS` (default 400).
+ * @param server - Another function server to start instead (the greeter of
+ *   `examples/functions/python/`), run the same way: `python SERVER 0`,
+ *   printing `READY <port>` once it listens on `/statefun`.
  * @returns Its endpoint, its stderr so far, and `stop`.
  * @throws Error when the SDK cannot be installed, or the server exits or
  *   stays silent for 20 s before printing `READY <port>` (with its stderr).
  */
-export async function startPythonFunctions(env: Record<string, string> = {}): Promise<PythonFunctions> {
-  const child = spawn(python(), [SERVER, "0"], {
+export async function startPythonFunctions(env: Record<string, string> = {}, server = SERVER): Promise<PythonFunctions> {
+  const name = basename(server);
+  const child = spawn(python(), [server, "0"], {
     env: { ...process.env, ...env, PYTHONUNBUFFERED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -124,7 +128,7 @@ export async function startPythonFunctions(env: Record<string, string> = {}): Pr
       // Drained from now on, unread.
       child.stdout.resume();
       if (why === undefined) return resolve(found!);
-      void stop().then(() => reject(new Error(`server.py ${why}; its stderr:\n${stderr.trim()}`)));
+      void stop().then(() => reject(new Error(`${name} ${why}; its stderr:\n${stderr.trim()}`)));
     };
     child.stdout.on("data", onData);
     void exited.then(onExit);
