@@ -5,10 +5,10 @@
  * (StateFun's request-reply protocol), keeps their state, delivers their
  * messages and delayed messages, and prints what they send to egresses.
  *
- *     cd examples/functions/python
- *     python -m venv .venv && .venv/bin/pip install -r requirements.txt
- *     .venv/bin/python greeter.py 8000                       # prints READY 8000
- *     npx sluice run examples/functions/remote-greeter.ts    # in another terminal, from the root
+ *     python3 -m venv ~/statefun-venv
+ *     ~/statefun-venv/bin/pip install -r examples/functions/python/requirements.txt
+ *     ~/statefun-venv/bin/python examples/functions/python/greeter.py 8000   # prints READY 8000
+ *     npx sluice run examples/functions/remote-greeter.ts                    # in another terminal
  *
  * prints the same lines as `greeter.ts`. `GREETER_URL` is where the
  * functions are served (default `http://127.0.0.1:8000/statefun`); the input

@@ -1,12 +1,16 @@
 """The greeter functions of examples/functions/greeter.ts, on Apache Flink
 Stateful Functions' own Python SDK, served over HTTP for Sluice to run.
 
-    python -m venv .venv && .venv/bin/pip install -r requirements.txt
-    .venv/bin/python greeter.py 8000
+    python3 -m venv ~/statefun-venv    # anywhere outside examples/, which is packed
+    ~/statefun-venv/bin/pip install -r examples/functions/python/requirements.txt
+    ~/statefun-venv/bin/python examples/functions/python/greeter.py 8000
 
-then, from the root of Sluice (or of a project that installed it):
+then, in another terminal:
 
     npx sluice run examples/functions/remote-greeter.ts
+
+(from the root of Sluice; in a project that installed it, the files are in
+node_modules/sluice/examples/functions/).
 
 Serves `POST /statefun` (StateFun's request-reply protocol) on 127.0.0.1:PORT
 (default 8000; 0 for any free port), prints one line `READY <port>` once it
