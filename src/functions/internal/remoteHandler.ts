@@ -7,6 +7,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { RemoteModule } from "../remote.js";
+import { StderrLog } from "../../internal/stderrLog.js";
 import { decodeFromFunction, encodeToFunction } from "./wire.js";
 import { addressKey, keyAddress, type Envelope, type Expiry, type Handler, type Instance, type Out } from "./instance.js";
 
@@ -41,6 +42,7 @@ export class Endpoint {
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
   private readonly url: URL;
+  private log: StderrLog | undefined;
 
   constructor(
     readonly href: string,
@@ -95,6 +97,14 @@ export class Endpoint {
         const left = deadline - Date.now();
         if (!e.retriable || left <= backoff) {
           throw new Error(`remote function at ${this.href} failed for '${what}' after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${e.message}`, { cause: err });
+        }
+        if (attempts === 1) {
+          // Retries can last the whole timeout (a minute by default): say so once per call.
+          this.log ??= StderrLog.fromEnv();
+          this.log.warn(`remote function at ${this.href} failed for '${what}' (${e.message}); retrying for up to ${Math.round(left / 1000)} s`, {
+            url: this.href,
+            address: what,
+          });
         }
         await new Promise((resolve) => setTimeout(resolve, backoff));
         backoff = Math.min(backoff * 2, 2000);
