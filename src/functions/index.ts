@@ -23,4 +23,4 @@ export {
 } from "./bind.js";
 export { remote, type RemoteOptions, type RemoteModule } from "./remote.js";
 export { applyFunctions, type ApplyFunctionsOptions, type FunctionsResult } from "./applyFunctions.js";
-export { kafkaEgressType, type KafkaEgressRecord } from "./kafka.js";
+export { kafkaEgressType, kafkaEgress, type KafkaEgressRecord } from "./kafka.js";

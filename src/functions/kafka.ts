@@ -1,10 +1,18 @@
 /**
- * StateFun's Kafka egress record type: what a function sends to an egress
- * for Kafka.
+ * StateFun's Kafka egress on Sluice's Kafka connector: the Kafka egress
+ * record type, and the step from egress records to `KafkaSink` messages.
+ *
+ * This file imports `sluice/connectors/kafka` for types only, so
+ * `sluice/functions` never loads kafkajs.
  *
  * @module
  */
 import { describeType } from "../errors.js";
+import type { Stream } from "../dataflow/stream.js";
+import { defineOperator, builtin } from "../dataflow/internal/operator.js";
+import { corePerItem } from "../dataflow/internal/core.js";
+import type { KafkaSinkMessage } from "../connectors/kafka/messages.js";
+import type { EgressMessage } from "./message.js";
 import { type Type } from "./types.js";
 import * as wire from "./internal/wire.js";
 
@@ -55,7 +63,8 @@ function recordBytes(record: unknown): Uint8Array {
 
 /**
  * The type of Kafka egress records: what a function sends to an egress
- * whose values are records for Kafka topics. Its typename is StateFun's,
+ * that {@link kafkaEgress} turns into records for `KafkaSink`. Its
+ * typename is StateFun's,
  * `type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord`, and its
  * bytes are those of the Python SDK's `kafka_egress_message(typename,
  * topic, value, key=key)`: a remote function's Kafka egress record and an
@@ -88,3 +97,52 @@ export const kafkaEgressType: Type<KafkaEgressRecord> = Object.freeze({
     return wire.decodeKafkaProducerRecord(bytes);
   },
 });
+
+/** An egress message of a Kafka egress record as a message for `KafkaSink`. */
+function toSinkMessage(m: EgressMessage): KafkaSinkMessage<string, Buffer> {
+  if (typeof m !== "object" || m === null || typeof m.typedValue !== "object" || m.typedValue === null) {
+    throw new TypeError(`\`kafkaEgress\` takes the EgressMessages of an egress of applyFunctions; got ${describeType(m)}`);
+  }
+  const { typename, value: bytes } = m.typedValue;
+  if (typename !== KAFKA_RECORD) {
+    throw new TypeError(`the egress '${m.typename}' got a '${typename}', not a Kafka egress record ('${KAFKA_RECORD}', sent with kafkaEgressType)`);
+  }
+  const record = wire.decodeKafkaProducerRecord(bytes);
+  if (record.topic === "") throw new TypeError(`the egress '${m.typename}' got a Kafka egress record without topic`);
+  const value = Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength);
+  return record.key === undefined ? { topic: record.topic, value } : { topic: record.topic, key: record.key, value };
+}
+
+/**
+ * Turn what functions sent to a Kafka egress into messages for
+ * `KafkaSink`: each {@link kafkaEgressType} record becomes its topic, key
+ * (a string; absent when the record has none) and value (a `Buffer`), as
+ * StateFun's Kafka egress writes them. It is a `map` (substep `to_record`).
+ *
+ * Every value sent to the egress must be a Kafka egress record (from
+ * {@link kafkaEgressType}, or a remote function's `kafka_egress_message`):
+ * another type fails the step with a `StepError` whose cause, a
+ * `TypeError`, names the egress and the typename it got.
+ *
+ * @param stepId - The step's name.
+ * @param egress - An egress of {@link applyFunctions}: `result.egress(typename)`.
+ * @returns The records, for `KafkaSink` (which writes each to its own topic).
+ * @category Functions
+ * @example
+ * ```ts
+ * const result = applyFunctions("fns", ingress, [greeter]);
+ * kafkaEgress("to_kafka", result.egress("greeter.io/kafka"))
+ *   .output("kafka_out", new KafkaSink({ brokers: ["127.0.0.1:9092"] }));
+ * // { topic: "greetings", key: "ann", value: "Hello, Ann!" } sent by greeter ann
+ * // is written to topic "greetings" with key "ann" and value "Hello, Ann!"
+ * ```
+ */
+export function kafkaEgress(stepId: string, egress: Stream<EgressMessage>): Stream<KafkaSinkMessage<string, Buffer>> {
+  return defineOperator(
+    "kafkaEgress",
+    stepId,
+    { up: egress },
+    ({ up }) => ({ down: corePerItem<EgressMessage, KafkaSinkMessage<string, Buffer>>("to_record", up, "map", toSinkMessage, "kafkaEgress") }),
+    builtin,
+  ).down;
+}

@@ -1,6 +1,7 @@
 /**
  * StateFun's Kafka ingress and egress (src/functions/kafka.ts): the Kafka
- * egress record type against golden bytes from StateFun's Python SDK.
+ * egress record type against golden bytes from StateFun's Python SDK, and
+ * the egress step on testing sources.
  *
  * How the goldens were made (once; the SDK is not needed to run this test):
  * apache-flink-statefun 3.3.0 with protobuf 3.20.3, each record built with
@@ -17,7 +18,22 @@
  * ```
  */
 import { describe, expect, it } from "vitest";
-import { kafkaEgressType, types, type KafkaEgressRecord } from "../../src/functions/index.js";
+import { Dataflow, StepError } from "../../src/index.js";
+import { TestingSink, TestingSource } from "../../src/testing/index.js";
+import { runFlow } from "../../src/run/runMain.js";
+import {
+  applyFunctions,
+  bind,
+  jsonType,
+  kafkaEgress,
+  kafkaEgressType,
+  message,
+  types,
+  valueSpec,
+  type EgressMessage,
+  type KafkaEgressRecord,
+} from "../../src/functions/index.js";
+import type { KafkaSinkMessage } from "../../src/connectors/kafka/index.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -60,5 +76,60 @@ describe("kafkaEgressType", () => {
     expect(write({ topic: "t", key: 7, value: "x" })).toThrow(new TypeError("the `key` of a Kafka egress record to topic 't' must be a string or absent; got number"));
     expect(write({ topic: "t", value: null })).toThrow(new TypeError("the `value` of a Kafka egress record to topic 't' must be a Uint8Array or a string; got null"));
     expect(write("t")).toThrow(TypeError);
+  });
+});
+
+/** A greeter that counts a person's visits and greets them on topic `topic` (a Kafka egress record). */
+function greeter(topic: string) {
+  return bind({
+    typename: "greeter.fns/person",
+    specs: { visits: valueSpec(types.int) },
+    fn(ctx, msg) {
+      const visits = (ctx.storage.visits ?? 0) + 1;
+      ctx.storage.visits = visits;
+      const { name } = msg.as(PERSON);
+      const value = visits === 1 ? `Hello, ${name}!` : `Hello again, ${name} (visit ${visits})`;
+      ctx.sendEgress("greeter.io/kafka", { topic, key: ctx.self.id, value }, kafkaEgressType);
+    },
+  });
+}
+
+const PERSON = jsonType<{ name: string }>("greeter.types/Person");
+
+describe("kafkaEgress", () => {
+  it("turns a function's Kafka egress records into KafkaSink messages: topic, key, value bytes", async () => {
+    const out: KafkaSinkMessage<string, Buffer>[] = [];
+    const flow = new Dataflow("f");
+    const ingress = flow.input("in", new TestingSource(["ann", "bob", "ann"])).map("msg", (id) => message("greeter.fns/person", id, { name: id.toUpperCase() }, PERSON));
+    const nokey = bind({ typename: "greeter.fns/nokey", fn: (ctx) => ctx.sendEgress("greeter.io/kafka", { topic: "raw", value: new Uint8Array([0, 255]) }, kafkaEgressType) });
+    const withNokey = ingress.flatMap("also", (m) => [m, message("greeter.fns/nokey", m.targetAddress.id, "", types.string)]);
+    kafkaEgress("to_kafka", applyFunctions("fns", withNokey, [greeter("greetings"), nokey]).egress("greeter.io/kafka")).output("out", new TestingSink(out));
+    await runFlow(flow);
+    const ofGreetings = out.filter((m) => m.topic === "greetings");
+    expect(ofGreetings.map((m) => [m.topic, m.key, m.value.toString()])).toEqual([
+      ["greetings", "ann", "Hello, ANN!"],
+      ["greetings", "bob", "Hello, BOB!"],
+      ["greetings", "ann", "Hello again, ANN (visit 2)"],
+    ]);
+    for (const m of out) expect(Buffer.isBuffer(m.value)).toBe(true);
+    expect(out.filter((m) => m.topic === "raw")).toEqual([
+      { topic: "raw", value: Buffer.from([0, 255]) },
+      { topic: "raw", value: Buffer.from([0, 255]) },
+      { topic: "raw", value: Buffer.from([0, 255]) },
+    ]);
+  });
+
+  it("fails the step on a value of another type, naming the egress and the typename", async () => {
+    const flow = new Dataflow("f");
+    const egress: EgressMessage[] = [{ typename: "greeter.io/kafka", typedValue: { typename: "io.statefun.types/string", value: types.string.serialize("hi") } }];
+    kafkaEgress("to_kafka", flow.input("in", new TestingSource(egress))).output("out", new TestingSink([]));
+    const err = (await runFlow(flow).catch((e: unknown) => e)) as StepError;
+    expect(err).toBeInstanceOf(StepError);
+    expect(err.stepId).toBe("f.to_kafka");
+    expect(err.cause).toBeInstanceOf(TypeError);
+    expect(err.message).toBe(
+      "error calling `kafkaEgress` in step 'f.to_kafka': TypeError: the egress 'greeter.io/kafka' got a 'io.statefun.types/string', " +
+        "not a Kafka egress record ('type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord', sent with kafkaEgressType)",
+    );
   });
 });
