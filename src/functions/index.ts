@@ -3,7 +3,9 @@
  * functions with per-address state that message each other, with delays,
  * and emit to egresses, exactly once through Sluice's snapshots. Functions
  * are TypeScript (`bind`) or served over HTTP by any StateFun SDK
- * (`remote`, request-reply protocol v3). The guide is `docs/functions.md`.
+ * (`remote`, request-reply protocol v3). Kafka ingress and egress come as
+ * `kafkaIngress` and `kafkaEgress` around `KafkaSource` and `KafkaSink`.
+ * The guide is `docs/functions.md`.
  *
  * @module sluice/functions
  */
@@ -23,4 +25,12 @@ export {
 } from "./bind.js";
 export { remote, type RemoteOptions, type RemoteModule } from "./remote.js";
 export { applyFunctions, type ApplyFunctionsOptions, type FunctionsResult } from "./applyFunctions.js";
-export { kafkaEgressType, kafkaEgress, type KafkaEgressRecord } from "./kafka.js";
+export {
+  kafkaEgressType,
+  kafkaEgress,
+  kafkaIngress,
+  type KafkaEgressRecord,
+  type KafkaIngressRoute,
+  type KafkaIngressRoutes,
+  type KafkaIngressRouter,
+} from "./kafka.js";

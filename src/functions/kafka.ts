@@ -1,25 +1,27 @@
 /**
- * StateFun's Kafka egress on Sluice's Kafka connector: the Kafka egress
- * record type, and the step from egress records to `KafkaSink` messages.
+ * StateFun's Kafka ingress and egress, on Sluice's Kafka connector: the
+ * Kafka egress record type, and the two steps between Kafka records and
+ * functions' messages.
  *
  * This file imports `sluice/connectors/kafka` for types only, so
  * `sluice/functions` never loads kafkajs.
  *
  * @module
  */
-import { describeType } from "../errors.js";
+import { BuildError, describeType } from "../errors.js";
 import type { Stream } from "../dataflow/stream.js";
 import { defineOperator, builtin } from "../dataflow/internal/operator.js";
 import { corePerItem } from "../dataflow/internal/core.js";
-import type { KafkaSinkMessage } from "../connectors/kafka/messages.js";
-import type { EgressMessage } from "./message.js";
-import { type Type } from "./types.js";
+import type { KafkaSinkMessage, KafkaSourceMessage } from "../connectors/kafka/messages.js";
+import { Message, type EgressMessage, type TypedValue } from "./message.js";
+import { checkTypename, type Type } from "./types.js";
 import * as wire from "./internal/wire.js";
 
 /** The typename of StateFun's Kafka egress records (a protobuf `Any` type URL: one `/`). */
 const KAFKA_RECORD = "type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord";
 
 const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 /**
  * A record for a Kafka topic, as a function sends it to an egress with
@@ -143,6 +145,204 @@ export function kafkaEgress(stepId: string, egress: Stream<EgressMessage>): Stre
     stepId,
     { up: egress },
     ({ up }) => ({ down: corePerItem<EgressMessage, KafkaSinkMessage<string, Buffer>>("to_record", up, "map", toSinkMessage, "kafkaEgress") }),
+    builtin,
+  ).down;
+}
+
+/**
+ * Where {@link kafkaIngress} sends the records of one topic, as a topic of
+ * StateFun's `io.statefun.kafka.v1/ingress` in `module.yaml`.
+ *
+ * @category Functions
+ * @example
+ * ```ts
+ * const route: KafkaIngressRoute = { valueType: "io.statefun.types/string", targets: ["greeter.fns/person"] };
+ * ```
+ */
+export interface KafkaIngressRoute {
+  /** The typename of the record values (`namespace/name`): the messages' values are the record's bytes with this typename. */
+  readonly valueType: string;
+  /** The functions (typenames) that get a message for each record: one message per target, id = the record's key. */
+  readonly targets: readonly string[];
+}
+
+/**
+ * The routes of {@link kafkaIngress}: topic to {@link KafkaIngressRoute}.
+ *
+ * @category Functions
+ * @example
+ * ```ts
+ * const routes: KafkaIngressRoutes = {
+ *   names: { valueType: "io.statefun.types/string", targets: ["greeter.fns/person"] },
+ * };
+ * ```
+ */
+export type KafkaIngressRoutes = { readonly [topic: string]: KafkaIngressRoute };
+
+/**
+ * A router of {@link kafkaIngress} written as a function: the messages for
+ * one record (none, one or several).
+ *
+ * @typeParam K - The records' key type.
+ * @typeParam V - The records' value type.
+ * @category Functions
+ * @example
+ * ```ts
+ * const router: KafkaIngressRouter<Buffer | null, Buffer | null> = (r) =>
+ *   r.value === null ? undefined : message("greeter.fns/person", r.value.toString(), "", types.string);
+ * ```
+ */
+export type KafkaIngressRouter<K, V> = (record: KafkaSourceMessage<K, V>) => Message | readonly Message[] | undefined;
+
+const NONE: readonly Message[] = Object.freeze([]);
+
+/** Where a record is, for errors. */
+const at = (r: KafkaSourceMessage<unknown, unknown>): string => `topic '${r.topic}' partition ${r.partition} offset ${r.offset}`;
+
+/** The routes table as a per-record function; BuildError for a malformed table. */
+function tableRouter(stepId: string, table: KafkaIngressRoutes): (r: KafkaSourceMessage<unknown, unknown>) => readonly Message[] {
+  const routes = new Map<string, { readonly valueType: string; readonly targets: readonly string[] }>();
+  for (const [topic, route] of Object.entries(table)) {
+    const where = `the route of topic '${topic}' in \`kafkaIngress\` step '${stepId}'`;
+    if (typeof route !== "object" || route === null) throw new BuildError(`${where} must be { valueType, targets }; got ${describeType(route)}`);
+    const valueType = checkTypename(route.valueType, `the valueType of ${where}`);
+    if (!Array.isArray(route.targets) || route.targets.length === 0) {
+      throw new BuildError(`the targets of ${where} must be a non-empty array of function typenames; got ${describeType(route.targets)}`);
+    }
+    const targets = route.targets.map((t: unknown) => checkTypename(t, `a target of ${where}`));
+    routes.set(topic, { valueType, targets });
+  }
+  if (routes.size === 0) throw new BuildError(`\`kafkaIngress\` step '${stepId}' has a routes table without topics`);
+  const known = [...routes.keys()].map((t) => `'${t}'`).join(", ");
+  return (r) => {
+    if (typeof r !== "object" || r === null || (r as { error?: unknown }).error !== undefined) {
+      throw new TypeError(`\`kafkaIngress\` takes KafkaSourceMessages (a KafkaSource's items, or the \`oks\` of kop.input); got ${describeType(r)}`);
+    }
+    const route = routes.get(r.topic);
+    if (route === undefined) throw new Error(`the record at ${at(r)} has no route: the routes table has topics ${known}`);
+    const { key, value } = r;
+    if (key === null || key === undefined) {
+      throw new Error(`the record at ${at(r)} has no key, and a route takes the key as the target id (route with a function to handle it)`);
+    }
+    if (typeof key !== "string" && !(key instanceof Uint8Array)) {
+      throw new TypeError(`the key of the record at ${at(r)} must be bytes or a string; got ${describeType(key)}`);
+    }
+    if (value === null || value === undefined) {
+      throw new Error(`the record at ${at(r)} has no value (a tombstone); route with a function to handle it`);
+    }
+    if (!(value instanceof Uint8Array)) throw new TypeError(`the value of the record at ${at(r)} must be bytes; got ${describeType(value)}`);
+    const id = typeof key === "string" ? key : fromUtf8.decode(key);
+    const typedValue: TypedValue = { typename: route.valueType, value };
+    const out = new Array<Message>(route.targets.length);
+    for (let i = 0; i < out.length; i++) out[i] = new Message({ typename: route.targets[i], id }, typedValue);
+    return out;
+  };
+}
+
+/** A router function whose results are checked: Messages only. */
+function checkedRouter(stepId: string, router: KafkaIngressRouter<unknown, unknown>): (r: KafkaSourceMessage<unknown, unknown>) => readonly Message[] {
+  const wrong = (got: unknown): TypeError =>
+    new TypeError(`the \`router\` of \`kafkaIngress\` step '${stepId}' must return a Message, an array of Messages or undefined; got ${got}`);
+  return (r) => {
+    const out = router(r);
+    if (out === undefined) return NONE;
+    if (out instanceof Message) return [out];
+    if (!Array.isArray(out)) throw wrong(describeType(out));
+    for (let i = 0; i < out.length; i++) {
+      if (!(out[i] instanceof Message)) throw wrong(`${describeType(out[i])} at index ${i}`);
+    }
+    return out as readonly Message[];
+  };
+}
+
+/**
+ * Messages to functions from Kafka records, for {@link applyFunctions}, as
+ * StateFun's Kafka ingress (`io.statefun.kafka.v1/ingress` in
+ * `module.yaml`) routes topics to functions: a `flatMap` (substep `route`)
+ * with a routes table `{ [topic]: { valueType, targets } }`.
+ *
+ * Each record of `topic` becomes one message per target function, whose id
+ * is the record's key (UTF-8; invalid bytes become U+FFFD, as in Java) and
+ * whose value is the record's value bytes with the typename `valueType`. A
+ * record without key, without value (a tombstone), or of a topic the table
+ * lacks fails the step with a `StepError` naming its topic, partition and
+ * offset (StateFun's ingress fails on them too): route such records with a
+ * function instead (the other overload).
+ *
+ * Give it the messages of a `KafkaSource` (which fails the run on a
+ * consumer error), or the `oks` of `kop.input` (whose `errs` you handle
+ * apart), possibly with keys already deserialized to strings.
+ *
+ * @param stepId - The step's name.
+ * @param records - Kafka records: `Buffer` (or other `Uint8Array`) values;
+ *   keys as bytes or strings.
+ * @param router - The routes table.
+ * @returns The messages, in record order.
+ * @throws {@link sluice!BuildError | BuildError} for a malformed table: a
+ *   typename that is not `namespace/name`, a topic without targets, no topics.
+ * @category Functions
+ * @example
+ * ```ts
+ * const records = flow.input("kafka_in", new KafkaSource({ brokers: ["127.0.0.1:9092"], topics: ["names"] }));
+ * const ingress = kafkaIngress("route", records, {
+ *   names: { valueType: "io.statefun.types/string", targets: ["greeter.fns/person"] },
+ * });
+ * applyFunctions("fns", ingress, [person, greeter]);
+ * // a record of topic "names" with key "ann" and value StringWrapper("Ann")
+ * // reaches greeter.fns/person "ann" as a message holding types.string "Ann"
+ * ```
+ */
+export function kafkaIngress(
+  stepId: string,
+  records: Stream<KafkaSourceMessage<Uint8Array | string | null, Uint8Array | null>>,
+  router: KafkaIngressRoutes,
+): Stream<Message>;
+/**
+ * Messages to functions from Kafka records, for {@link applyFunctions},
+ * with a router function: a `flatMap` (substep `route`) calling `router`
+ * for each record, for what a routes table cannot do (records without key,
+ * keys that are not ids, values to convert, messages chosen by content).
+ *
+ * @typeParam K - The records' key type.
+ * @typeParam V - The records' value type.
+ * @param stepId - The step's name.
+ * @param records - Kafka records, as read or deserialized.
+ * @param router - A record's messages: a {@link Message}, an array of
+ *   them, or `undefined` for none. A result of another kind fails the step
+ *   with a `StepError` (cause `TypeError`); so does a throw (cause: what it threw).
+ * @returns The messages, in record order.
+ * @category Functions
+ * @example
+ * ```ts
+ * const records = flow.input("kafka_in", new KafkaSource({ brokers: ["127.0.0.1:9092"], topics: ["names"] }));
+ * const ingress = kafkaIngress("route", records, (r) =>
+ *   r.key === null || r.value === null ? undefined : message("greeter.fns/person", r.key.toString(), r.value.toString(), types.string),
+ * );
+ * // a record with key "ann" and value "Ann" (UTF-8) reaches greeter.fns/person "ann"
+ * // as types.string "Ann"; records without key or value are dropped
+ * ```
+ */
+export function kafkaIngress<K, V>(stepId: string, records: Stream<KafkaSourceMessage<K, V>>, router: KafkaIngressRouter<K, V>): Stream<Message>;
+export function kafkaIngress(
+  stepId: string,
+  records: Stream<KafkaSourceMessage<unknown, unknown>>,
+  router: KafkaIngressRoutes | KafkaIngressRouter<unknown, unknown>,
+): Stream<Message> {
+  return defineOperator(
+    "kafkaIngress",
+    stepId,
+    { up: records },
+    ({ up }, step) => {
+      let route: (r: KafkaSourceMessage<unknown, unknown>) => readonly Message[];
+      if (typeof router === "function") route = checkedRouter(step.stepId, router);
+      else if (typeof router === "object" && router !== null && !Array.isArray(router)) route = tableRouter(step.stepId, router);
+      else {
+        throw new BuildError(
+          `\`kafkaIngress\` step '${step.stepId}' needs a router: a table { [topic]: { valueType, targets } } or a function; got ${describeType(router)}`,
+        );
+      }
+      return { down: corePerItem<KafkaSourceMessage<unknown, unknown>, Message>("route", up, "flatMap", route, "router") };
+    },
     builtin,
   ).down;
 }

@@ -1,7 +1,7 @@
 /**
  * StateFun's Kafka ingress and egress (src/functions/kafka.ts): the Kafka
  * egress record type against golden bytes from StateFun's Python SDK, and
- * the egress step on testing sources.
+ * the two steps on testing sources.
  *
  * How the goldens were made (once; the SDK is not needed to run this test):
  * apache-flink-statefun 3.3.0 with protobuf 3.20.3, each record built with
@@ -18,7 +18,7 @@
  * ```
  */
 import { describe, expect, it } from "vitest";
-import { Dataflow, StepError } from "../../src/index.js";
+import { BuildError, Dataflow, StepError, type Stream } from "../../src/index.js";
 import { TestingSink, TestingSource } from "../../src/testing/index.js";
 import { runFlow } from "../../src/run/runMain.js";
 import {
@@ -27,13 +27,16 @@ import {
   jsonType,
   kafkaEgress,
   kafkaEgressType,
+  kafkaIngress,
   message,
+  Message,
   types,
   valueSpec,
   type EgressMessage,
   type KafkaEgressRecord,
+  type KafkaIngressRoutes,
 } from "../../src/functions/index.js";
-import type { KafkaSinkMessage } from "../../src/connectors/kafka/index.js";
+import type { KafkaSinkMessage, KafkaSourceMessage } from "../../src/connectors/kafka/index.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -76,6 +79,116 @@ describe("kafkaEgressType", () => {
     expect(write({ topic: "t", key: 7, value: "x" })).toThrow(new TypeError("the `key` of a Kafka egress record to topic 't' must be a string or absent; got number"));
     expect(write({ topic: "t", value: null })).toThrow(new TypeError("the `value` of a Kafka egress record to topic 't' must be a Uint8Array or a string; got null"));
     expect(write("t")).toThrow(TypeError);
+  });
+});
+
+/** `KafkaSourceMessage`s as KafkaSource emits them, without a broker. */
+function record(topic: string, offset: number, key: string | null, value: Uint8Array | null): KafkaSourceMessage<Buffer | null, Buffer | null> {
+  return {
+    topic,
+    partition: 0,
+    offset,
+    key: key === null ? null : Buffer.from(key),
+    value: value === null ? null : Buffer.from(value),
+    timestamp: new Date(0),
+    headers: {},
+  };
+}
+
+const show = (m: Message): string => `${m.targetAddress.typename}/${m.targetAddress.id} ${m.typedValue.typename} ${hex(m.typedValue.value)}`;
+
+async function ingressOf(
+  records: KafkaSourceMessage<Buffer | null, Buffer | null>[],
+  route: (s: Stream<KafkaSourceMessage<Buffer | null, Buffer | null>>) => Stream<Message>,
+): Promise<string[]> {
+  const out: string[] = [];
+  const flow = new Dataflow("f");
+  route(flow.input("in", new TestingSource(records))).map("show", show).output("out", new TestingSink(out));
+  await runFlow(flow);
+  return out;
+}
+
+describe("kafkaIngress", () => {
+  const routes: KafkaIngressRoutes = {
+    names: { valueType: "io.statefun.types/string", targets: ["g.fns/person", "g.fns/audit"] },
+    raw: { valueType: "g.types/Raw", targets: ["g.fns/raw"] },
+  };
+
+  it("routes each record of a table's topic to every target, id = key, value = the record's bytes with valueType", async () => {
+    const out = await ingressOf(
+      [record("names", 0, "ann", types.string.serialize("Ann")), record("raw", 0, "k\u00e9", new Uint8Array([0xff])), record("names", 1, "bob", new Uint8Array())],
+      (s) => kafkaIngress("route", s, routes),
+    );
+    expect(out).toEqual([
+      "g.fns/person/ann io.statefun.types/string 0a03416e6e",
+      "g.fns/audit/ann io.statefun.types/string 0a03416e6e",
+      "g.fns/raw/k\u00e9 g.types/Raw ff",
+      "g.fns/person/bob io.statefun.types/string ",
+      "g.fns/audit/bob io.statefun.types/string ",
+    ]);
+  });
+
+  it("takes keys already deserialized to strings", async () => {
+    const out: string[] = [];
+    const flow = new Dataflow("f");
+    const records: KafkaSourceMessage<string, Buffer>[] = [{ ...record("raw", 3, null, new Uint8Array([1])), key: "s-1", value: Buffer.from([1]) }];
+    kafkaIngress("route", flow.input("in", new TestingSource(records)), routes).map("show", show).output("out", new TestingSink(out));
+    await runFlow(flow);
+    expect(out).toEqual(["g.fns/raw/s-1 g.types/Raw 01"]);
+  });
+
+  it("routes with a function: one message, several, or none", async () => {
+    const out = await ingressOf([record("a", 0, "x", utf8("1")), record("a", 1, null, utf8("2")), record("a", 2, "y", null)], (s) =>
+      kafkaIngress("route", s, (r) => {
+        if (r.value === null) return undefined;
+        const n = r.value.toString();
+        return r.key === null ? [message("t.fns/a", `n${n}`, n, types.string), message("t.fns/b", `n${n}`, n, types.string)] : message("t.fns/a", r.key.toString(), n, types.string);
+      }),
+    );
+    expect(out).toEqual(["t.fns/a/x io.statefun.types/string 0a0131", "t.fns/a/n2 io.statefun.types/string 0a0132", "t.fns/b/n2 io.statefun.types/string 0a0132"]);
+  });
+
+  it("fails the step on a record without key, without value, or of a topic the table lacks, naming where it is", async () => {
+    const fail = (r: KafkaSourceMessage<Buffer | null, Buffer | null>) => ingressOf([r], (s) => kafkaIngress("route", s, routes)).catch((e: unknown) => e);
+    const noKey = (await fail({ ...record("names", 7, null, utf8("v")), partition: 2 })) as StepError;
+    expect(noKey).toBeInstanceOf(StepError);
+    expect(noKey.stepId).toBe("f.route");
+    expect(noKey.message).toBe(
+      "error calling `router` in step 'f.route': the record at topic 'names' partition 2 offset 7 has no key, and a route takes the key as the target id (route with a function to handle it)",
+    );
+    expect(((await fail(record("names", 8, "k", null))) as StepError).message).toContain(
+      "the record at topic 'names' partition 0 offset 8 has no value (a tombstone); route with a function to handle it",
+    );
+    expect(((await fail(record("other", 9, "k", utf8("v")))) as StepError).message).toContain(
+      "the record at topic 'other' partition 0 offset 9 has no route: the routes table has topics 'names', 'raw'",
+    );
+  });
+
+  it("fails the step when a router function returns something other than Messages", async () => {
+    const bad = (result: unknown) =>
+      ingressOf([record("a", 0, "x", utf8("1"))], (s) => kafkaIngress("route", s, () => result as Message)).then(
+        () => expect.unreachable(),
+        (e: unknown) => e as StepError,
+      );
+    const err = await bad("oops");
+    expect(err).toBeInstanceOf(StepError);
+    expect(err.cause).toBeInstanceOf(TypeError);
+    expect(err.message).toBe(
+      "error calling `router` in step 'f.route': TypeError: the `router` of `kafkaIngress` step 'f.route' must return a Message, an array of Messages or undefined; got string",
+    );
+    expect((await bad([message("t.fns/a", "1", "", types.string), null])).message).toContain("got null at index 1");
+  });
+
+  it("rejects a malformed table at build time", () => {
+    const build = (router: unknown) => () => kafkaIngress("route", new Dataflow("f").input("in", new TestingSource<KafkaSourceMessage<Buffer, Buffer>>([])), router as KafkaIngressRoutes);
+    expect(build({ t: { valueType: "nonamespace", targets: ["a/b"] } })).toThrow(
+      new BuildError(`the valueType of the route of topic 't' in \`kafkaIngress\` step 'f.route' must be a typename "namespace/name" (like "example/greeter"); got "nonamespace"`),
+    );
+    expect(build({ t: { valueType: "a/b", targets: [] } })).toThrow("the targets of the route of topic 't' in `kafkaIngress` step 'f.route' must be a non-empty array");
+    expect(build({ t: { valueType: "a/b", targets: ["a/b/c"] } })).toThrow('a target of the route of topic \'t\' in `kafkaIngress` step \'f.route\' must be a typename "namespace/name"');
+    expect(build({ t: "a/b" })).toThrow(BuildError);
+    expect(build({})).toThrow("`kafkaIngress` step 'f.route' has a routes table without topics");
+    expect(build(null)).toThrow("`kafkaIngress` step 'f.route' needs a router: a table { [topic]: { valueType, targets } } or a function; got null");
   });
 });
 
