@@ -50,7 +50,7 @@ export type Row = Record<string, string | number>;
 /** How a number in column `col` is shown. */
 export function formatCell(col: string, v: string | number): string {
   if (typeof v === "string") return v;
-  if (col === "items/s") return rate(v, 1000);
+  if (col === "items/s" || col === "msgs/s" || col === "msgs/s less start-up") return rate(v, 1000);
   if (col === "sluice/limit" || col === "vs off") return `${(v * 100).toFixed(1)}%`;
   if (col === "sluice/bytewax") return `${v.toFixed(1)}x`;
   if (col === "sluice/fold") return `${v.toFixed(2)}x`;

@@ -18,6 +18,7 @@ import { benchWorkers } from "./workers.js";
 import { benchExchange } from "./exchange.js";
 import { benchKafka } from "./kafka.js";
 import { benchMetrics } from "./metrics.js";
+import { benchFunctions } from "./functions.js";
 import { LOAD_AT_START, renderReport, writeReport, type BenchRecord } from "./report.js";
 
 const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }> = {
@@ -30,6 +31,7 @@ const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }
   workers: { title: "Workers", run: benchWorkers },
   exchange: { title: "Exchange serde against structured clone", run: benchExchange },
   metrics: { title: "Metrics cost", run: benchMetrics },
+  functions: { title: "Stateful functions", run: benchFunctions },
 };
 
 /** Run only when named (`npm run bench -- kafka`): they start a Kafka broker. */
