@@ -391,6 +391,8 @@ export async function benchFunctions(): Promise<BenchOutput> {
   if (python !== undefined) row("remote, HTTP (Python SDK)", python, PYTHON_ITEMS, undefined, python.check, remoteCols(python));
   row("limit (wire helpers)", limit, ITEMS, undefined, limit.check);
   row("limit (plain numbers)", numbers, ITEMS, undefined, limit.check);
+  if (wLimit !== limit) row("limit (wire helpers)", wLimit, WORKER_ITEMS, undefined, wLimit.check);
+  if (rLimit !== limit) row("limit (wire helpers)", rLimit, REMOTE_ITEMS, undefined, rLimit.check);
 
   const notes = [
     `functions: N ingress messages to ${KEYS} addresses of a counter (int state) that forwards each new count to a sink function; messages = 2N (both hops). ` +
