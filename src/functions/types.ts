@@ -35,13 +35,19 @@ const TYPENAME = /^[^/\s]+\/[^/\s]+$/;
  * without `/` or white space); `what` says what it names in the error.
  */
 export function checkTypename(typename: unknown, what: string): string {
+  if (typeof typename === "string" && checked.has(typename)) return typename;
   if (typeof typename !== "string" || !TYPENAME.test(typename)) {
     throw new BuildError(
       `${what} must be a typename "namespace/name" (like "example/greeter"); got ${typeof typename === "string" ? JSON.stringify(typename) : describeType(typename)}`,
     );
   }
+  // Messages are made per item with a handful of typenames: remember them (up to a bound).
+  if (checked.size < 10_000) checked.add(typename);
   return typename;
 }
+
+/** Typenames already found well-formed. */
+const checked = new Set<string>();
 
 /**
  * A type of your own: `typename` and the two functions between values and

@@ -43,7 +43,15 @@
  * # exactly the values next to each constant below.
  * ```
  */
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  BooleanWrapperSchema,
+  DoubleWrapperSchema,
+  FloatWrapperSchema,
+  IntWrapperSchema,
+  LongWrapperSchema,
+  StringWrapperSchema,
+} from "../../src/functions/internal/gen/types_pb.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -289,6 +297,29 @@ describe("round trips", () => {
     fc.assert(fc.property(fc.float(), (x) => Object.is(decodeFloat(encodeFloat(x)), x)));
     fc.assert(fc.property(fc.double(), (x) => Object.is(decodeDouble(encodeDouble(x)), x)));
     fc.assert(fc.property(fc.boolean(), (v) => decodeBool(encodeBool(v)) === v));
+  });
+
+  it("writes the wrappers by hand byte for byte as the protobuf library does, and reads what it writes", () => {
+    const same = (ours: Uint8Array, theirs: Uint8Array): boolean => hex(ours) === hex(theirs);
+    fc.assert(fc.property(fc.string({ unit: "grapheme", maxLength: 300 }), (s) => same(encodeString(s), toBinary(StringWrapperSchema, create(StringWrapperSchema, { value: s }))) && decodeString(toBinary(StringWrapperSchema, create(StringWrapperSchema, { value: s }))) === s));
+    fc.assert(fc.property(fc.integer(), (n) => same(encodeInt(n), toBinary(IntWrapperSchema, create(IntWrapperSchema, { value: n })))));
+    fc.assert(fc.property(fc.maxSafeInteger(), (n) => same(encodeLong(n), toBinary(LongWrapperSchema, create(LongWrapperSchema, { value: BigInt(n) })))));
+    fc.assert(fc.property(fc.float(), (x) => same(encodeFloat(x), toBinary(FloatWrapperSchema, create(FloatWrapperSchema, { value: x })))));
+    fc.assert(fc.property(fc.double(), (x) => same(encodeDouble(x), toBinary(DoubleWrapperSchema, create(DoubleWrapperSchema, { value: x })))));
+    fc.assert(fc.property(fc.boolean(), (v) => same(encodeBool(v), toBinary(BooleanWrapperSchema, create(BooleanWrapperSchema, { value: v })))));
+    // A long string: a length of three varint bytes.
+    const long = "x".repeat(70_000);
+    expect(hex(encodeString(long))).toBe(hex(toBinary(StringWrapperSchema, create(StringWrapperSchema, { value: long }))));
+  });
+
+  it("reads bytes that are not the one canonical field through the library (unknown fields, a repeated field)", () => {
+    // Field 1 twice: the last wins. Then an unknown field 2 after the value.
+    expect(decodeInt(bytes("0d010000000d02000000"))).toBe(2);
+    expect(decodeInt(bytes("0d0700000010 01".replace(" ", "")))).toBe(7);
+    expect(decodeLong(bytes("0901000000000000001001"))).toBe(1);
+    expect(decodeBool(bytes("0801 1001".replace(" ", "")))).toBe(true);
+    expect(decodeString(bytes("0a01611001"))).toBe("a");
+    expect(fromBinary(IntWrapperSchema, bytes("0d010000000d02000000")).value).toBe(2);
   });
 
   it("rounds a float to float32 and keeps -0 (which the Python SDK's encoder drops)", () => {

@@ -39,6 +39,42 @@ function decode<D extends DescMessage>(schema: D, bytes: Uint8Array): MessageSha
   }
 }
 
+/*
+ * The six wrapper types are written and read by hand: they are one field
+ * each, and every state read and write and most messages go through them, so
+ * the library's general path (a writer with a 128-byte buffer, a DataView per
+ * read: ~2 µs a value) was most of an embedded function's cost. The bytes are
+ * the library's (the golden tests check both ways); a read whose bytes are not
+ * the one canonical field (unknown fields, a repeated field, a long varint)
+ * falls back to the library.
+ */
+const EMPTY = new Uint8Array(0);
+const f32 = new Float32Array(1);
+const f32Bytes = new Uint8Array(f32.buffer);
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const utf8Encoder = new TextEncoder();
+/** Fatal, like the library: bytes that are not UTF-8 go to its path, which names the message. */
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+/** Whether this machine stores numbers little-endian (protobuf's fixed-width order). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** `tag` then `bytes` (4 or 8), in protobuf's little-endian order. */
+function fixed(tag: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = tag;
+  if (LITTLE_ENDIAN) out.set(bytes, 1);
+  else for (let i = 0; i < bytes.length; i++) out[1 + i] = bytes[bytes.length - 1 - i];
+  return out;
+}
+
+/** Copy the `n` little-endian bytes after the tag of `b` into `into`. */
+function readFixed(b: Uint8Array, into: Uint8Array): void {
+  const n = into.length;
+  if (LITTLE_ENDIAN) for (let i = 0; i < n; i++) into[i] = b[1 + i];
+  else for (let i = 0; i < n; i++) into[i] = b[n - i];
+}
+
 /**
  * Encode a request from the runtime to a remote function.
  *
@@ -109,7 +145,18 @@ export function decodeFromFunction(bytes: Uint8Array): FromFunction {
  * ```
  */
 export function encodeString(s: string): Uint8Array {
-  return encode(StringWrapperSchema, { value: s });
+  if (s.length === 0) return EMPTY;
+  const text = utf8Encoder.encode(s);
+  let len = text.length;
+  let head = 2;
+  for (let v = len; v >= 0x80; v >>>= 7) head++;
+  const out = new Uint8Array(head + len);
+  out[0] = 0x0a;
+  let i = 1;
+  for (; len >= 0x80; len >>>= 7) out[i++] = (len & 0x7f) | 0x80;
+  out[i] = len;
+  out.set(text, head);
+  return out;
 }
 
 /**
@@ -121,6 +168,25 @@ export function encodeString(s: string): Uint8Array {
  * @internal
  */
 export function decodeString(b: Uint8Array): string {
+  if (b.length === 0) return "";
+  if (b[0] === 0x0a) {
+    let len = 0;
+    let i = 1;
+    for (let shift = 0; i < b.length && i < 5; shift += 7) {
+      const byte = b[i++];
+      len |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        if (i + len === b.length) {
+          try {
+            return utf8Decoder.decode(b.subarray(i));
+          } catch {
+            // Not UTF-8: the library's error below.
+          }
+        }
+        break;
+      }
+    }
+  }
   return decode(StringWrapperSchema, b).value;
 }
 
@@ -141,7 +207,8 @@ export function encodeInt(n: number): Uint8Array {
   if (!Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) {
     throw new RangeError(`io.statefun.types/int value ${n} is not a 32-bit signed integer`);
   }
-  return encode(IntWrapperSchema, { value: n });
+  if (n === 0) return EMPTY;
+  return new Uint8Array([0x0d, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]);
 }
 
 /**
@@ -153,6 +220,8 @@ export function encodeInt(n: number): Uint8Array {
  * @internal
  */
 export function decodeInt(b: Uint8Array): number {
+  if (b.length === 0) return 0;
+  if (b.length === 5 && b[0] === 0x0d) return b[1] | (b[2] << 8) | (b[3] << 16) | (b[4] << 24);
   return decode(IntWrapperSchema, b).value;
 }
 
@@ -174,7 +243,14 @@ export function encodeLong(n: number): Uint8Array {
   if (!Number.isSafeInteger(n)) {
     throw new RangeError(`io.statefun.types/long value ${n} is not a safe integer: it must be an integer in [-(2**53 - 1), 2**53 - 1]`);
   }
-  return encode(LongWrapperSchema, { value: BigInt(n) });
+  if (n === 0) return EMPTY;
+  const hi = Math.floor(n / 0x100000000);
+  const lo = n - hi * 0x100000000;
+  return new Uint8Array([
+    0x09,
+    lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, (lo >>> 24) & 0xff,
+    hi & 0xff, (hi >>> 8) & 0xff, (hi >>> 16) & 0xff, (hi >>> 24) & 0xff,
+  ]);
 }
 
 /**
@@ -188,6 +264,16 @@ export function encodeLong(n: number): Uint8Array {
  * @internal
  */
 export function decodeLong(b: Uint8Array): number {
+  if (b.length === 0) return 0;
+  if (b.length === 9 && b[0] === 0x09) {
+    const lo = (b[1] | (b[2] << 8) | (b[3] << 16) | (b[4] << 24)) >>> 0;
+    const hi = b[5] | (b[6] << 8) | (b[7] << 16) | (b[8] << 24);
+    // Exact while |hi| < 2**21; beyond, the library's bigint path says which value it was.
+    if (hi >= -0x200000 && hi < 0x200000) {
+      const n = hi * 0x100000000 + lo;
+      if (Number.isSafeInteger(n)) return n;
+    }
+  }
   const value = decode(LongWrapperSchema, b).value;
   if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
     throw new RangeError(`io.statefun.types/long value ${value} is not a safe integer: a JS number cannot hold it exactly`);
@@ -210,7 +296,9 @@ export function encodeFloat(x: number): Uint8Array {
   if (Number.isFinite(x) && Math.abs(x) > FLOAT32_MAX) {
     throw new RangeError(`io.statefun.types/float value ${x} is beyond the float32 range (±${FLOAT32_MAX})`);
   }
-  return encode(FloatWrapperSchema, { value: x });
+  if (Object.is(x, 0)) return EMPTY;
+  f32[0] = x;
+  return fixed(0x0d, f32Bytes);
 }
 
 /**
@@ -223,6 +311,11 @@ export function encodeFloat(x: number): Uint8Array {
  * @internal
  */
 export function decodeFloat(b: Uint8Array): number {
+  if (b.length === 0) return 0;
+  if (b.length === 5 && b[0] === 0x0d) {
+    readFixed(b, f32Bytes);
+    return f32[0];
+  }
   return decode(FloatWrapperSchema, b).value;
 }
 
@@ -235,7 +328,9 @@ export function decodeFloat(b: Uint8Array): number {
  * @internal
  */
 export function encodeDouble(x: number): Uint8Array {
-  return encode(DoubleWrapperSchema, { value: x });
+  if (Object.is(x, 0)) return EMPTY;
+  f64[0] = x;
+  return fixed(0x09, f64Bytes);
 }
 
 /**
@@ -247,6 +342,11 @@ export function encodeDouble(x: number): Uint8Array {
  * @internal
  */
 export function decodeDouble(b: Uint8Array): number {
+  if (b.length === 0) return 0;
+  if (b.length === 9 && b[0] === 0x09) {
+    readFixed(b, f64Bytes);
+    return f64[0];
+  }
   return decode(DoubleWrapperSchema, b).value;
 }
 
@@ -258,7 +358,7 @@ export function decodeDouble(b: Uint8Array): number {
  * @internal
  */
 export function encodeBool(v: boolean): Uint8Array {
-  return encode(BooleanWrapperSchema, { value: v });
+  return v ? new Uint8Array([0x08, 0x01]) : EMPTY;
 }
 
 /**
@@ -270,6 +370,8 @@ export function encodeBool(v: boolean): Uint8Array {
  * @internal
  */
 export function decodeBool(b: Uint8Array): boolean {
+  if (b.length === 0) return false;
+  if (b.length === 2 && b[0] === 0x08 && b[1] < 0x80) return b[1] !== 0;
   return decode(BooleanWrapperSchema, b).value;
 }
 
