@@ -3,6 +3,7 @@
  * real child process that may be SIGKILLed (and their seeded PRNG).
  */
 import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,10 +21,20 @@ export interface Outcome {
 }
 
 /**
- * `sluice run <flow> <args...>` in a child process with `env` added; SIGKILL
- * it after `killAfterMs` if given.
+ * When to SIGKILL a run: a number of ms after it started, or `ms` after the
+ * file `watch` (its output), once changed by the run, holds `size` bytes or
+ * more: at a point of its progress, however long its start-up took on a
+ * busy machine.
  */
-export function runFlowProcess(flow: string, args: readonly string[], env: Record<string, string>, killAfterMs?: number): Promise<Outcome> {
+export type KillAt = number | { readonly watch: string; readonly size: number; readonly ms: number };
+
+const sizeOf = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? -1;
+
+/**
+ * `sluice run <flow> <args...>` in a child process with `env` added; SIGKILL
+ * it at `killAt` if given.
+ */
+export function runFlowProcess(flow: string, args: readonly string[], env: Record<string, string>, killAt?: KillAt): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, "run", flow, ...args], {
       cwd: ROOT,
@@ -32,10 +43,25 @@ export function runFlowProcess(flow: string, args: readonly string[], env: Recor
     });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    const kill = (): boolean => child.kill("SIGKILL");
+    let timer = typeof killAt === "number" ? setTimeout(kill, killAt) : undefined;
+    let poll: NodeJS.Timeout | undefined;
+    if (typeof killAt === "object") {
+      const { watch, size, ms } = killAt;
+      const before = sizeOf(watch);
+      let changed = false;
+      poll = setInterval(() => {
+        const now = sizeOf(watch);
+        changed ||= now !== before;
+        if (!changed || now < size) return;
+        clearInterval(poll);
+        timer = setTimeout(kill, ms);
+      }, 10);
+    }
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       resolve({ code, signal, stderr });
     });
   });
