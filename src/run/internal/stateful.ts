@@ -174,13 +174,7 @@ export class StatefulBatchNode extends RuntimeNode {
       return;
     }
     if (this.ranked && this.processRanked(items, ctx)) return;
-    const groups = new Map<string, unknown[]>();
-    for (let i = 0; i < items.length; i++) {
-      const kv = this.pair(items[i], ctx);
-      const group = groups.get(kv[0]);
-      if (group === undefined) groups.set(kv[0], [kv[1]]);
-      else group.push(kv[1]);
-    }
+    const groups = this.group(items, ctx);
     const out: unknown[] = [];
     const n = groups.size;
     const keys = sortKeys([...groups.keys()]);
@@ -188,6 +182,18 @@ export class StatefulBatchNode extends RuntimeNode {
     for (let i = 0; i < keys.length; i++) this.call(keys[i], ON_BATCH, groups.get(keys[i])!, out, ctx);
     this.updateRanks(n);
     this.emit(0, out);
+  }
+
+  /** A batch's values by key, in arrival order. */
+  private group(items: unknown[], ctx: NodeContext): Map<string, unknown[]> {
+    const groups = new Map<string, unknown[]>();
+    for (let i = 0; i < items.length; i++) {
+      const kv = this.pair(items[i], ctx);
+      const group = groups.get(kv[0]);
+      if (group === undefined) groups.set(kv[0], [kv[1]]);
+      else group.push(kv[1]);
+    }
+    return groups;
   }
 
   /**
@@ -200,13 +206,7 @@ export class StatefulBatchNode extends RuntimeNode {
    * calls running. After a failure no new key starts.
    */
   private processAsync(items: unknown[], ctx: NodeContext): void | Promise<void> {
-    const groups = new Map<string, unknown[]>();
-    for (let i = 0; i < items.length; i++) {
-      const kv = this.pair(items[i], ctx);
-      const group = groups.get(kv[0]);
-      if (group === undefined) groups.set(kv[0], [kv[1]]);
-      else group.push(kv[1]);
-    }
+    const groups = this.group(items, ctx);
     const keys = sortKeys([...groups.keys()]);
     const outs: unknown[][] = keys.map(() => []);
     for (let i = 0; i < keys.length; i++) {
