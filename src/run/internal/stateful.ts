@@ -208,16 +208,22 @@ export class StatefulBatchNode extends RuntimeNode {
   private processAsync(items: unknown[], ctx: NodeContext): void | Promise<void> {
     const groups = this.group(items, ctx);
     const keys = sortKeys([...groups.keys()]);
-    const outs: unknown[][] = keys.map(() => []);
+    // Keys up to the first call that returns a Promise (that one included) emit into `out`, in order.
+    const out: unknown[] = [];
     for (let i = 0; i < keys.length; i++) {
-      const r = this.callMaybeAsync(keys[i], groups.get(keys[i])!, outs[i], ctx);
-      if (r !== undefined) return this.finishAsync(keys, groups, outs, i, r, ctx);
+      const r = this.callMaybeAsync(keys[i], groups.get(keys[i])!, out, ctx);
+      if (r !== undefined) return this.finishAsync(keys, groups, out, i, r, ctx);
     }
-    this.emit(0, outs.flat());
+    this.emit(0, out);
   }
 
-  /** The rest of {@link processAsync} once key `i`'s call returned the Promise `first`. */
-  private async finishAsync(keys: string[], groups: Map<string, unknown[]>, outs: unknown[][], i: number, first: Promise<void>, ctx: NodeContext): Promise<void> {
+  /**
+   * The rest of {@link processAsync} once key `i`'s call returned the
+   * Promise `first`: each later key emits into an array of its own, appended
+   * to `out` in key order at the end.
+   */
+  private async finishAsync(keys: string[], groups: Map<string, unknown[]>, out: unknown[], i: number, first: Promise<void>, ctx: NodeContext): Promise<void> {
+    const outs: unknown[][] = [];
     const running = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;
     const track = (r: Promise<void>): void => {
@@ -234,12 +240,15 @@ export class StatefulBatchNode extends RuntimeNode {
     for (i++; i < keys.length && failure === undefined; i++) {
       if (running.size >= this.concurrency) await Promise.race(running);
       if (failure !== undefined) break;
-      const r = this.callMaybeAsync(keys[i], groups.get(keys[i])!, outs[i], ctx);
+      const keyOut: unknown[] = [];
+      outs.push(keyOut);
+      const r = this.callMaybeAsync(keys[i], groups.get(keys[i])!, keyOut, ctx);
       if (r !== undefined) track(r);
     }
     await Promise.all(running);
     if (failure !== undefined) throw failure.err;
-    this.emit(0, outs.flat());
+    for (const keyOut of outs) for (let j = 0; j < keyOut.length; j++) out.push(keyOut[j]);
+    this.emit(0, out);
   }
 
   /** {@link call} for `onBatch` when it may return a Promise: a Promise only when it did. */
@@ -247,7 +256,7 @@ export class StatefulBatchNode extends RuntimeNode {
     const entry = this.entryFor(key, this.keys.get(key), ctx);
     const logic = entry.logic!;
     const fail = (err: unknown): never => {
-      throw stepFailure(err, this.fn !== "" ? this.fn : METHODS[ON_BATCH], this.userStepId, { key, epoch: ctx.epoch });
+      throw this.failure(err, ON_BATCH, key, ctx);
     };
     const done = (r: unknown): void => {
       let discard: boolean;
@@ -445,9 +454,14 @@ export class StatefulBatchNode extends RuntimeNode {
         discard = this.collect(key, r, method, out);
       }
     } catch (err) {
-      throw stepFailure(err, method === ON_BATCH && this.fn !== "" ? this.fn : METHODS[method], this.userStepId, { key, epoch: ctx.epoch });
+      throw this.failure(err, method, key, ctx);
     }
     this.settle(key, entry, logic, discard, ctx);
+  }
+
+  /** `err`, thrown by `method` of `key`'s logic, as the step's error (a batch names the step's function, if it has one). */
+  private failure(err: unknown, method: number, key: string, ctx: NodeContext): Error {
+    return stepFailure(err, method === ON_BATCH && this.fn !== "" ? this.fn : METHODS[method], this.userStepId, { key, epoch: ctx.epoch });
   }
 
   /** The entry of `key` (`known`: its entry, if any) with a live logic, built if need be. */
