@@ -7,6 +7,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { RemoteModule } from "../remote.js";
+import type { Address } from "../message.js";
 import { StderrLog } from "../../internal/stderrLog.js";
 import { decodeFromFunction, encodeToFunction } from "./wire.js";
 import { addressKey, keyAddress, type Envelope, type Expiry, type Handler, type Instance, type Out } from "./instance.js";
@@ -18,10 +19,16 @@ interface RemoteSpec {
 }
 
 /** StateFun's `Address` of an address. */
-function wireAddress(typename: string, id: string): { namespace: string; type: string; id: string } {
+function wireAddress({ typename, id }: Address): { namespace: string; type: string; id: string } {
   const slash = typename.indexOf("/");
   return { namespace: typename.slice(0, slash), type: typename.slice(slash + 1), id };
 }
+
+/** The key of a StateFun `Address`. */
+const wireKey = (a: { namespace: string; type: string; id: string }): string => addressKey(`${a.namespace}/${a.type}`, a.id);
+
+/** A value of an absent `TypedValue`. */
+const NO_BYTES = new Uint8Array(0);
 
 /** How many times a call answered `IncompleteInvocationContext` before it is an error. */
 const MAX_REGISTRATIONS = 3;
@@ -121,11 +128,11 @@ export function remoteHandler(module: RemoteModule): Handler {
 
   const call = async (inst: Instance, envelopes: Envelope[], out: Out[]): Promise<void> => {
     endpoint ??= new Endpoint(module.url, module.timeout);
-    const { typename, id } = inst.address;
+    const { typename } = inst.address;
     let specs = declared.get(typename);
     if (specs === undefined) declared.set(typename, (specs = new Map()));
     const invocations = envelopes.map((env) => ({
-      ...(env.c !== undefined ? { caller: wireAddress(keyAddress(env.c).typename, keyAddress(env.c).id) } : {}),
+      ...(env.c !== undefined ? { caller: wireAddress(keyAddress(env.c)) } : {}),
       argument: { typename: env.t, hasValue: true, value: env.v },
     }));
     for (let round = 0; ; round++) {
@@ -133,7 +140,7 @@ export function remoteHandler(module: RemoteModule): Handler {
         const v = inst.read(stateName);
         return { stateName, stateValue: v === undefined ? { typename: spec.typename, hasValue: false } : { typename: v.typename, hasValue: true, value: v.value } };
       });
-      const body = encodeToFunction({ request: { case: "invocation", value: { target: wireAddress(typename, id), state, invocations } } });
+      const body = encodeToFunction({ request: { case: "invocation", value: { target: wireAddress(inst.address), state, invocations } } });
       let reply;
       try {
         reply = decodeFromFunction(await endpoint.post(body, inst.key));
@@ -159,14 +166,14 @@ export function remoteHandler(module: RemoteModule): Handler {
       for (const m of result.stateMutations) {
         if (m.mutationType === 1) {
           const sv = m.stateValue;
-          inst.write(m.stateName, { typename: sv?.typename ?? specs.get(m.stateName)?.typename ?? "", value: sv?.value ?? new Uint8Array(0) }, specs.get(m.stateName)?.expiry);
+          inst.write(m.stateName, { typename: sv?.typename ?? specs.get(m.stateName)?.typename ?? "", value: sv?.value ?? NO_BYTES }, specs.get(m.stateName)?.expiry);
         } else {
           inst.remove(m.stateName);
         }
       }
       for (const m of result.outgoingMessages) {
         const to = m.target!;
-        out.push({ to: addressKey(`${to.namespace}/${to.type}`, to.id), c: inst.key, t: m.argument?.typename ?? "", v: m.argument?.value ?? new Uint8Array(0) });
+        out.push({ to: wireKey(to), c: inst.key, t: m.argument?.typename ?? "", v: m.argument?.value ?? NO_BYTES });
       }
       for (const d of result.delayedInvocations) {
         if (d.isCancellationRequest) {
@@ -174,11 +181,11 @@ export function remoteHandler(module: RemoteModule): Handler {
           continue;
         }
         const to = d.target!;
-        const value = { typename: d.argument?.typename ?? "", value: d.argument?.value ?? new Uint8Array(0) };
-        inst.delay(Number(d.delayInMs), addressKey(`${to.namespace}/${to.type}`, to.id), value, d.cancellationToken || undefined);
+        const value = { typename: d.argument?.typename ?? "", value: d.argument?.value ?? NO_BYTES };
+        inst.delay(Number(d.delayInMs), wireKey(to), value, d.cancellationToken || undefined);
       }
       for (const e of result.outgoingEgresses) {
-        out.push({ e: `${e.egressNamespace}/${e.egressType}`, t: e.argument?.typename ?? "", v: e.argument?.value ?? new Uint8Array(0) });
+        out.push({ e: `${e.egressNamespace}/${e.egressType}`, t: e.argument?.typename ?? "", v: e.argument?.value ?? NO_BYTES });
       }
       return;
     }
