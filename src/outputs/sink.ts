@@ -14,6 +14,17 @@ import { stableHash } from "../internal/hash.js";
  * returns its byte offset and truncates to it on resume, so output is exactly
  * once). `close()` is called at a clean end of the run only.
  *
+ * A sink that cannot take back what it wrote (a Kafka topic, a database
+ * without rollback past a commit) makes its output exactly once in two
+ * phases: it writes each epoch's values provisionally (in an open
+ * transaction), puts in `snapshot()` whatever it needs to finish that
+ * epoch's output on its own (the values themselves, or the transaction's
+ * id), and makes them final in `commit()`, which the executor calls once the
+ * snapshot is committed. A crash in between leaves a snapshot whose output
+ * may or may not be final: `buildPart` gets that snapshot back and finishes
+ * the job (it must tell which, for example from a marker committed in the
+ * same transaction).
+ *
  * @typeParam X - Value type written.
  * @typeParam S - Resume state type.
  * @category Outputs
@@ -31,6 +42,15 @@ export abstract class StatefulSinkPartition<X, S> {
   abstract writeBatch(values: X[]): void | Promise<void>;
   /** The position after the last written value. */
   abstract snapshot(): S;
+  /**
+   * The last `snapshot()` not yet committed is now committed in the recovery
+   * store (without recovery: was taken). Called once per `snapshot()`, in
+   * order, after the epoch's snapshot is stored; never for a snapshot that a
+   * crash kept from being stored. The executor does not wait for a returned
+   * Promise, but a rejection (or a throw) fails the run at the partition's
+   * next write, snapshot or close, and `close()` waits for it.
+   */
+  commit?(): void | Promise<void>;
   /** Flush and release resources at a clean end of the run. Not guaranteed. */
   close?(): void | Promise<void>;
   /**
@@ -149,6 +169,28 @@ export abstract class DynamicSink<X> {
     workerIndex: number,
     workerCount: number,
   ): StatelessSinkPartition<X> | Promise<StatelessSinkPartition<X>>;
+}
+
+/**
+ * @internal A {@link DynamicSink} that asks to be written as a fixed-partitioned
+ * sink (a Kafka sink in transactional mode: a transactional id per
+ * partition, stable across rescaling). `op.output` then routes each item by
+ * `key(item)` to the partition `sink.partFn(key)` picks, and writes the item
+ * itself (not a `[key, value]` pair).
+ */
+export interface PartitionedView<X> {
+  readonly sink: FixedPartitionedSink<X, unknown>;
+  key(item: X): string;
+}
+
+/** @internal The method a {@link DynamicSink} defines to offer a {@link PartitionedView}. */
+export const partitionedView: unique symbol = Symbol("sluice.partitionedView");
+
+/** @internal The view `sink` offers, if any. */
+export function partitionedViewOf(sink: unknown): PartitionedView<unknown> | undefined {
+  if (typeof sink !== "object" || sink === null) return undefined;
+  const get = (sink as { [partitionedView]?: unknown })[partitionedView];
+  return typeof get === "function" ? ((get as () => PartitionedView<unknown> | undefined).call(sink) ?? undefined) : undefined;
 }
 
 /**

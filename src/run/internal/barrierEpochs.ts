@@ -72,7 +72,10 @@ export class BarrierEpochs implements EpochDriver {
   /** A message from the coordinator (other than the partition assignment). */
   onCoordinator(msg: ToWorker): void {
     if (msg.t === "barrier") this.barrierRequest = msg;
-    else if (msg.t === "committed") this.committedEpoch = msg.epoch;
+    else if (msg.t === "committed") {
+      this.committedEpoch = msg.epoch;
+      this.exec.epochCommitted(msg.epoch);
+    }
     else if (msg.t === "stop") this.stop = true;
     this.exec.wake();
   }

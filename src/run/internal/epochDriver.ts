@@ -152,6 +152,7 @@ export class LocalEpochs implements EpochDriver {
     // Without a consumer (no recovery), snapshots are only checked: a state that could not be snapshotted fails the run all the same.
     const encoded = this.exec.snapshotEpoch(onEpochClose !== undefined);
     if (onEpochClose !== undefined) await onEpochClose(epoch, encoded);
+    this.exec.epochCommitted(epoch);
     afterEpoch?.(epoch, onEpochClose === undefined ? undefined : encoded, startedAt);
     this.exec.ctx.epoch++;
   }

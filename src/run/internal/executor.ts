@@ -368,6 +368,11 @@ export class Executor {
     return encoded;
   }
 
+  /** Tell every node that the snapshots of `epoch` (and of the epochs before it) are committed. */
+  epochCommitted(epoch: number): void {
+    for (const node of this.nodes) node.committed(epoch);
+  }
+
   /** Tell every node the run ends without EOF (best effort, once per run). */
   private abortNodes(reason: unknown): void {
     if (this.aborted) return;

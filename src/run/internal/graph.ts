@@ -11,7 +11,7 @@ import type { CoreSpec, StepNode } from "../../dataflow/internal/steps.js";
 import type { StateSerde } from "../../recovery/serde.js";
 import type { ExchangeClass } from "../../dataflow/dataflow.js";
 import { isFixedPartitionedSource } from "../../inputs/source.js";
-import { isFixedPartitionedSink } from "../../outputs/sink.js";
+import { isFixedPartitionedSink, partitionedViewOf } from "../../outputs/sink.js";
 
 /** @internal One core operator of the compiled graph. */
 export interface CoreNode {
@@ -118,7 +118,7 @@ export function ownsState(spec: CoreSpec): boolean {
     case "input":
       return isFixedPartitionedSource(spec.source);
     case "output":
-      return isFixedPartitionedSink(spec.sink);
+      return isFixedPartitionedSink(spec.sink) || partitionedViewOf(spec.sink) !== undefined;
     default:
       return false;
   }

@@ -197,6 +197,16 @@ export abstract class RuntimeNode {
   /** Add the states changed since the last call to `out`; `_stored`: whether they will be stored (else only checked). */
   snapshot(_out: SnapshotEntry[], _stored?: boolean): void {}
 
+  /**
+   * The snapshot this node took at `epoch` (and at every earlier epoch) is
+   * committed: stored by the recovery store, or, without recovery, taken.
+   * A two-phase sink commits there what it prepared in that snapshot. Called
+   * in epoch order, possibly while a batch is being processed (with several
+   * workers the coordinator's message arrives on its own); never throws: a
+   * failure surfaces at the node's next batch, snapshot or close.
+   */
+  committed(_epoch: number): void {}
+
   /** Release resources at a clean end of the run. */
   close(): void | Promise<void> {}
 

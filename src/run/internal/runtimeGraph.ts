@@ -14,7 +14,7 @@ import { BranchNode, FlatMapBatchNode, ForwardNode, InspectNode, PerItemNode, Re
 import { DynamicSinkNode, FixedSinkNode } from "./sinks.js";
 import { InputNode } from "./sources.js";
 import { FeedbackNode } from "./feedback.js";
-import { isFixedPartitionedSink } from "../../outputs/sink.js";
+import { isFixedPartitionedSink, partitionedViewOf } from "../../outputs/sink.js";
 import { ExchangeNode, type PeerLink } from "./exchange.js";
 import { ExchangeSerde } from "../../internal/exchange/exchangeSerde.js";
 
@@ -40,10 +40,11 @@ function makeNode(n: CoreNode): RuntimeNode {
   switch (s.kind) {
     case "input":
       return new InputNode(n.stepId, n.userStepId, s.source);
-    case "output":
-      return isFixedPartitionedSink(s.sink)
-        ? new FixedSinkNode(n.stepId, n.userStepId, s.sink)
-        : new DynamicSinkNode(n.stepId, n.userStepId, s.sink);
+    case "output": {
+      if (isFixedPartitionedSink(s.sink)) return new FixedSinkNode(n.stepId, n.userStepId, s.sink);
+      const view = partitionedViewOf(s.sink);
+      return view !== undefined ? new FixedSinkNode(n.stepId, n.userStepId, view.sink, view.key) : new DynamicSinkNode(n.stepId, n.userStepId, s.sink);
+    }
     case "flatMapBatch":
       return s.perItem !== undefined
         ? new PerItemNode(n.stepId, n.userStepId, s.perItem, s.fn)

@@ -17,7 +17,17 @@ interface OpenSinkPart {
   written: boolean;
 }
 
-/** @internal `output` to a fixed-partitioned sink: route by key, write values. */
+/** The partitions snapshotted at an epoch whose `commit()` is due once that epoch is committed. */
+interface Prepared {
+  readonly epoch: number;
+  readonly parts: OpenSinkPart[];
+}
+
+/**
+ * @internal `output` to a fixed-partitioned sink: route by key, write values
+ * (or, with `keyOf`, the items themselves, routed by `keyOf(item)`: a
+ * dynamic sink's partitioned view).
+ */
 export class FixedSinkNode extends RuntimeNode {
   /** Every partition name, sorted: `partFn(key) % names.length` indexes it. */
   private names: string[] = [];
@@ -28,8 +38,20 @@ export class FixedSinkNode extends RuntimeNode {
   private ownerOf: (part: string) => number = () => 0;
   /** The partitions' names, asked for once per run. */
   private listed: Promise<string[]> | undefined;
+  private ctx: NodeContext | undefined;
+  /** Snapshots of two-phase partitions (with `commit`) whose epoch is not committed yet, oldest first. */
+  private readonly prepared: Prepared[] = [];
+  /** `commit()` calls not settled yet. */
+  private readonly committing = new Set<Promise<void>>();
+  /** The first failed `commit()`, thrown at the next batch, snapshot or close. */
+  private commitFailure: unknown;
 
-  constructor(stepId: string, userStepId: string, private readonly sink: FixedPartitionedSink<unknown, unknown>) {
+  constructor(
+    stepId: string,
+    userStepId: string,
+    private readonly sink: FixedPartitionedSink<unknown, unknown>,
+    private readonly keyOf?: (item: unknown) => string,
+  ) {
     super(stepId, userStepId, 0);
   }
 
@@ -45,6 +67,7 @@ export class FixedSinkNode extends RuntimeNode {
   override async open(open: OpenContext): Promise<void> {
     this.names = await this.listParts();
     const worker = open.ctx.worker;
+    this.ctx = open.ctx;
     this.ownerOf = (part) => open.owner(this.stepId, part);
     if (typeof this.sink.partFn === "function") this.partFn = (key) => this.sink.partFn(key);
     const resume = open.states(this.stepId);
@@ -66,9 +89,10 @@ export class FixedSinkNode extends RuntimeNode {
   override route(): Route {
     return (items, workerCount, self) => {
       const buckets: unknown[][] = Array.from({ length: workerCount }, () => []);
+      const keyOf = this.keyOf;
       for (let i = 0; i < items.length; i++) {
         const kv = items[i];
-        const w = Array.isArray(kv) && typeof kv[0] === "string" ? this.workerFor(kv[0]) : self;
+        const w = keyOf !== undefined ? this.workerFor(keyOf(kv)) : Array.isArray(kv) && typeof kv[0] === "string" ? this.workerFor(kv[0]) : self;
         buckets[w].push(kv);
       }
       return buckets;
@@ -83,24 +107,39 @@ export class FixedSinkNode extends RuntimeNode {
   }
 
   process(items: unknown[], ctx: NodeContext): void | Promise<void> {
+    if (this.commitFailure !== undefined) throw this.commitFailure;
     const n = this.names.length;
     const buckets: unknown[][] = Array.from({ length: n }, () => []);
+    const keyOf = this.keyOf;
     for (let i = 0; i < items.length; i++) {
-      const kv = items[i] as readonly [string, unknown];
-      if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") {
-        const err = new TypeError(`items written to a FixedPartitionedSink must be [key, value] pairs with a string key; got ${describeType(kv)}`);
-        throw stepFailure(err, "output", this.userStepId, { epoch: ctx.epoch });
+      let key: string;
+      let value: unknown;
+      if (keyOf !== undefined) {
+        value = items[i];
+        try {
+          key = keyOf(value);
+        } catch (err) {
+          throw stepFailure(err, "output", this.userStepId, { epoch: ctx.epoch });
+        }
+      } else {
+        const kv = items[i] as readonly [string, unknown];
+        if (!Array.isArray(kv) || kv.length !== 2 || typeof kv[0] !== "string") {
+          const err = new TypeError(`items written to a FixedPartitionedSink must be [key, value] pairs with a string key; got ${describeType(kv)}`);
+          throw stepFailure(err, "output", this.userStepId, { epoch: ctx.epoch });
+        }
+        key = kv[0];
+        value = kv[1];
       }
       let p = 0;
       if (n > 1) {
         try {
-          p = this.partFn(kv[0]);
+          p = this.partFn(key);
           if (!Number.isInteger(p) || p < 0) throw new TypeError(`\`partFn\` must return a non-negative integer; got ${String(p)}`);
         } catch (err) {
-          throw stepFailure(err, "partFn", this.userStepId, { key: kv[0], epoch: ctx.epoch });
+          throw stepFailure(err, "partFn", this.userStepId, { key, epoch: ctx.epoch });
         }
       }
-      buckets[p % n].push(kv[1]);
+      buckets[p % n].push(value);
     }
     let waits: Promise<unknown>[] | undefined;
     for (let p = 0; p < n; p++) {
@@ -123,6 +162,8 @@ export class FixedSinkNode extends RuntimeNode {
   }
 
   override snapshot(out: SnapshotEntry[]): void {
+    if (this.commitFailure !== undefined) throw this.commitFailure;
+    let twoPhase: OpenSinkPart[] | undefined;
     for (const open of this.parts) {
       if (!open.written) continue;
       open.written = false;
@@ -130,6 +171,31 @@ export class FixedSinkNode extends RuntimeNode {
         out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: false, discarded: false, stateKey: open.name, state: open.part.snapshot() });
       } catch (err) {
         throw stepFailure(err, "snapshot", this.userStepId, { partition: open.name });
+      }
+      if (typeof open.part.commit === "function") (twoPhase ??= []).push(open);
+    }
+    if (twoPhase !== undefined) this.prepared.push({ epoch: this.ctx?.epoch ?? 0, parts: twoPhase });
+  }
+
+  /** Call `commit()` of each partition snapshotted at `epoch` or before. */
+  override committed(epoch: number): void {
+    while (this.prepared.length > 0 && this.prepared[0].epoch <= epoch) {
+      const { parts, epoch: at } = this.prepared.shift()!;
+      for (const open of parts) {
+        const fail = (err: unknown): void => {
+          this.commitFailure ??= stepFailure(err, "commit", this.userStepId, { partition: open.name, epoch: at });
+        };
+        let r: unknown;
+        try {
+          r = open.part.commit!();
+        } catch (err) {
+          fail(err);
+          continue;
+        }
+        if (isThenable(r)) {
+          const settled: Promise<void> = Promise.resolve(r).then(() => undefined, fail).finally(() => this.committing.delete(settled));
+          this.committing.add(settled);
+        }
       }
     }
   }
@@ -145,6 +211,8 @@ export class FixedSinkNode extends RuntimeNode {
   }
 
   override async close(): Promise<void> {
+    while (this.committing.size > 0) await Promise.all(this.committing);
+    if (this.commitFailure !== undefined) throw this.commitFailure;
     for (const open of this.parts) {
       try {
         await open.part.close?.();
