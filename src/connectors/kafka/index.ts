@@ -13,7 +13,7 @@
  * @module sluice/connectors/kafka
  */
 export { KafkaSource, type KafkaSourceOptions, type KafkaSourceItem } from "./kafkaSource.js";
-export { KafkaSink, type KafkaSinkOptions } from "./kafkaSink.js";
+export { KafkaSink, type KafkaSinkOptions, type KafkaTransactionalOptions } from "./kafkaSink.js";
 export { type KafkaSourceMessage, type KafkaSourceError, type KafkaSinkMessage, type KafkaHeaders } from "./messages.js";
 export { jsonCodec, utf8Codec, rawCodec, type KafkaSerializer, type KafkaDeserializer, type KafkaCodec } from "./codecs.js";
 export { type KafkaClientConfig, type KafkaConsumerConfig } from "./config.js";

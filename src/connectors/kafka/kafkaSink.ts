@@ -4,12 +4,29 @@
  * @module
  */
 import type { CompressionTypes, Kafka, ProducerConfig } from "kafkajs";
-import { DynamicSink, type StatelessSinkPartition } from "../../outputs/sink.js";
+import { DynamicSink, partitionedView, type PartitionedView, type StatelessSinkPartition } from "../../outputs/sink.js";
 import { BuildError } from "../../errors.js";
 import type { KafkaSinkMessage } from "./messages.js";
 import { checkBrokers, checkClient, checkObject, makeClient } from "./internal/client.js";
 import type { KafkaClientConfig } from "./config.js";
 import { KafkaSinkPartition, type KafkaSinkConfig } from "./internal/kafkaSinkPartition.js";
+import { KafkaTxnSink } from "./internal/kafkaTxnSink.js";
+
+/**
+ * The exactly-once mode of {@link KafkaSink}.
+ *
+ * @category Connectors
+ */
+export interface KafkaTransactionalOptions {
+  /**
+   * Names the sink's transactions: partition `p` of the sink's `topic` is
+   * written by the transactional producer `<id>-<p>`, whose progress is the
+   * offset of the consumer group `<id>-<p>`. Keep it the same across
+   * restarts (a restarted run then fences the previous one) and unique per
+   * flow and sink.
+   */
+  readonly id: string;
+}
 
 /**
  * Options of {@link KafkaSink}.
@@ -42,6 +59,18 @@ export interface KafkaSinkOptions {
   clientConfig?: KafkaClientConfig;
   /** kafkajs producer options (`idempotent`, `retry`, `createPartitioner`, …). */
   producerConfig?: ProducerConfig;
+  /**
+   * Exactly-once output: each epoch's output of each partition of `topic`
+   * is one Kafka transaction, committed once the epoch's snapshot is stored
+   * (needs `topic`; `acks` is `-1`). Consumers must read with
+   * `read_committed`. See {@link KafkaTransactionalOptions}.
+   */
+  transactional?: KafkaTransactionalOptions;
+  /**
+   * How long the brokers may be unreachable before the run fails, in ms
+   * (default 60 000): sends and commits are retried with backoff meanwhile.
+   */
+  outageTimeout?: number;
 }
 
 /**
@@ -87,6 +116,8 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
   private readonly injected: Kafka | undefined;
   private readonly clientConfig: KafkaClientConfig | undefined;
   private client: Kafka | undefined;
+  /** The transactional mode's fixed-partitioned sink and its routing, if `transactional`. */
+  private readonly view: PartitionedView<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>> | undefined;
 
   /**
    * @param options - Brokers, default topic and kafkajs options; see {@link KafkaSinkOptions}.
@@ -108,9 +139,36 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
     this.injected = checkClient("KafkaSink", options.client);
     checkObject("KafkaSink", "clientConfig", options.clientConfig);
     checkObject("KafkaSink", "producerConfig", options.producerConfig);
+    const { outageTimeout = 60_000, transactional } = options;
+    if (!(typeof outageTimeout === "number" && Number.isFinite(outageTimeout) && outageTimeout > 0)) {
+      fail(`\`outageTimeout\` must be a number of ms > 0; got ${String(outageTimeout)}`);
+    }
     this.topic = topic;
     this.clientConfig = options.clientConfig;
     this.settings = { topic, acks, timeout, compression, producerConfig: options.producerConfig };
+    if (transactional !== undefined) {
+      if (typeof transactional !== "object" || transactional === null || typeof transactional.id !== "string" || transactional.id.trim() === "") {
+        fail("`transactional` must be `{ id }` with a non-empty string id");
+      }
+      if (topic === undefined) fail("with `transactional` needs a `topic`: its partitions are the sink's partitions, and record the transactions' progress");
+      if (options.acks !== undefined && acks !== -1) fail(`with \`transactional\` writes with acks -1; got acks ${String(acks)}`);
+      const txn = new KafkaTxnSink({
+        id: transactional.id,
+        topic: topic!,
+        brokers: this.brokers,
+        client: () => (this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected)),
+        producerConfig: options.producerConfig,
+        timeout,
+        compression,
+        outageTimeout,
+      });
+      this.view = { sink: txn, key: (m) => txn.route(m) };
+    }
+  }
+
+  /** @internal In transactional mode, the sink is written as a fixed-partitioned one (a partition per partition of `topic`). */
+  [partitionedView](): PartitionedView<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>> | undefined {
+    return this.view;
   }
 
   /**

@@ -6,13 +6,13 @@
  */
 import { Partitioners, type CompressionTypes, type Message, type Producer, type ProducerConfig, type TopicMessages } from "kafkajs";
 import { StatelessSinkPartition } from "../../../outputs/sink.js";
-import { ConnectorError, describeType } from "../../../errors.js";
+import { ConnectorError } from "../../../errors.js";
 import type { KafkaSinkMessage } from "../messages.js";
+import { toKafkaMessage, type SinkItem } from "./sinkMessage.js";
 import { connectorError } from "./client.js";
 import type { Kafka } from "kafkajs";
 
-/** @internal What a `KafkaSink` writes. */
-export type SinkItem = KafkaSinkMessage<Buffer | string | null, Buffer | string | null>;
+export type { SinkItem };
 
 /** @internal Everything a {@link KafkaSinkPartition} needs (options already checked). */
 export interface KafkaSinkConfig {
@@ -40,10 +40,6 @@ const MAX_REQUEST_BYTES = 512 * 1024;
 const IDLE_DISCONNECT_MS = 10_000;
 /** Per-record overhead counted on top of keys, values and headers. */
 const RECORD_OVERHEAD = 24;
-
-function isPayload(x: unknown): boolean {
-  return x === null || typeof x === "string" || Buffer.isBuffer(x);
-}
 
 function payloadSize(x: Buffer | string | null | undefined): number {
   if (x == null) return 0;
@@ -149,26 +145,7 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
     const fallback = this.config.topic;
     for (let i = 0; i < items.length; i++) {
       const m = items[i];
-      if (typeof m !== "object" || m === null) {
-        throw new TypeError(`${this.config.who}: item ${i} of the batch is not a KafkaSinkMessage; got ${describeType(m)}`);
-      }
-      const topic = m.topic ?? fallback;
-      if (typeof topic !== "string" || topic.length === 0) {
-        throw new TypeError(
-          `${this.config.who}: message ${i} of the batch has no topic and the sink has no default \`topic\`; ` +
-            "set `topic` on the message or in the KafkaSink options",
-        );
-      }
-      if (!isPayload(m.value)) {
-        throw new TypeError(`${this.config.who}: message ${i} of the batch has a value of type ${describeType(m.value)}; expected a Buffer, a string or null (serialize it first)`);
-      }
-      if (m.key !== undefined && !isPayload(m.key)) {
-        throw new TypeError(`${this.config.who}: message ${i} of the batch has a key of type ${describeType(m.key)}; expected a Buffer, a string or null (serialize it first)`);
-      }
-      const msg: Message = { key: m.key, value: m.value };
-      if (m.partition !== undefined) msg.partition = m.partition;
-      if (m.headers !== undefined) msg.headers = m.headers;
-      if (m.timestamp !== undefined) msg.timestamp = String(m.timestamp.getTime());
+      const { topic, message: msg } = toKafkaMessage(m, i, this.config.who, fallback);
       const size = RECORD_OVERHEAD + payloadSize(m.key) + payloadSize(m.value) + headersSize(m.headers);
       if (count > 0 && bytes + size > MAX_REQUEST_BYTES) {
         await this.send(producer, byTopic, count);
