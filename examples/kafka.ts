@@ -11,14 +11,18 @@
  * the user). Values that are not valid JSON go to stdout as errors; the rest
  * update a running total per user, written to topic `click-totals` as
  * `{"user":"u1","total":7}` keyed by user. Kill it and run it again with the
- * same recovery directory: it resumes from the last committed epoch (totals
- * exactly once; the output topic may receive the last epoch's totals again —
- * the sink is at least once). Stop it with Ctrl-C: it tails `clicks` forever.
+ * same recovery directory: it resumes from the last committed epoch, totals
+ * exactly once, and, since the sink is transactional, every total reaches
+ * `click-totals` exactly once for `read_committed` readers:
+ *
+ *     npx sluice run examples/kafka.ts:readTotals     # prints the committed totals
+ *
+ * Stop it with Ctrl-C: it tails `clicks` forever.
  */
 import { Dataflow } from "sluice";
 import { StdOutSink } from "sluice/connectors/stdio";
 import { TestingSource } from "sluice/testing";
-import { KafkaSink, jsonCodec, kop, type KafkaSinkMessage } from "sluice/connectors/kafka";
+import { KafkaSink, KafkaSource, jsonCodec, kop, type KafkaSinkMessage } from "sluice/connectors/kafka";
 import { Kafka, logLevel } from "kafkajs";
 
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
@@ -47,7 +51,8 @@ const out = totals.map("to_message", ([user, total]): KafkaSinkMessage<string, {
   key: user,
   value: { user, total },
 }));
-kop.output("totals", kop.serializeValue("to_json", out, jsonCodec()), { brokers, topic: "click-totals" });
+// Each epoch's totals are one Kafka transaction per partition of click-totals (producers click-totals-flow-0, -1).
+kop.output("totals", kop.serializeValue("to_json", out, jsonCodec()), { brokers, topic: "click-totals", transactional: { id: "click-totals-flow" } });
 
 /** `sluice run examples/kafka.ts:setup`: create the topics (if missing) and write sample clicks. */
 export async function setup(): Promise<Dataflow> {
@@ -65,3 +70,10 @@ export async function setup(): Promise<Dataflow> {
   write.input("samples", new TestingSource(samples)).output("to_kafka", new KafkaSink({ brokers, topic: "clicks" }));
   return write;
 }
+
+/** `sluice run examples/kafka.ts:readTotals`: print what `click-totals` holds, read `read_committed` (KafkaSource's default). */
+export const readTotals = new Dataflow("read_totals");
+readTotals
+  .input("totals", new KafkaSource({ brokers, topics: ["click-totals"], tail: false }))
+  .map("show", (m) => `${m.partition}@${m.offset}: ${m.value?.toString() ?? ""}`)
+  .output("stdout", new StdOutSink());

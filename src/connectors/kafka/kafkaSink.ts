@@ -89,11 +89,19 @@ export interface KafkaSinkOptions {
  * - A send that fails after kafkajs's retries fails the run with a
  *   `ConnectorError` (its `retriable` and `cause` from kafkajs).
  *
- * **Delivery is at least once.** A dynamic sink has no snapshot: after a
- * crash, the run resumes from the last committed epoch and sends again what
- * the epochs after it had already sent. Consumers of the topic should be
- * idempotent (for example upsert by key). Use `producerConfig: { idempotent:
- * true }` to also rule out duplicates from the producer's own retries.
+ * **Delivery is at least once** by default. A dynamic sink has no snapshot:
+ * after a crash, the run resumes from the last committed epoch and sends
+ * again what the epochs after it had already sent. Consumers of the topic
+ * should be idempotent (for example upsert by key). Use `producerConfig: {
+ * idempotent: true }` to also rule out duplicates from the producer's own
+ * retries.
+ *
+ * **With `transactional: { id }`, delivery is exactly once** to
+ * `read_committed` consumers: each epoch's output of each partition of
+ * `topic` is one Kafka transaction (producer `<id>-<partition>`, whichever
+ * worker writes it), committed once the epoch's snapshot is stored; the
+ * snapshot keeps the epoch's output until then, so a crash between the two
+ * commits neither loses nor repeats it. See the Kafka guide.
  *
  * @category Connectors
  * @example
@@ -105,6 +113,11 @@ export interface KafkaSinkOptions {
  *   .output("out", new KafkaSink({ brokers: ["127.0.0.1:9092"], topic: "letters" }));
  * await runMain(flow);
  * // topic "letters" receives a -> A and b -> B
+ * ```
+ *
+ * @example Exactly once, with a recovery directory:
+ * ```ts
+ * const sink = new KafkaSink({ brokers: ["127.0.0.1:9092"], topic: "totals", transactional: { id: "totals-flow" } });
  * ```
  */
 export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>> {

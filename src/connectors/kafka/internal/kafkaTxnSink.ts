@@ -360,6 +360,7 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
     if (old !== undefined) await old.disconnect().catch(() => {});
     const client = this.config.client();
     const producer = client.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
       transactionTimeout: Math.max(60_000, this.config.outageTimeout + 60_000),
       ...this.config.producerConfig,
       transactionalId: this.transactionalId,
