@@ -72,17 +72,25 @@ export class FixedSinkNode extends RuntimeNode {
     if (typeof this.sink.partFn === "function") this.partFn = (key) => this.sink.partFn(key);
     const resume = open.states(this.stepId);
     this.slots = new Array(this.names.length);
+    // Built concurrently: a connector's partition may connect to a broker (and finish an earlier run's work) first.
+    const builds: Promise<void>[] = [];
     for (let i = 0; i < this.names.length; i++) {
       const name = this.names[i];
       if (this.ownerOf(name) !== worker) continue;
-      try {
-        const opened = { name, part: await this.sink.buildPart(this.stepId, name, resume.get(name)), written: false };
-        this.slots[i] = opened;
-        this.parts.push(opened);
-      } catch (err) {
-        throw stepFailure(err, "buildPart", this.userStepId, { partition: name });
-      }
+      builds.push(
+        (async () => {
+          try {
+            this.slots[i] = { name, part: await this.sink.buildPart(this.stepId, name, resume.get(name)), written: false };
+          } catch (err) {
+            throw stepFailure(err, "buildPart", this.userStepId, { partition: name });
+          }
+        })(),
+      );
     }
+    const settled = await Promise.allSettled(builds);
+    for (const open of this.slots) if (open !== undefined) this.parts.push(open);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
   }
 
   /** Items go to the worker owning the partition of their key. */

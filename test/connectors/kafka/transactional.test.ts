@@ -84,6 +84,7 @@ describe("KafkaSink with transactional", () => {
     const old = new KafkaTxnSinkPartition(config(topic, id), "out", 0, undefined);
     await old.start();
     await old.writeBatch([{ value: "zombie" }]);
+    // Registering the same id fences `old`: its open transaction is aborted, it can no longer commit.
     const next = new KafkaTxnSinkPartition(config(topic, id), "out", 0, undefined);
     await next.start();
     await next.writeBatch([{ value: "live" }]);

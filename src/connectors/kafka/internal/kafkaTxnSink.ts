@@ -65,6 +65,17 @@ const NAME_WIDTH = 5;
 /** Largest request sent at once (see kafkaSinkPartition.ts). */
 const MAX_REQUEST_BYTES = 512 * 1024;
 const LIST_TIMEOUT_MS = 30_000;
+/**
+ * While a send or a commit is under way, new messages are kept (the flow
+ * goes on) until this many bytes wait; then the flow waits for the sends.
+ */
+const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+/**
+ * Most messages per request. kafkajs 2.2.4 groups a request's messages by
+ * partition in time quadratic in their number (an array copied per
+ * message), so large requests cost more per message than small ones.
+ */
+const MAX_REQUEST_MESSAGES = 1000;
 
 /** Kafka errors after which retrying cannot help. */
 const FATAL = new Set([
@@ -198,6 +209,10 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
   private queue: Promise<void> = Promise.resolve();
   private failure: unknown;
   private closed = false;
+  /** About how many bytes of messages were kept since the last send. */
+  private unsentBytes = 0;
+  /** Runs of {@link pump} queued or under way. */
+  private busy = 0;
 
   constructor(
     private readonly config: KafkaTxnSinkConfig,
@@ -229,12 +244,27 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
     return this.enqueue();
   }
 
-  writeBatch(items: SinkItem[]): Promise<void> {
+  /**
+   * Keep the messages and send them in the open transaction (when they may
+   * be: no earlier epoch waits for its commit), the flow waiting for the
+   * acknowledgement as with the at-least-once sink. While a send or a commit
+   * is under way, the messages are only kept, up to
+   * {@link MAX_BACKLOG_BYTES}: a commit does not hold the flow up.
+   */
+  writeBatch(items: SinkItem[]): Promise<void> | undefined {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new ConnectorError(`${this.who} is closed`));
     const fallback = this.config.topic;
     const out = this.current.messages;
-    for (let i = 0; i < items.length; i++) out.push(toKafkaMessage(items[i], i, this.who, fallback));
+    let bytes = this.unsentBytes;
+    for (let i = 0; i < items.length; i++) {
+      const m = toKafkaMessage(items[i], i, this.who, fallback);
+      out.push(m);
+      bytes += 24 + sizeOf(m.message.key) + sizeOf(m.message.value);
+    }
+    this.unsentBytes = bytes;
+    if (this.busy > 0 && bytes < MAX_BACKLOG_BYTES) return undefined;
+    this.unsentBytes = 0;
     return this.enqueue();
   }
 
@@ -256,15 +286,18 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
 
   /** Bring Kafka up to date (on the queue, with retries): commit what may be committed, send what may be sent. */
   private enqueue(): Promise<void> {
-    const run = this.queue.then(() => {
-      if (this.failure !== undefined) throw this.failure;
-      return withRetries((attempt) => this.pump(attempt > 0), {
-        what: this.who,
-        target: this.config.brokers.join(","),
-        giveUpAfterMs: this.config.outageTimeout,
-        retriable,
-      });
-    });
+    this.busy++;
+    const run = this.queue
+      .then(() => {
+        if (this.failure !== undefined) throw this.failure;
+        return withRetries((attempt) => this.pump(attempt > 0), {
+          what: this.who,
+          target: this.config.brokers.join(","),
+          giveUpAfterMs: this.config.outageTimeout,
+          retriable,
+        });
+      })
+      .finally(() => this.busy--);
     const explained = run.catch((err: unknown) => {
       throw this.explain(err);
     });
@@ -328,23 +361,26 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
   private async send(txn: Transaction, messages: readonly OutgoingMessage[], from: number, to: number): Promise<void> {
     let byTopic = new Map<string, Message[]>();
     let bytes = 0;
+    let count = 0;
     const flush = async (): Promise<void> => {
       const topicMessages: TopicMessages[] = [];
       for (const [topic, list] of byTopic) topicMessages.push({ topic, messages: list });
       await txn.sendBatch({ topicMessages, acks: -1, timeout: this.config.timeout, compression: this.config.compression });
       byTopic = new Map();
       bytes = 0;
+      count = 0;
     };
     for (let i = from; i < to; i++) {
       const { topic, message } = messages[i];
       const size = 24 + sizeOf(message.key) + sizeOf(message.value);
-      if (bytes > 0 && bytes + size > MAX_REQUEST_BYTES) await flush();
+      if (count > 0 && (bytes + size > MAX_REQUEST_BYTES || count === MAX_REQUEST_MESSAGES)) await flush();
       let list = byTopic.get(topic);
       if (list === undefined) byTopic.set(topic, (list = []));
       list.push(message);
       bytes += size;
+      count++;
     }
-    if (bytes > 0) await flush();
+    if (count > 0) await flush();
   }
 
   /**
@@ -374,6 +410,10 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
       throw err;
     }
     this.producer = producer;
+    // kafkajs registers the transactional id (InitProducerId: fencing the producers before, completing or
+    // aborting their last transaction) at the first transaction, not at connect: do it now, before the offset is read.
+    const registration = await producer.transaction();
+    await registration.abort();
     const committed = await this.committedSeq(client);
     let dropped = 0;
     while (this.sealed.length > 0 && this.sealed[0].seq <= committed) {
