@@ -1,10 +1,13 @@
 // Helpers of scripts/kafka.sh, in Node so they need nothing but the project's
 // own dependencies:
 //   node scripts/kafka-helper.mjs ports N                  N free TCP ports on 127.0.0.1
+//   node scripts/kafka-helper.mjs ports N outside-ephemeral  the same, below the kernel's
+//                                                          ephemeral range (see below)
 //   node scripts/kafka-helper.mjs cluster-id               a random KRaft cluster id
 //   node scripts/kafka-helper.mjs wait HOST:PORT SECS [PID] until a TCP connect and an
 //                                                          admin listTopics succeed
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import kafkajs from "kafkajs";
 
@@ -24,6 +27,39 @@ async function freePorts(n) {
   }
   const ports = servers.map((s) => s.address().port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/**
+ * `n` free ports below the kernel's ephemeral range (Linux: 32768 by default),
+ * for a broker that is halted and resumed on the same ports: while it is
+ * down, no outgoing connection is given one of them as its local port (a
+ * client reconnecting to a port of that range can even connect to itself,
+ * and the broker could not bind it again).
+ */
+async function freePortsOutsideEphemeral(n) {
+  let low = 32768;
+  try {
+    low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || low;
+  } catch {
+    // Not Linux: assume its default range.
+  }
+  const from = Math.max(1024, Math.min(low, 32768) - 12000);
+  const ports = [];
+  for (let tries = 0; ports.length < n && tries < 1000; tries++) {
+    const port = randomInt(from, Math.min(low, 32768));
+    if (ports.includes(port)) continue;
+    const server = createServer();
+    const ok = await new Promise((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen({ host: "127.0.0.1", port }, () => resolve(true));
+    });
+    if (ok) {
+      ports.push(port);
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  if (ports.length < n) throw new Error(`no ${n} free ports between ${from} and ${low}`);
   return ports;
 }
 
@@ -87,7 +123,7 @@ async function waitReady(brokers, seconds, pid) {
 try {
   switch (command) {
     case "ports":
-      console.log((await freePorts(Number(args[0] ?? 1))).join(" "));
+      console.log((await (args[1] === "outside-ephemeral" ? freePortsOutsideEphemeral : freePorts)(Number(args[0] ?? 1))).join(" "));
       break;
     case "cluster-id": {
       // kafka-storage parses an id that starts with "-" as an option (as Kafka's
@@ -102,7 +138,7 @@ try {
       await waitReady(args[0], Number(args[1] ?? 60), args[2] === undefined ? undefined : Number(args[2]));
       break;
     default:
-      console.error("usage: kafka-helper.mjs ports N | cluster-id | wait HOST:PORT SECONDS [PID]");
+      console.error("usage: kafka-helper.mjs ports N [outside-ephemeral] | cluster-id | wait HOST:PORT SECONDS [PID]");
       process.exit(2);
   }
 } catch (err) {

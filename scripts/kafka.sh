@@ -8,10 +8,18 @@
 #   scripts/kafka.sh stop     stop it and delete its data
 #   scripts/kafka.sh status   exit 0 and print the address if it is running
 #   scripts/kafka.sh brokers  print the address (exit 1 if not running)
+#   scripts/kafka.sh halt     stop the broker process only: its data, ports and
+#                             cluster id are kept for `resume` (an outage)
+#   scripts/kafka.sh resume   start a halted broker again on the same ports and
+#                             data; prints its address
 #   scripts/kafka.sh fetch    only resolve the jars
 #
 # Environment: KAFKA_VERSION (default below), KAFKA_HEAP (default 512m),
-# KAFKA_START_TIMEOUT in seconds (default 90).
+# KAFKA_START_TIMEOUT in seconds (default 90), KAFKA_INSTANCE (default none:
+# the project's shared broker) to run another broker beside it, with its own
+# run dir, data and ports (the outage tests halt and resume one of their own).
+# An instance's ports lie outside the kernel's ephemeral range, so that no
+# client connection takes one of them while the broker is halted.
 # Quiet on success; on failure it prints why and the tail of the broker log.
 set -euo pipefail
 
@@ -20,9 +28,15 @@ VERSION="${KAFKA_VERSION:-3.9.1}"
 SCALA="2.13"
 CACHE="$ROOT/.cache/kafka"
 LIB="$CACHE/lib-$VERSION"
-RUN="$CACHE/run"
+INSTANCE="${KAFKA_INSTANCE:-}"
+if [[ -n "$INSTANCE" && ! "$INSTANCE" =~ ^[A-Za-z0-9._-]+$ ]]; then
+  echo "kafka.sh: KAFKA_INSTANCE must be letters, digits, '.', '_' or '-'; got '$INSTANCE'" >&2
+  exit 2
+fi
+RUN="$CACHE/run${INSTANCE:+-$INSTANCE}"
 HELPER="$ROOT/scripts/kafka-helper.mjs"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+JAVA_OPTS=(-Xms128m "-Xmx${KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Xshare:auto -Djava.awt.headless=true)
 
 die() {
   echo "kafka.sh: $*" >&2
@@ -93,11 +107,12 @@ start() {
       echo "$brokers"
       return 0
     fi
-    stop
   fi
+  # Not running (never started, halted, or died): forget what is left of it.
+  stop
   fetch
   local ports port cport data
-  ports="$(node "$HELPER" ports 2)" || die "cannot find free ports"
+  ports="$(node "$HELPER" ports 2 ${INSTANCE:+outside-ephemeral})" || die "cannot find free ports"
   read -r port cport <<<"$ports"
   data="$(mktemp -d "${TMPDIR:-/tmp}/sluice-kafka.XXXXXX")"
   cat >"$data/server.properties" <<PROPS
@@ -133,22 +148,28 @@ log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.KafkaRaftServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
 LOG4J
-  local java_opts=(-Xms128m "-Xmx${KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Xshare:auto
-    -Djava.awt.headless=true "-Dlog4j.configuration=file:$data/log4j.properties")
   local cluster_id
   cluster_id="$(node "$HELPER" cluster-id)"
-  if ! java "${java_opts[@]}" -cp "$LIB/*" kafka.tools.StorageTool format \
+  if ! java "${JAVA_OPTS[@]}" "-Dlog4j.configuration=file:$data/log4j.properties" -cp "$LIB/*" kafka.tools.StorageTool format \
     -t "$cluster_id" -c "$data/server.properties" >"$data/format.log" 2>&1; then
     cat "$data/format.log" >&2
     die "formatting the KRaft storage in $data failed"
   fi
   mkdir -p "$RUN"
-  nohup java "${java_opts[@]}" -cp "$LIB/*" kafka.Kafka "$data/server.properties" >"$data/server.log" 2>&1 </dev/null &
+  echo "$data" >"$RUN/dir"
+  echo "127.0.0.1:$port" >"$RUN/brokers"
+  launch "$data" "127.0.0.1:$port"
+}
+
+# Run the broker of the formatted data dir $1 in the background, wait until it
+# answers on $2, and print $2. The server log is appended to (a resumed broker
+# keeps the lines of its first life).
+launch() {
+  local data="$1" brokers="$2"
+  nohup java "${JAVA_OPTS[@]}" "-Dlog4j.configuration=file:$data/log4j.properties" -cp "$LIB/*" \
+    kafka.Kafka "$data/server.properties" >>"$data/server.log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$RUN/pid"
-  echo "$data" >"$RUN/dir"
-  brokers="127.0.0.1:$port"
-  echo "$brokers" >"$RUN/brokers"
   if ! node "$HELPER" wait "$brokers" "$TIMEOUT" "$pid" 2>"$data/wait.log"; then
     cat "$data/wait.log" >&2
     log_tail "$data"
@@ -158,11 +179,11 @@ LOG4J
   echo "$brokers"
 }
 
-stop() {
+# End the broker process, if it runs: TERM (a clean shutdown), KILL after 20 s.
+end_process() {
   [[ -f "$RUN/pid" ]] || return 0
-  local pid data
+  local pid
   pid="$(cat "$RUN/pid")"
-  data="$(cat "$RUN/dir" 2>/dev/null || true)"
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
@@ -171,7 +192,35 @@ stop() {
     done
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$RUN/pid" "$RUN/brokers" "$RUN/dir"
+  rm -f "$RUN/pid"
+}
+
+halt() {
+  [[ -f "$RUN/dir" && -f "$RUN/brokers" ]] || die "no broker${INSTANCE:+ '$INSTANCE'} to halt (start one first)"
+  end_process
+}
+
+resume() {
+  local brokers data
+  if brokers="$(running_brokers)"; then
+    echo "$brokers"
+    return 0
+  fi
+  [[ -f "$RUN/dir" && -f "$RUN/brokers" ]] || die "no halted broker${INSTANCE:+ '$INSTANCE'} to resume (start one first)"
+  data="$(cat "$RUN/dir")"
+  brokers="$(cat "$RUN/brokers")"
+  [[ -f "$data/server.properties" ]] || die "the data of the halted broker ($data) is gone; stop it and start a new one"
+  rm -f "$RUN/pid"
+  launch "$data" "$brokers"
+}
+
+stop() {
+  [[ -f "$RUN/pid" || -f "$RUN/dir" ]] || return 0
+  local data
+  data="$(cat "$RUN/dir" 2>/dev/null || true)"
+  end_process
+  rm -f "$RUN/brokers" "$RUN/dir"
+  [[ -z "$INSTANCE" ]] || rmdir "$RUN" 2>/dev/null || true
   # Only ever delete a directory this script made.
   if [[ -n "$data" && "$(basename "$data")" == sluice-kafka.* && -f "$data/server.properties" ]]; then
     rm -rf "$data"
@@ -183,8 +232,10 @@ case "${1:-}" in
   stop) stop ;;
   fetch) fetch ;;
   status | brokers) running_brokers || exit 1 ;;
+  halt) halt ;;
+  resume) resume ;;
   *)
-    echo "usage: scripts/kafka.sh start|stop|status|brokers|fetch" >&2
+    echo "usage: [KAFKA_INSTANCE=name] scripts/kafka.sh start|stop|status|brokers|halt|resume|fetch" >&2
     exit 2
     ;;
 esac
