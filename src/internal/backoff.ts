@@ -141,7 +141,9 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
  * - a `ConnectorError`: its `retriable`;
  * - a `TypeError`, `RangeError`, `ReferenceError` or `SyntaxError`: never;
  * - kafkajs's `KafkaJSNumberOfRetriesExceeded` (kafkajs gave up on its own
- *   retries): whether its cause is retriable;
+ *   retries), and a `KafkaJSNonRetriableError` with a cause (how a kafkajs
+ *   retrier around another one reports that): whether its cause is
+ *   retriable;
  * - kafkajs's connection errors (`KafkaJSConnectionError`,
  *   `KafkaJSConnectionClosedError`, `KafkaJSRequestTimeoutError`,
  *   `KafkaJSBrokerNotFound`, `KafkaJSNoBrokerAvailableError`) and any error
@@ -156,7 +158,9 @@ export function isRetriableError(err: unknown): boolean {
     const { name, code, retriable, cause } = e as ErrorLike;
     if (e instanceof ConnectorError) return e.retriable;
     if (typeof name === "string" && PROGRAMMING_ERRORS.has(name)) return false;
-    if (name === "KafkaJSNumberOfRetriesExceeded") {
+    // kafkajs gave up its own retries: KafkaJSNumberOfRetriesExceeded, or (from a retrier around
+    // another one) a KafkaJSNonRetriableError wrapping that one's cause.
+    if (name === "KafkaJSNumberOfRetriesExceeded" || (name === "KafkaJSNonRetriableError" && cause != null)) {
       e = cause;
       continue;
     }

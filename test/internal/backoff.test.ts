@@ -216,6 +216,12 @@ describe("isRetriableError", () => {
     ["kafkajs retriable: true", new KafkaJSError("leader not available", { retriable: true }), true],
     ["kafkajs retriable: false", new KafkaJSNonRetriableError("bad"), false],
     ["KafkaJSNumberOfRetriesExceeded of a connection error", new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError("Connection error"), { retryCount: 5, retryTime: 100 }), true],
+    [
+      "KafkaJSNonRetriableError wrapping a connection error (a kafkajs retrier around another gave up)",
+      Object.assign(new KafkaJSNonRetriableError(new KafkaJSConnectionError("Connection error")), { cause: new KafkaJSConnectionError("Connection error") }),
+      true,
+    ],
+    ["KafkaJSNonRetriableError wrapping a non-retriable error", Object.assign(new KafkaJSNonRetriableError("bad"), { cause: new KafkaJSNonRetriableError("worse") }), false],
     ["KafkaJSNumberOfRetriesExceeded of a non-retriable error", new KafkaJSNumberOfRetriesExceeded(new KafkaJSNonRetriableError("bad"), { retryCount: 5, retryTime: 100 }), false],
     [
       "KafkaJSProtocolError, retriable",
