@@ -7,7 +7,7 @@ import type { CompressionTypes, Kafka, ProducerConfig } from "kafkajs";
 import { DynamicSink, partitionedView, type PartitionedView, type StatelessSinkPartition } from "../../outputs/sink.js";
 import { BuildError } from "../../errors.js";
 import type { KafkaSinkMessage } from "./messages.js";
-import { checkBrokers, checkClient, checkObject, makeClient } from "./internal/client.js";
+import { checkBrokers, checkClient, checkObject, checkOutageTimeout, makeClient } from "./internal/client.js";
 import type { KafkaClientConfig } from "./config.js";
 import { KafkaSinkPartition, type KafkaSinkConfig } from "./internal/kafkaSinkPartition.js";
 import { KafkaTxnSink } from "./internal/kafkaTxnSink.js";
@@ -68,7 +68,9 @@ export interface KafkaSinkOptions {
   transactional?: KafkaTransactionalOptions;
   /**
    * How long the brokers may be unreachable before the run fails, in ms
-   * (default 60 000): sends and commits are retried with backoff meanwhile.
+   * (default `60_000`). Until then a send or connection that fails for a
+   * reason that may pass is retried with backoff while the flow waits; see
+   * "Broker outages" in the Kafka guide.
    */
   outageTimeout?: number;
 }
@@ -86,8 +88,16 @@ export interface KafkaSinkOptions {
  *   Java client), `key`, `headers` and `timestamp`. Keys and values must be
  *   `Buffer`s, strings or `null`: serialize them first (`kop.serializeKey`,
  *   `kop.serializeValue`).
- * - A send that fails after kafkajs's retries fails the run with a
- *   `ConnectorError` (its `retriable` and `cause` from kafkajs).
+ * - **Broker outages**: a send or connection that fails because the
+ *   brokers cannot be reached (or another failure kafkajs calls retriable)
+ *   is retried with a fresh producer, with backoff, for up to
+ *   `outageTimeout` (60 s by default); the flow waits meanwhile, and
+ *   Sluice's log says so when it starts and when the brokers are back. Then
+ *   the run fails with a `ConnectorError` naming the step and the brokers.
+ *   Any other failed send fails the run at once with a `ConnectorError`
+ *   (its `retriable` and `cause` from kafkajs).
+ * - `build` checks that the default `topic` exists, so a missing one fails
+ *   the run before any item is read.
  *
  * **Delivery is at least once** by default. A dynamic sink has no snapshot:
  * after a crash, the run resumes from the last committed epoch and sends
@@ -149,16 +159,14 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
     if (timeout !== undefined && !(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0)) {
       fail(`\`timeout\` must be a number of ms > 0; got ${String(timeout)}`);
     }
+    const outageTimeout = checkOutageTimeout("KafkaSink", options.outageTimeout);
     this.injected = checkClient("KafkaSink", options.client);
     checkObject("KafkaSink", "clientConfig", options.clientConfig);
     checkObject("KafkaSink", "producerConfig", options.producerConfig);
-    const { outageTimeout = 60_000, transactional } = options;
-    if (!(typeof outageTimeout === "number" && Number.isFinite(outageTimeout) && outageTimeout > 0)) {
-      fail(`\`outageTimeout\` must be a number of ms > 0; got ${String(outageTimeout)}`);
-    }
+    const { transactional } = options;
     this.topic = topic;
     this.clientConfig = options.clientConfig;
-    this.settings = { topic, acks, timeout, compression, producerConfig: options.producerConfig };
+    this.settings = { topic, acks, timeout, compression, producerConfig: options.producerConfig, brokers: this.brokers, outageTimeout };
     if (transactional !== undefined) {
       if (typeof transactional !== "object" || transactional === null || typeof transactional.id !== "string" || transactional.id.trim() === "") {
         fail("`transactional` must be `{ id }` with a non-empty string id");
@@ -185,13 +193,17 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
   }
 
   /**
-   * Connect this worker's producer.
+   * Check that the default `topic` exists and connect this worker's
+   * producer, retrying for up to `outageTimeout` while the brokers cannot
+   * be reached.
    *
    * @param stepId - Full id of the output step, for messages.
    * @param _workerIndex - This worker's index (unused: every worker has its own producer).
    * @param _workerCount - How many workers run the flow (unused).
    * @returns A partition with a connected producer.
-   * @throws {@link sluice!ConnectorError | ConnectorError} if the producer cannot connect.
+   * @throws {@link sluice!ConnectorError | ConnectorError} (as a rejection)
+   *   if the default topic does not exist ("KafkaSink in step '…': topic 'x'
+   *   does not exist …"), or the producer cannot connect.
    */
   build(
     stepId: string,

@@ -7,8 +7,9 @@
 import type { Kafka } from "kafkajs";
 import { FixedPartitionedSource, type StatefulSourcePartition } from "../../inputs/source.js";
 import { BuildError, ConnectorError, describeType } from "../../errors.js";
+import { withRetries } from "../../internal/backoff.js";
 import type { KafkaSourceError, KafkaSourceMessage } from "./messages.js";
-import { checkBrokers, checkClient, checkObject, connectorError, makeClient } from "./internal/client.js";
+import { checkBrokers, checkClient, checkObject, checkOutageTimeout, connectorError, makeClient } from "./internal/client.js";
 import type { KafkaClientConfig, KafkaConsumerConfig } from "./config.js";
 import { listPartitions } from "./internal/listPartitions.js";
 import { partName, parsePartName } from "./internal/partName.js";
@@ -63,9 +64,18 @@ export interface KafkaSourceOptions<R extends boolean = true> {
    * `true` (default): a failure of the consumer fails the run (a
    * `StepError` whose cause is a `ConnectorError`). `false`: it becomes a
    * {@link KafkaSourceError} item on every partition and a new consumer is
-   * started after a backoff.
+   * started after a backoff. Either way, a broker outage shorter than
+   * `outageTimeout` is not a failure.
    */
   raiseOnErrors?: R;
+  /**
+   * How long the brokers may be unreachable before the source fails, in ms
+   * (default `60_000`). Until then, listing partitions, looking up offsets
+   * and (re)starting the consumer are retried with backoff, and reading
+   * continues where it stopped once the brokers are back; see "Broker
+   * outages" in the Kafka guide.
+   */
+  outageTimeout?: number;
   /** A kafkajs client to use instead of making one from `brokers` and `clientConfig`. */
   client?: Kafka;
   /**
@@ -77,7 +87,9 @@ export interface KafkaSourceOptions<R extends boolean = true> {
   /**
    * kafkajs consumer options (`maxBytesPerPartition`, `maxWaitTimeInMs`
    * (Sluice's default `500`), `sessionTimeout`, `readUncommitted`, …).
-   * `groupId` and `partitionAssigners` are Sluice's own.
+   * `groupId` and `partitionAssigners` are Sluice's own, and so is
+   * `retry.restartOnFailure` (the source restarts a failed consumer itself,
+   * for up to `outageTimeout`).
    */
   consumerConfig?: KafkaConsumerConfig;
 }
@@ -97,9 +109,6 @@ export interface KafkaSourceOptions<R extends boolean = true> {
 export type KafkaSourceItem<R extends boolean> =
   | KafkaSourceMessage<Buffer | null, Buffer | null>
   | (R extends false ? KafkaSourceError<Buffer | null, Buffer | null> : never);
-
-/** How long `listParts` may wait for the brokers. */
-const LIST_TIMEOUT_MS = 30_000;
 
 /** End offsets and start offsets of one topic's partitions. */
 type Watermarks = Map<number, { low: number; high: number }>;
@@ -126,6 +135,13 @@ type Watermarks = Map<number, { low: number; high: number }>;
  *   (`maxBytesPerPartition`, 1 MiB by default) per partition.
  * - **End**: with `tail: false` each partition ends at the end offset it had
  *   when the run started; with `tail: true` the input never ends.
+ * - **Broker outages**: while the brokers cannot be reached, listing
+ *   partitions, looking up offsets and (re)starting the consumer are retried
+ *   with backoff for up to `outageTimeout` (60 s by default), saying so in
+ *   Sluice's log; reading then goes on from the next offset of each
+ *   partition, nothing skipped or repeated. After `outageTimeout`, the run
+ *   fails (or, with `raiseOnErrors: false`, an error item is emitted) with
+ *   a `ConnectorError` naming the step and the brokers.
  *
  * Items are {@link KafkaSourceMessage}s with `Buffer` keys and values
  * (`null` when absent); with `raiseOnErrors: false` also
@@ -133,8 +149,8 @@ type Watermarks = Map<number, { low: number; high: number }>;
  *
  * `listParts()` asks the brokers with an admin client of the source's
  * kafkajs client (`client`, or the one made from `brokers` and
- * `clientConfig`), for at most 30 s; the result is kept for the life of the
- * source.
+ * `clientConfig`), retrying for up to `outageTimeout`; the result is kept
+ * for the life of the source.
  *
  * @typeParam R - The type of the `raiseOnErrors` option (inferred).
  * @category Connectors
@@ -161,6 +177,7 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
   private readonly batchSize: number;
   private readonly bufferSize: number;
   private readonly raiseOnErrors: boolean;
+  private readonly outageTimeout: number;
   private readonly injected: Kafka | undefined;
   private readonly clientConfig: KafkaClientConfig | undefined;
   private readonly consumerConfig: KafkaConsumerConfig | undefined;
@@ -201,6 +218,7 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
     this.batchSize = checkCount("batchSize", batchSize);
     this.bufferSize = checkCount("bufferSize", options.bufferSize ?? 10 * this.batchSize);
     if (typeof raiseOnErrors !== "boolean") fail(`\`raiseOnErrors\` must be a boolean; got ${describeType(raiseOnErrors)}`);
+    this.outageTimeout = checkOutageTimeout("KafkaSource", options.outageTimeout);
     this.injected = checkClient("KafkaSource", options.client);
     checkObject("KafkaSource", "clientConfig", options.clientConfig);
     checkObject("KafkaSource", "consumerConfig", options.consumerConfig);
@@ -220,18 +238,19 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
   /**
    * Every topic-partition, as `"<topic>-<partition>"`, listed with an admin
    * client the first time (connect, `listTopics`, `fetchTopicMetadata`,
-   * disconnect; at most 30 s) and remembered. The executor awaits it when a
-   * run starts, before building any partition.
+   * disconnect; each attempt at most 30 s, retried while the brokers cannot
+   * be reached for up to `outageTimeout`) and remembered. The executor
+   * awaits it when a run starts, before building any partition.
    *
    * @returns The partition names, by topic then partition number.
    * @throws {@link sluice!ConnectorError | ConnectorError} (as a rejection)
-   *   naming the topics that do not exist, or why the brokers could not be
-   *   asked (`retriable: true` if they did not answer within 30 s).
+   *   naming the topics that do not exist, why the brokers could not be
+   *   asked, or that they could not be reached for `outageTimeout`.
    */
   async listParts(): Promise<string[]> {
     this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected);
     // Metadata comes back in the broker's order: list topics in the order given, partitions by number.
-    this.parts ??= (await listPartitions("KafkaSource", this.client, this.brokers, this.topics, LIST_TIMEOUT_MS))
+    this.parts ??= (await listPartitions("KafkaSource", this.client, this.brokers, this.topics, this.outageTimeout))
       .sort((x, y) => this.topics.indexOf(x.topic) - this.topics.indexOf(y.topic))
       .flatMap(({ topic, partitions }) => partitions.map((p) => partName(topic, p)));
     return [...this.parts];
@@ -242,6 +261,8 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
    * `startingOffset`. Looks up the partition's offsets with an admin
    * client when it needs them (`"earliest"`/`"latest"`, or `tail: false`).
    * Fetching starts at the first `nextBatch` of any partition of the source.
+   * The offsets are looked up again while the brokers cannot be reached,
+   * for up to `outageTimeout`.
    *
    * @param stepId - Full id of the input step, for messages and the consumer group's name.
    * @param forPart - A name from `listParts()`: `"<topic>-<partition>"`.
@@ -262,7 +283,15 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
     this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected);
     if (this.round === undefined || this.round.reader.sealed) {
       this.round = {
-        reader: new GroupReader({ who, stepId, client: this.client, consumerConfig: this.consumerConfig, raiseOnErrors: this.raiseOnErrors }),
+        reader: new GroupReader({
+          who,
+          stepId,
+          client: this.client,
+          brokers: this.brokers,
+          consumerConfig: this.consumerConfig,
+          raiseOnErrors: this.raiseOnErrors,
+          outageTimeout: this.outageTimeout,
+        }),
         watermarks: new Map(),
       };
     }
@@ -280,23 +309,27 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
     return new KafkaSourcePartition(round.reader, feed, this.batchSize) as unknown as StatefulSourcePartition<KafkaSourceItem<R>, number>;
   }
 
-  /** Low and high watermarks of `topic`'s partitions, looked up once per round. */
+  /** Low and high watermarks of `topic`'s partitions, looked up once per round (retried through an outage). */
   private watermarks(who: string, topic: string, cache: Map<string, Promise<Watermarks>>): Promise<Watermarks> {
     let marks = cache.get(topic);
     if (marks === undefined) {
-      const admin = this.client!.admin();
-      marks = (async () => {
-        try {
-          await admin.connect();
-          const offsets = await admin.fetchTopicOffsets(topic);
-          return new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
-        } catch (err) {
-          cache.delete(topic);
-          throw connectorError(`${who} could not look up the offsets of topic '${topic}'`, err);
-        } finally {
-          await admin.disconnect().catch(() => {});
-        }
-      })();
+      const client = this.client!;
+      marks = withRetries(
+        async () => {
+          const admin = client.admin();
+          try {
+            await admin.connect();
+            const offsets = await admin.fetchTopicOffsets(topic);
+            return new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
+          } catch (err) {
+            throw connectorError(`${who} could not look up the offsets of topic '${topic}'`, err);
+          } finally {
+            await admin.disconnect().catch(() => {});
+          }
+        },
+        { what: `${who} looking up the offsets of topic '${topic}'`, target: this.brokers.join(","), giveUpAfterMs: this.outageTimeout },
+      );
+      marks.catch(() => cache.delete(topic));
       cache.set(topic, marks);
     }
     return marks;

@@ -102,27 +102,56 @@ describe("KafkaSink", () => {
     expect((err as StepError).message).toContain("message 0 of the batch has no topic and the sink has no default `topic`");
   });
 
-  it("fails the run with a ConnectorError when the brokers refuse the messages", async () => {
+  it("fails the run with a ConnectorError when the brokers refuse the messages (a topic that does not exist: not retried)", async () => {
+    const topic = await topics.create("sink-default", 1);
     const missing = uniqueTopic("sink-missing");
     const sink = new KafkaSink({
       brokers: brokers(),
-      topic: missing,
+      topic,
       timeout: 2000,
       producerConfig: { allowAutoTopicCreation: false, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 200 } },
       clientConfig: { logLevel: 0 },
     });
-    const err = await write([{ value: "x" }], sink).then(
+    const started = Date.now();
+    const err = await write([{ topic: missing, value: "x" }], sink).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(StepError);
     expect((err as StepError).cause).toBeInstanceOf(ConnectorError);
     expect((err as StepError).message).toContain(`could not send 1 message to ${missing}`);
+    // Not retried for outageTimeout (60 s).
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it("fails the run before any item is read when its default topic does not exist", async () => {
+    const missing = uniqueTopic("sink-missing");
+    let read = 0;
+    const flow = new Dataflow("write");
+    flow
+      .input("in", new TestingSource([{ value: "x" }]))
+      .map("count", (m: Out) => {
+        read++;
+        return m;
+      })
+      .output("out", new KafkaSink({ brokers: brokers(), topic: missing }));
+    const err = await runMain(flow).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StepError);
+    expect((err as StepError).stepId).toBe("write.out");
+    expect((err as StepError).cause).toBeInstanceOf(ConnectorError);
+    expect((err as StepError).message).toContain(`KafkaSink in step 'write.out': topic '${missing}' does not exist`);
+    expect(read).toBe(0);
   });
 
   it("rejects invalid options with a BuildError", () => {
     expect(() => new KafkaSink({ brokers: [] })).toThrow(BuildError);
     expect(() => new KafkaSink({ brokers: ["h:1"], topic: "" })).toThrow(/topic/);
     expect(() => new KafkaSink({ brokers: ["h:1"], acks: 2 as never })).toThrow(/acks/);
+    for (const bad of [0, -5, Number.NaN, Infinity, "1s"]) {
+      expect(() => new KafkaSink({ brokers: ["h:1"], outageTimeout: bad as never })).toThrow(/^KafkaSink `outageTimeout` must be a number of ms > 0; got /);
+    }
   });
 });

@@ -215,14 +215,21 @@ describe("KafkaSource", () => {
       expect((err as ConnectorError).retriable).toBe(false);
     });
 
-    it("asks with the given client, and says why when it cannot reach the brokers", async () => {
-      const err = await new KafkaSource({ brokers: brokers(), topics: [a], client: deadClient() }).listParts().catch((e: unknown) => e);
+    it("asks with the given client, and says why when it cannot reach the brokers within outageTimeout", async () => {
+      const err = await new KafkaSource({ brokers: brokers(), topics: [a], client: deadClient(), outageTimeout: 500 }).listParts().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConnectorError);
-      expect((err as ConnectorError).message).toContain(`KafkaSource could not list partitions on ${brokers().join(",")}: KafkaJS`);
-      expect(((err as ConnectorError).cause as Error).name).toMatch(/^KafkaJS/);
+      expect((err as ConnectorError).message).toMatch(
+        new RegExp(
+          `^KafkaSource listing the partitions of '${a}': gave up after retrying for 0\\.\\d s \\(at most 0\\.5 s\\): ` +
+            `${brokers().join(",").replaceAll(".", "\\.")} unreachable \\(KafkaJSConnectionError: Connection error: connect ECONNREFUSED 127\\.0\\.0\\.1:1\\)$`,
+        ),
+      );
+      const last = (err as ConnectorError).cause as ConnectorError;
+      expect(last.message).toContain(`KafkaSource could not list partitions on ${brokers().join(",")}: KafkaJS`);
+      expect((last.cause as Error).name).toMatch(/^KafkaJS/);
     });
 
-    it("gives up after 30 s with a retriable ConnectorError and disconnects its admin client", async () => {
+    it("gives up an attempt after 30 s (or outageTimeout), retries it, and disconnects each admin client", async () => {
       let disconnects = 0;
       const hanging = {
         admin: () => ({
@@ -234,39 +241,54 @@ describe("KafkaSource", () => {
         consumer: () => undefined,
         producer: () => undefined,
       } as unknown as Kafka;
+      vi.spyOn(process.stderr, "write").mockImplementation(() => true);
       vi.useFakeTimers();
       try {
         let settled: unknown = "pending";
-        void new KafkaSource({ brokers: ["10.1.2.3:9092"], topics: ["t1", "t2"], client: hanging }).listParts().then(
+        void new KafkaSource({ brokers: ["10.1.2.3:9092"], topics: ["t1", "t2"], client: hanging, outageTimeout: 5000 }).listParts().then(
           () => (settled = "resolved"),
           (e: unknown) => (settled = e),
         );
-        await vi.advanceTimersByTimeAsync(29_999);
+        // Attempt 1 times out at 5 s, attempt 2 starts about 0.2 s later and times out 5 s after that.
+        await vi.advanceTimersByTimeAsync(9_999);
         expect(settled).toBe("pending");
-        await vi.advanceTimersByTimeAsync(1);
-        expect(settled).toBeInstanceOf(ConnectorError);
-        expect(settled).toMatchObject({ retriable: true, message: "KafkaSource could not list the partitions of t1, t2 on 10.1.2.3:9092 within 30000 ms" });
         expect(disconnects).toBeGreaterThan(0);
+        await vi.advanceTimersByTimeAsync(1_000);
+        expect(settled).toBeInstanceOf(ConnectorError);
+        expect(settled).toMatchObject({
+          retriable: false,
+          message: expect.stringMatching(
+            /^KafkaSource listing the partitions of 't1', 't2': gave up after retrying for 5\.\d s \(at most 5 s\): failed on 10\.1\.2\.3:9092 \(ConnectorError: KafkaSource could not list the partitions of t1, t2 on 10\.1\.2\.3:9092 within 5000 ms\)$/,
+          ) as unknown,
+          cause: { retriable: true, message: "KafkaSource could not list the partitions of t1, t2 on 10.1.2.3:9092 within 5000 ms" },
+        });
+        expect(disconnects).toBeGreaterThanOrEqual(2);
       } finally {
         vi.useRealTimers();
+        vi.restoreAllMocks();
       }
     });
   });
 
   describe("when the consumer fails", () => {
-    it("with raiseOnErrors (the default), nextBatch throws a ConnectorError", async () => {
-      const source = new KafkaSource({ brokers: brokers(), topics: [a], startingOffset: 0, client: deadClient() });
+    it("with raiseOnErrors (the default), nextBatch throws a ConnectorError once the brokers were unreachable for outageTimeout", async () => {
+      const source = new KafkaSource({ brokers: brokers(), topics: [a], startingOffset: 0, client: deadClient(), outageTimeout: 500 });
       const part = await source.buildPart("t.in", `${a}-0`, undefined);
+      const started = Date.now();
       const err = await pollNextBatch(part, 10_000).then(
         () => undefined,
         (e: unknown) => e,
       );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
       expect(err).toBeInstanceOf(ConnectorError);
-      expect((err as ConnectorError).message).toContain("KafkaSource in step 't.in' lost its Kafka consumer");
+      expect((err as ConnectorError).message).toMatch(
+        new RegExp(`^KafkaSource in step 't\\.in' reading '${a}': gave up after retrying for [\\d.]+ s \\(at most 0\\.5 s\\): ${brokers().join(",").replaceAll(".", "\\.")} unreachable`),
+      );
+      expect(((err as ConnectorError).cause as ConnectorError).message).toContain("KafkaSource in step 't.in' lost its Kafka consumer");
     });
 
     it("with raiseOnErrors: false, an error item is emitted on the partition", async () => {
-      const source = new KafkaSource({ brokers: brokers(), topics: [a], startingOffset: 0, client: deadClient(), raiseOnErrors: false });
+      const source = new KafkaSource({ brokers: brokers(), topics: [a], startingOffset: 0, client: deadClient(), raiseOnErrors: false, outageTimeout: 500 });
       const part = await source.buildPart("t.in", `${a}-2`, undefined);
       const [item] = (await pollNextBatch(part, 10_000)) as KafkaSourceError<Buffer | null, Buffer | null>[];
       expect(item).toMatchObject({ topic: a, partition: 2, message: undefined });
@@ -295,5 +317,9 @@ describe("KafkaSource", () => {
     expect(() => new KafkaSource({ ...ok, batchSize: 0 })).toThrow(/batchSize/);
     expect(() => new KafkaSource({ ...ok, consumerConfig: { groupId: "g" } as never })).toThrow(/groupId/);
     expect(() => new KafkaSource({ ...ok, client: {} as never })).toThrow(/kafkajs Kafka instance/);
+    for (const bad of [0, -1, Number.NaN, Infinity, "60000"]) {
+      expect(() => new KafkaSource({ ...ok, outageTimeout: bad as never })).toThrow(/^KafkaSource `outageTimeout` must be a number of ms > 0; got /);
+    }
+    expect(new KafkaSource({ ...ok, outageTimeout: 1 })).toBeInstanceOf(KafkaSource);
   });
 });

@@ -5,10 +5,23 @@
  * @module
  * @internal
  */
-import { Kafka, logLevel, type KafkaConfig } from "kafkajs";
-import { BuildError, ConnectorError, causeText } from "../../../errors.js";
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type logCreator, type RetryOptions } from "kafkajs";
+import { BuildError, ConnectorError, causeText, describeType } from "../../../errors.js";
+import { isRetriableError } from "../../../internal/backoff.js";
+import { StderrLog, type LogFields } from "../../../internal/stderrLog.js";
 import type { KafkaClientConfig } from "../config.js";
 import { avoidNegativeTimeouts } from "./negativeTimeouts.js";
+
+/** @internal How long a connector rides out a broker outage by default (`outageTimeout`), in ms. */
+export const DEFAULT_OUTAGE_TIMEOUT_MS = 60_000;
+
+/**
+ * @internal kafkajs's own retries in the clients Sluice makes: about 2 s
+ * (300, 600, 1200 ms), then the connector's `withRetries` loop takes over
+ * for up to `outageTimeout`. (kafkajs's default, 5 retries, is about 10 s
+ * per call, and its consumer restarts itself forever.)
+ */
+export const KAFKAJS_RETRY: RetryOptions = { retries: 3, initialRetryTime: 300, maxRetryTime: 2000 };
 
 /** @internal Check `brokers` (a non-empty array of `host:port` strings); a copy of it. */
 export function checkBrokers(who: string, brokers: unknown): string[] {
@@ -40,14 +53,60 @@ export function checkObject(who: string, name: string, value: unknown): void {
   }
 }
 
+/** @internal Check `outageTimeout` (a number of ms > 0, default 60 s); its value. */
+export function checkOutageTimeout(who: string, value: unknown): number {
+  if (value === undefined) return DEFAULT_OUTAGE_TIMEOUT_MS;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new BuildError(`${who} \`outageTimeout\` must be a number of ms > 0; got ${typeof value === "number" ? String(value) : describeType(value)}`);
+  }
+  return value;
+}
+
 /**
  * @internal The kafkajs config the connectors use: Sluice's defaults
- * (`clientId: "sluice"`, warnings and errors logged), then the user's options,
- * then the brokers.
+ * (`clientId: "sluice"`, warnings and errors logged to Sluice's log, short
+ * kafkajs retries: see {@link KAFKAJS_RETRY}), then the user's options, then
+ * the brokers.
  */
 export function kafkaConfig(brokers: string[], config: KafkaClientConfig | undefined): KafkaConfig {
-  return { clientId: "sluice", logLevel: logLevel.WARN, ...config, brokers };
+  return { clientId: "sluice", logLevel: logLevel.WARN, logCreator: sluiceLogCreator, retry: KAFKAJS_RETRY, ...config, brokers };
 }
+
+/** Fields of kafkajs log entries that are not worth a line (the message says it, or it is long). */
+const LEFT_OUT = new Set(["timestamp", "logger", "message", "stack"]);
+/** Fields of kafkajs log entries that the text line names, when the message does not. */
+const IN_TEXT = ["broker", "topic", "partition", "error"];
+
+/** A kafkajs line written less than this long ago (ms) is not written again. */
+const REPEAT_AFTER_MS = 10_000;
+
+/**
+ * @internal A kafkajs `logCreator` writing kafkajs's log lines to Sluice's
+ * log (stderr, text or JSON as `SLUICE_LOG_FORMAT` says) instead of raw
+ * JSON: "kafkajs [Connection]: Connection error: connect ECONNREFUSED …".
+ * kafkajs's ERROR is Sluice's error, WARN warn, INFO and DEBUG info. A line
+ * the same client wrote less than 10 s before is left out (while a broker is
+ * down, kafkajs says "Connection error" at every attempt).
+ */
+export const sluiceLogCreator: logCreator = () => {
+  const log = StderrLog.fromEnv();
+  const written = new Map<string, number>();
+  return ({ namespace, level, log: entry }: LogEntry): void => {
+    const message = String(entry.message);
+    const fields: Record<string, string | number | boolean | undefined> = { event: "kafkajs", namespace: namespace || undefined };
+    for (const [name, value] of Object.entries(entry)) {
+      if (LEFT_OUT.has(name) || name in fields) continue;
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") fields[name] = value;
+    }
+    const details = IN_TEXT.filter((name) => fields[name] !== undefined && !message.includes(String(fields[name]))).map((name) => `${name} ${String(fields[name])}`);
+    const msg = `kafkajs${namespace ? ` [${namespace}]` : ""}: ${message}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
+    const now = Date.now();
+    if (now - (written.get(msg) ?? -Infinity) < REPEAT_AFTER_MS) return;
+    if (written.size >= 1000) written.clear();
+    written.set(msg, now);
+    log.log({ level: level === logLevel.ERROR ? "error" : level === logLevel.WARN ? "warn" : "info", msg, fields: fields as LogFields });
+  };
+};
 
 /** @internal The injected client, or a new one (kafkajs fixed for Node.js 24 first: see `negativeTimeouts.ts`). */
 export function makeClient(brokers: string[], config: KafkaClientConfig | undefined, client: Kafka | undefined): Kafka {
@@ -55,12 +114,22 @@ export function makeClient(brokers: string[], config: KafkaClientConfig | undefi
   return client ?? new Kafka(kafkaConfig(brokers, config));
 }
 
-/** @internal Whether kafkajs says trying again may succeed. */
+/**
+ * @internal Whether trying a kafkajs call again may succeed:
+ * {@link isRetriableError}, except for a topic that does not exist (kafkajs
+ * calls `UNKNOWN_TOPIC_OR_PARTITION` retriable, but retrying it for a whole
+ * `outageTimeout` only delays the error).
+ */
 export function isRetriable(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { retriable?: unknown }).retriable === true;
+  if (!isRetriableError(err)) return false;
+  for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 16; depth++) {
+    if ((e as { type?: unknown }).type === "UNKNOWN_TOPIC_OR_PARTITION") return false;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return true;
 }
 
-/** @internal A `ConnectorError` wrapping a kafkajs failure. */
+/** @internal A `ConnectorError` wrapping a kafkajs failure, retriable if {@link isRetriable}. */
 export function connectorError(what: string, cause: unknown): ConnectorError {
   return new ConnectorError(`${what}: ${causeText(cause)}`, { retriable: isRetriable(cause), cause });
 }

@@ -7,9 +7,11 @@
 import { Partitioners, type CompressionTypes, type Message, type Producer, type ProducerConfig, type TopicMessages } from "kafkajs";
 import { StatelessSinkPartition } from "../../../outputs/sink.js";
 import { ConnectorError } from "../../../errors.js";
+import { withRetries } from "../../../internal/backoff.js";
 import type { KafkaSinkMessage } from "../messages.js";
 import { toKafkaMessage, type SinkItem } from "./sinkMessage.js";
 import { connectorError } from "./client.js";
+import { listPartitions } from "./listPartitions.js";
 import type { Kafka } from "kafkajs";
 
 export type { SinkItem };
@@ -18,6 +20,10 @@ export type { SinkItem };
 export interface KafkaSinkConfig {
   readonly who: string;
   readonly client: Kafka;
+  /** The bootstrap brokers, to name in messages. */
+  readonly brokers: readonly string[];
+  /** How long to retry sends and connections while the brokers cannot be reached, in ms. */
+  readonly outageTimeout: number;
   readonly topic: string | undefined;
   readonly producerConfig: ProducerConfig | undefined;
   readonly acks: number;
@@ -41,6 +47,12 @@ const IDLE_DISCONNECT_MS = 10_000;
 /** Per-record overhead counted on top of keys, values and headers. */
 const RECORD_OVERHEAD = 24;
 
+/** One request: messages by topic, in order. */
+interface Request {
+  readonly byTopic: Map<string, Message[]>;
+  readonly count: number;
+}
+
 function payloadSize(x: Buffer | string | null | undefined): number {
   if (x == null) return 0;
   return typeof x === "string" ? x.length * 3 : x.length;
@@ -62,6 +74,11 @@ function headersSize(headers: KafkaSinkMessage<unknown, unknown>["headers"]): nu
  * @internal Sends each batch with one `sendBatch` (grouped by topic, order
  * kept) and waits for the brokers' acknowledgement before the flow goes on.
  * Disconnects the producer after {@link IDLE_DISCONNECT_MS} without writes.
+ *
+ * A connection or send that fails for a reason that may pass (the brokers
+ * are down or restarting) is tried again with a fresh producer, for up to
+ * `outageTimeout` (`withRetries`): the flow waits meanwhile. A request whose
+ * acknowledgement was lost is sent again (at least once).
  */
 export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
   /** The connected (or connecting) producer; a new one after an idle disconnection. */
@@ -81,11 +98,15 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
     this.idleCheck.unref();
   }
 
-  /** @internal Connect a producer. */
+  /**
+   * @internal Check that the default topic exists (so that a typo fails the
+   * run before any item is read), then connect a producer.
+   */
   static async open(config: KafkaSinkConfig): Promise<KafkaSinkPartition> {
     const part = new KafkaSinkPartition(config);
     try {
-      await part.connected();
+      if (config.topic !== undefined) await listPartitions(config.who, config.client, config.brokers, [config.topic], config.outageTimeout);
+      await part.retrying(`${config.who} connecting its producer`, () => part.connected());
     } catch (err) {
       await part.finish();
       throw err;
@@ -106,6 +127,16 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
       return producer;
     });
     return this.producer;
+  }
+
+  /** `fn`, retried with a fresh producer each time while the brokers cannot be reached, for up to `outageTimeout`. */
+  private retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetries(fn, {
+      what,
+      target: this.config.brokers.join(","),
+      giveUpAfterMs: this.config.outageTimeout,
+      beforeRetry: () => this.disconnect(),
+    });
   }
 
   private disconnect(): void {
@@ -129,16 +160,19 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
   async writeBatch(items: SinkItem[]): Promise<void> {
     if (items.length === 0) return;
     if (this.finished) throw new ConnectorError(`${this.config.who} is closed`);
+    const requests = this.requests(items);
     this.writing = true;
     try {
-      await this.write(await this.connected(), items);
+      for (const request of requests) await this.send(request);
     } finally {
       this.writing = false;
       this.lastWrite = Date.now();
     }
   }
 
-  private async write(producer: Producer, items: SinkItem[]): Promise<void> {
+  /** The batch checked and split into requests of at most {@link MAX_REQUEST_BYTES}. */
+  private requests(items: SinkItem[]): Request[] {
+    const requests: Request[] = [];
     let byTopic = new Map<string, Message[]>();
     let bytes = 0;
     let count = 0;
@@ -148,7 +182,7 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
       const { topic, message: msg } = toKafkaMessage(m, i, this.config.who, fallback);
       const size = RECORD_OVERHEAD + payloadSize(m.key) + payloadSize(m.value) + headersSize(m.headers);
       if (count > 0 && bytes + size > MAX_REQUEST_BYTES) {
-        await this.send(producer, byTopic, count);
+        requests.push({ byTopic, count });
         byTopic = new Map();
         bytes = 0;
         count = 0;
@@ -159,22 +193,29 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
       bytes += size;
       count++;
     }
-    await this.send(producer, byTopic, count);
+    requests.push({ byTopic, count });
+    return requests;
   }
 
-  private async send(producer: Producer, byTopic: Map<string, Message[]>, count: number): Promise<void> {
+  /** One `sendBatch`, retried through an outage. */
+  private send({ byTopic, count }: Request): Promise<void> {
     const topicMessages: TopicMessages[] = [];
     for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
-    try {
-      await producer.sendBatch({
-        topicMessages,
-        acks: this.config.acks,
-        timeout: this.config.timeout,
-        compression: this.config.compression,
-      });
-    } catch (err) {
-      throw connectorError(`${this.config.who} could not send ${count} message${count === 1 ? "" : "s"} to ${[...byTopic.keys()].join(", ")}`, err);
-    }
+    const messages = `${count} message${count === 1 ? "" : "s"}`;
+    const topics = [...byTopic.keys()];
+    return this.retrying(`${this.config.who} sending ${messages} to ${topics.map((t) => `'${t}'`).join(", ")}`, async () => {
+      const producer = await this.connected();
+      try {
+        await producer.sendBatch({
+          topicMessages,
+          acks: this.config.acks,
+          timeout: this.config.timeout,
+          compression: this.config.compression,
+        });
+      } catch (err) {
+        throw connectorError(`${this.config.who} could not send ${messages} to ${topics.join(", ")}`, err);
+      }
+    });
   }
 
   /** Disconnect the producer (everything was acknowledged by then). */

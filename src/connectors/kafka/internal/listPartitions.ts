@@ -1,12 +1,14 @@
 /**
  * Listing the partitions of topics with a kafkajs admin client: `listTopics`
- * (to name the missing ones), then `fetchTopicMetadata`, within a time limit.
+ * (to name the missing ones), then `fetchTopicMetadata`, retried through a
+ * broker outage.
  *
  * @module
  * @internal
  */
 import type { Admin, Kafka } from "kafkajs";
 import { ConnectorError } from "../../../errors.js";
+import { withRetries } from "../../../internal/backoff.js";
 import { connectorError } from "./client.js";
 
 /** @internal A topic and its partition numbers, sorted. */
@@ -15,21 +17,37 @@ export interface TopicPartitions {
   readonly partitions: readonly number[];
 }
 
+/** Longest wait for one attempt (connect, list, fetch metadata), in ms. */
+const ATTEMPT_TIMEOUT_MS = 30_000;
+
 /**
  * @internal List the partitions of `topics` with an admin client of
- * `client`, giving up after `timeoutMs`. `brokers` only names the cluster in
+ * `client`. A failure that may pass (the brokers cannot be reached, or an
+ * attempt took more than 30 s or `outageTimeoutMs`, whichever is less) is
+ * retried for up to `outageTimeoutMs`. `brokers` only names the cluster in
  * messages.
  *
- * @throws ConnectorError naming the missing topics, or why the brokers could
- *   not be asked (`retriable: true` after `timeoutMs`).
+ * @throws ConnectorError naming the missing topics (at once), why the
+ *   brokers could not be asked (not retriable), or that they could not be
+ *   reached for `outageTimeoutMs`.
  */
-export async function listPartitions(
+export function listPartitions(
   who: string,
   client: Kafka,
   brokers: readonly string[],
   topics: readonly string[],
-  timeoutMs: number,
+  outageTimeoutMs: number,
 ): Promise<TopicPartitions[]> {
+  const timeoutMs = Math.min(ATTEMPT_TIMEOUT_MS, outageTimeoutMs);
+  return withRetries(() => listOnce(who, client, brokers, topics, timeoutMs), {
+    what: `${who} listing the partitions of ${topics.map((t) => `'${t}'`).join(", ")}`,
+    target: brokers.join(","),
+    giveUpAfterMs: outageTimeoutMs,
+  });
+}
+
+/** One attempt, with a new admin client, given up (retriably) after `timeoutMs`. */
+async function listOnce(who: string, client: Kafka, brokers: readonly string[], topics: readonly string[], timeoutMs: number): Promise<TopicPartitions[]> {
   const admin = client.admin();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
