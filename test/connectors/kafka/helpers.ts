@@ -31,7 +31,9 @@ export function testClient(): Kafka {
 
 /** Creates topics, produces to them and deletes them all in `cleanup()`. */
 export class TestTopics {
-  private readonly kafka = testClient();
+  /** @param kafka - The cluster's client (default: the test cluster's, {@link testClient}). */
+  constructor(private readonly kafka: Kafka = testClient()) {}
+
   private admin: Admin | undefined;
   private readonly created: string[] = [];
 
