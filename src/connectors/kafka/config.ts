@@ -10,7 +10,10 @@ import type { ConsumerConfig, KafkaConfig } from "kafkajs";
  * `brokers`, which the connectors take on their own): `ssl`, `sasl`,
  * `clientId`, `connectionTimeout`, `requestTimeout`, `retry`, `logLevel`,
  * `logCreator`, `socketFactory`. Sluice's defaults: `clientId: "sluice"`,
- * `logLevel: logLevel.WARN`.
+ * `logLevel: logLevel.WARN`, a `logCreator` writing kafkajs's lines to
+ * Sluice's log ("kafkajs [Connection]: …"), and `retry: { retries: 3,
+ * initialRetryTime: 300, maxRetryTime: 2000 }` (about 2 s: the connectors'
+ * own retries, for up to `outageTimeout`, take over from there).
  *
  * @category Connectors
  * @example

@@ -81,7 +81,8 @@ export interface KafkaSourceOptions<R extends boolean = true> {
   /**
    * kafkajs client options (`ssl`, `sasl`, `clientId`, timeouts, `retry`,
    * `logLevel`, …) for the client made from `brokers`. Sluice's defaults:
-   * `clientId: "sluice"`, `logLevel: WARN`.
+   * `clientId: "sluice"`, `logLevel: WARN`, kafkajs's lines written to
+   * Sluice's log, short kafkajs retries (see {@link KafkaClientConfig}).
    */
   clientConfig?: KafkaClientConfig;
   /**
