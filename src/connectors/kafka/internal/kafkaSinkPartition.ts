@@ -131,7 +131,12 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
 
   /** `fn`, retried with a fresh producer each time while the brokers cannot be reached, for up to `outageTimeout`. */
   private retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetries(fn, {
+    const attempt = (): Promise<T> => {
+      // The run was stopped or failed meanwhile (`abort`): stop retrying.
+      if (this.finished) throw new ConnectorError(`${this.config.who} is closed`);
+      return fn();
+    };
+    return withRetries(attempt, {
       what,
       target: this.config.brokers.join(","),
       giveUpAfterMs: this.config.outageTimeout,
