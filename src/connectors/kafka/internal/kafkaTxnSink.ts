@@ -64,7 +64,6 @@ export interface KafkaTxnSinkState {
 const NAME_WIDTH = 5;
 /** Largest request sent at once (see kafkaSinkPartition.ts). */
 const MAX_REQUEST_BYTES = 512 * 1024;
-const LIST_TIMEOUT_MS = 30_000;
 /**
  * While a send or a commit is under way, new messages are kept (the flow
  * goes on) until this many bytes wait; then the flow waits for the sends.
@@ -142,9 +141,12 @@ export class KafkaTxnSink extends FixedPartitionedSink<SinkItem, KafkaTxnSinkSta
 
   /** The partitions of `topic`, as zero-padded names ("00000", "00001", …). */
   listParts(): Promise<string[]> {
-    return (this.listed ??= withRetries(
-      () => listPartitions(`KafkaSink (transactional id '${this.config.id}')`, this.config.client(), this.config.brokers, [this.config.topic], LIST_TIMEOUT_MS),
-      { what: `KafkaSink listing the partitions of '${this.config.topic}'`, target: this.config.brokers.join(","), giveUpAfterMs: this.config.outageTimeout },
+    return (this.listed ??= listPartitions(
+      `KafkaSink (transactional id '${this.config.id}')`,
+      this.config.client(),
+      this.config.brokers,
+      [this.config.topic],
+      this.config.outageTimeout,
     ).then(([t]) => {
       this.count = t.partitions.length;
       this.pick = partitionerFor(this.count);
@@ -290,7 +292,7 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
     const run = this.queue
       .then(() => {
         if (this.failure !== undefined) throw this.failure;
-        return withRetries((attempt) => this.pump(attempt > 0), {
+        return withRetries((attempt) => this.pump(attempt > 1), {
           what: this.who,
           target: this.config.brokers.join(","),
           giveUpAfterMs: this.config.outageTimeout,
