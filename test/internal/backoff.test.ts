@@ -1,8 +1,9 @@
 import { connect, createServer, type Server } from "node:net";
 import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from "kafkajs";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ConnectorError } from "../../src/index.js";
 import { isRetriableError, withRetries } from "../../src/internal/backoff.js";
+import { captureStderr } from "../support/stderr.js";
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -25,17 +26,7 @@ function reach(port: number): Promise<void> {
   });
 }
 
-let stderr: string[];
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((text: string | Uint8Array) => {
-    stderr.push(String(text));
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const stderr = captureStderr();
 
 describe("withRetries", () => {
   it("retries a refused connection until the server listens, with a warning at the first failure and a line when it is back", async () => {

@@ -1,17 +1,10 @@
 import { Kafka, logLevel, type logCreator } from "kafkajs";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { KAFKAJS_RETRY, kafkaConfig, sluiceLogCreator } from "../../../src/connectors/kafka/internal/client.js";
+import { captureStderr } from "../../support/stderr.js";
 
-let stderr: string[];
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((text: string | Uint8Array) => {
-    stderr.push(String(text));
-    return true;
-  });
-});
+const stderr = captureStderr();
 afterEach(() => {
-  vi.restoreAllMocks();
   vi.unstubAllEnvs();
 });
 

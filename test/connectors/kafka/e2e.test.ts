@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { RecoveryConfig, defaultSerde, initDbDir } from "../../../src/index.js";
 import { RecoveryStore } from "../../../src/recovery/store.js";
-import { brokers, readAll, TestTopics } from "./helpers.js";
+import { brokers, keyedInput, readAll, TestTopics } from "./helpers.js";
 import { prng, runFlowProcess, type Outcome } from "../../support/chaos.js";
 
 const FLOW = fileURLToPath(new URL("./fixtures/kafkaFlow.ts", import.meta.url));
@@ -41,23 +41,7 @@ describe("Kafka -> keyed state -> Kafka with recovery", () => {
     const rand = prng(Number(process.env.KAFKA_E2E_SEED ?? 20261121));
 
     // Input: key k<j> always in partition j % 3; expected output line per (partition, offset).
-    const expected = new Map<string, string>();
-    const totals = new Map<string, { n: number; sum: number }>();
-    const messages = [];
-    const perPartition = [0, 0, 0];
-    for (let i = 0; i < PARTITIONS * PER_PARTITION; i++) {
-      const j = Math.floor(rand() * KEYS);
-      const key = `k${j}`;
-      const partition = j % PARTITIONS;
-      const amount = Math.floor(rand() * 100);
-      const offset = perPartition[partition]++;
-      const t = totals.get(key) ?? { n: 0, sum: 0 };
-      t.n++;
-      t.sum += amount;
-      totals.set(key, t);
-      expected.set(`${partition}:${offset}`, `${key} n=${t.n} sum=${t.sum} src=${partition}:${offset}`);
-      messages.push({ key, value: String(amount), partition });
-    }
+    const { messages, expected } = keyedInput(rand, PARTITIONS, PARTITIONS * PER_PARTITION, KEYS);
     await topics.produce(inTopic, messages, 500);
 
     const work = mkdtempSync(join(tmpdir(), "sluice-kafka-e2e-"));

@@ -108,3 +108,31 @@ export function byPartition<M extends { topic: string; partition: number }>(mess
   }
   return out;
 }
+
+/**
+ * The end-to-end flows' input and what they must write for it: `count`
+ * messages `key -> amount` over `partitions` partitions (key `k<j>` always in
+ * partition `j % partitions`), and per input `"<partition>:<offset>"` the
+ * line `"<key> n=<count> sum=<sum> src=<partition>:<offset>"` of the key's
+ * running count and sum (see fixtures/kafkaFlow.ts).
+ */
+export function keyedInput(rand: () => number, partitions: number, count: number, keys: number): { messages: Message[]; expected: Map<string, string> } {
+  const expected = new Map<string, string>();
+  const totals = new Map<string, { n: number; sum: number }>();
+  const messages: Message[] = [];
+  const next = new Array<number>(partitions).fill(0);
+  for (let i = 0; i < count; i++) {
+    const j = Math.floor(rand() * keys);
+    const key = `k${j}`;
+    const partition = j % partitions;
+    const amount = Math.floor(rand() * 100);
+    const offset = next[partition]++;
+    const t = totals.get(key) ?? { n: 0, sum: 0 };
+    t.n++;
+    t.sum += amount;
+    totals.set(key, t);
+    expected.set(`${partition}:${offset}`, `${key} n=${t.n} sum=${t.sum} src=${partition}:${offset}`);
+    messages.push({ key, value: String(amount), partition });
+  }
+  return { messages, expected };
+}

@@ -10,10 +10,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { RecoveryConfig, defaultSerde, initDbDir } from "../../../src/index.js";
 import { RecoveryStore } from "../../../src/recovery/store.js";
 import type { KafkaTxnSinkState } from "../../../src/connectors/kafka/internal/kafkaTxnSink.js";
-import { brokers, readAll, TestTopics, testClient } from "./helpers.js";
+import { brokers, keyedInput, readAll, TestTopics, testClient } from "./helpers.js";
 import { prng, runFlowProcess, type Outcome } from "../../support/chaos.js";
 
-const FLOW = fileURLToPath(new URL("./fixtures/kafkaTxnFlow.ts", import.meta.url));
+const FLOW = fileURLToPath(new URL("./fixtures/kafkaFlow.ts", import.meta.url));
 const IN_PARTITIONS = 3;
 const OUT_PARTITIONS = 2;
 const PER_PARTITION = 2500;
@@ -28,7 +28,7 @@ async function commitWindow(recoveryDir: string, outTopic: string, id: string): 
   const store = RecoveryStore.open(new RecoveryConfig(recoveryDir), 1);
   let states: Map<string, Uint8Array>;
   try {
-    states = store.loadStates().get("kafka_txn.out") ?? new Map<string, Uint8Array>();
+    states = store.loadStates().get("kafka_e2e.out") ?? new Map<string, Uint8Array>();
   } finally {
     store.close();
   }
@@ -55,29 +55,13 @@ async function chaos(name: string, seed: number, workersOf: (run: number) => num
   const rand = prng(seed);
   const context = `seed ${seed}`;
   // Input: key k<j> always in partition j % 3; the expected output line per (partition, offset).
-  const expected = new Map<string, string>();
-  const totals = new Map<string, { n: number; sum: number }>();
-  const messages = [];
-  const perPartition = new Array<number>(IN_PARTITIONS).fill(0);
-  for (let i = 0; i < IN_PARTITIONS * PER_PARTITION; i++) {
-    const j = Math.floor(rand() * KEYS);
-    const key = `k${j}`;
-    const partition = j % IN_PARTITIONS;
-    const amount = Math.floor(rand() * 100);
-    const offset = perPartition[partition]++;
-    const t = totals.get(key) ?? { n: 0, sum: 0 };
-    t.n++;
-    t.sum += amount;
-    totals.set(key, t);
-    expected.set(`${partition}:${offset}`, `${key} n=${t.n} sum=${t.sum} src=${partition}:${offset}`);
-    messages.push({ key, value: String(amount), partition });
-  }
+  const { messages, expected } = keyedInput(rand, IN_PARTITIONS, IN_PARTITIONS * PER_PARTITION, KEYS);
   await topics.produce(inTopic, messages, 500);
 
   const work = mkdtempSync(join(tmpdir(), "sluice-txn-chaos-"));
   try {
     initDbDir(work, 3);
-    const env = { KAFKA_BROKERS: brokers().join(","), TXN_IN: inTopic, TXN_OUT: outTopic, TXN_ID: id, TXN_PACE_MS: "20", TXN_COMMIT_DELAY_MS: "30" };
+    const env = { KAFKA_BROKERS: brokers().join(","), E2E_IN: inTopic, E2E_OUT: outTopic, E2E_TXN_ID: id, E2E_PACE_MS: "20", E2E_COMMIT_DELAY_MS: "30" };
     const run = (workers: number, killAfterMs?: number): Promise<Outcome> =>
       runFlowProcess(FLOW, ["-w", String(workers), "-r", work, "-s", "0.05", "-b", "0"], env, killAfterMs);
     const log: string[] = [];
