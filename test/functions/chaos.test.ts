@@ -96,7 +96,7 @@ describe("stateful functions under SIGKILL", () => {
       const before = lines(output).length;
       const r = await run(output, chaosDir, workers[killed % 3], killAt);
       const after = lines(output).length;
-      const at = typeof killAt === "number" ? `${killAt} ms` : `${killAt.ms} ms after ${killAt.size} bytes`;
+      const at = typeof killAt === "number" ? `${killAt} ms` : "size" in killAt ? `${killAt.ms} ms after ${killAt.size} bytes` : `${killAt.ms} ms after ready`;
       log.push(`run ${killed + 1} on ${workers[killed % 3]} worker(s), kill ${at}: ${r.signal ?? `exit ${r.code}`}, ${before} -> ${after} lines`);
       if (r.signal !== "SIGKILL") {
         // The run ended before the kill came: it must have ended cleanly.

@@ -26,7 +26,11 @@ export interface Outcome {
  * more: at a point of its progress, however long its start-up took on a
  * busy machine.
  */
-export type KillAt = number | { readonly watch: string; readonly size: number; readonly ms: number };
+export type KillAt =
+  | number
+  | { readonly watch: string; readonly size: number; readonly ms: number }
+  /** `ms` after `ready()` (asked every 50 ms while the run lasts) first resolves `true`: for progress outside files. */
+  | { readonly ready: () => Promise<boolean>; readonly ms: number };
 
 const sizeOf = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? -1;
 
@@ -46,7 +50,18 @@ export function runFlowProcess(flow: string, args: readonly string[], env: Recor
     const kill = (): boolean => child.kill("SIGKILL");
     let timer = typeof killAt === "number" ? setTimeout(kill, killAt) : undefined;
     let poll: NodeJS.Timeout | undefined;
-    if (typeof killAt === "object") {
+    let exited = false;
+    if (typeof killAt === "object" && "ready" in killAt) {
+      const { ready, ms } = killAt;
+      const ask = (): void => {
+        if (exited) return;
+        void ready().then(
+          (yes) => (yes ? (timer = setTimeout(kill, ms)) : (poll = setTimeout(ask, 50))),
+          () => (poll = setTimeout(ask, 50)),
+        );
+      };
+      ask();
+    } else if (typeof killAt === "object") {
       const { watch, size, ms } = killAt;
       const before = sizeOf(watch);
       let changed = false;
@@ -60,6 +75,7 @@ export function runFlowProcess(flow: string, args: readonly string[], env: Recor
     }
     child.on("error", reject);
     child.on("exit", (code, signal) => {
+      exited = true;
       clearTimeout(timer);
       clearInterval(poll);
       resolve({ code, signal, stderr });

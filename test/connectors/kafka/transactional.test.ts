@@ -84,6 +84,7 @@ describe("KafkaSink with transactional", () => {
     const old = new KafkaTxnSinkPartition(config(topic, id), "out", 0, undefined);
     await old.start();
     await old.writeBatch([{ value: "zombie" }]);
+    await old.flush();
     // Registering the same id fences `old`: its open transaction is aborted, it can no longer commit.
     const next = new KafkaTxnSinkPartition(config(topic, id), "out", 0, undefined);
     await next.start();

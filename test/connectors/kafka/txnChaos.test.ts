@@ -11,12 +11,12 @@ import { RecoveryConfig, defaultSerde, initDbDir } from "../../../src/index.js";
 import { RecoveryStore } from "../../../src/recovery/store.js";
 import type { KafkaTxnSinkState } from "../../../src/connectors/kafka/internal/kafkaTxnSink.js";
 import { brokers, keyedInput, readAll, TestTopics, testClient } from "./helpers.js";
-import { prng, runFlowProcess, type Outcome } from "../../support/chaos.js";
+import { prng, runFlowProcess, type KillAt, type Outcome } from "../../support/chaos.js";
 
 const FLOW = fileURLToPath(new URL("./fixtures/kafkaFlow.ts", import.meta.url));
 const IN_PARTITIONS = 3;
 const OUT_PARTITIONS = 2;
-const PER_PARTITION = 2500;
+const PER_PARTITION = 6000;
 const KEYS = 40;
 const KILLS = 20;
 
@@ -62,8 +62,8 @@ async function chaos(name: string, seed: number, workersOf: (run: number) => num
   try {
     initDbDir(work, 3);
     const env = { KAFKA_BROKERS: brokers().join(","), E2E_IN: inTopic, E2E_OUT: outTopic, E2E_TXN_ID: id, E2E_PACE_MS: "20", E2E_COMMIT_DELAY_MS: "30" };
-    const run = (workers: number, killAfterMs?: number): Promise<Outcome> =>
-      runFlowProcess(FLOW, ["-w", String(workers), "-r", work, "-s", "0.05", "-b", "0"], env, killAfterMs);
+    const run = (workers: number, killAt?: KillAt): Promise<Outcome> =>
+      runFlowProcess(FLOW, ["-w", String(workers), "-r", work, "-s", "0.05", "-b", "0"], env, killAt);
     const log: string[] = [];
     let killed = 0;
     let inWindow = 0;
@@ -72,14 +72,19 @@ async function chaos(name: string, seed: number, workersOf: (run: number) => num
     let ended = false;
     for (let i = 0; i < KILLS + 10 && killed < KILLS; i++) {
       const workers = workersOf(i);
-      const at = 1200 + Math.floor(rand() * 1500);
       const before = await written();
-      const r = await run(workers, at);
+      // Mostly 0-1 s after the run's output grew (a commit of a later epoch may be under way); one run in four at a
+      // random time from its start, which may be during start-up or while it finishes what the run before left.
+      const ms = Math.floor(rand() * 1000);
+      const early = rand() < 0.25;
+      const killAt: KillAt = early ? 200 + ms * 2 : { ready: async () => (await written()) > before, ms };
+      const at = early ? `${killAt as number} ms after its start` : `${ms} ms after its output grew`;
+      const r = await run(workers, killAt);
       const after = await written();
       if (r.signal !== "SIGKILL") {
         // Everything was processed before the kill came: it must have ended cleanly.
         expect(r.code, `${context}\n${log.join("\n")}\n${r.stderr}`).toBe(0);
-        log.push(`run ${i + 1} on ${workers} worker(s) ended before its kill at ${at} ms`);
+        log.push(`run ${i + 1} on ${workers} worker(s) ended before its kill ${at}`);
         ended = true;
         break;
       }
@@ -87,7 +92,7 @@ async function chaos(name: string, seed: number, workersOf: (run: number) => num
       if (after > before) midway++;
       const window = await commitWindow(work, outTopic, id);
       if (window > 0) inWindow++;
-      log.push(`run ${i + 1} on ${workers} worker(s) killed at ${at} ms, output offsets ${before} -> ${after}; ${window} stored batch(es) not committed in Kafka`);
+      log.push(`run ${i + 1} on ${workers} worker(s) killed ${at}, output offsets ${before} -> ${after}; ${window} stored batch(es) not committed in Kafka`);
     }
     const story = `${context}\n${log.join("\n")}`;
     if (!ended) {

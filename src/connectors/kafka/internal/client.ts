@@ -72,6 +72,9 @@ export function kafkaConfig(brokers: string[], config: KafkaClientConfig | undef
   return { clientId: "sluice", logLevel: logLevel.WARN, logCreator: sluiceLogCreator, retry: KAFKAJS_RETRY, ...config, brokers };
 }
 
+/** kafkajs's warning when an idempotent producer has a bounded number of retries. */
+const LIMITED_RETRIES = "Limiting retries for the idempotent producer may invalidate EoS guarantees";
+
 /** Fields of kafkajs log entries that are not worth a line (the message says it, or it is long). */
 const LEFT_OUT = new Set(["timestamp", "logger", "message", "stack"]);
 /** Fields of kafkajs log entries that the text line names, when the message does not. */
@@ -93,6 +96,9 @@ export const sluiceLogCreator: logCreator = () => {
   const written = new Map<string, number>();
   return ({ namespace, level, log: entry }: LogEntry): void => {
     const message = String(entry.message);
+    // The transactional sink limits kafkajs's retries on purpose (Sluice's backoff is in charge of outages) and keeps
+    // exactly-once by replaying with a new producer after a failure: kafkajs's warning about it is not the user's concern.
+    if (message === LIMITED_RETRIES) return;
     const fields: Record<string, string | number | boolean | undefined> = { event: "kafkajs", namespace: namespace || undefined };
     for (const [name, value] of Object.entries(entry)) {
       if (LEFT_OUT.has(name) || name in fields) continue;

@@ -64,10 +64,7 @@ export interface KafkaTxnSinkState {
 const NAME_WIDTH = 5;
 /** Largest request sent at once (see kafkaSinkPartition.ts). */
 const MAX_REQUEST_BYTES = 512 * 1024;
-/**
- * While a send or a commit is under way, new messages are kept (the flow
- * goes on) until this many bytes wait; then the flow waits for the sends.
- */
+/** Messages kept unsent (a send or a commit under way) beyond which the flow waits for the sends. */
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 /**
  * Most messages per request. kafkajs 2.2.4 groups a request's messages by
@@ -248,10 +245,10 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
 
   /**
    * Keep the messages and send them in the open transaction (when they may
-   * be: no earlier epoch waits for its commit), the flow waiting for the
-   * acknowledgement as with the at-least-once sink. While a send or a commit
-   * is under way, the messages are only kept, up to
-   * {@link MAX_BACKLOG_BYTES}: a commit does not hold the flow up.
+   * be: no earlier epoch waits for its commit) in the background: nothing
+   * in a transaction is visible before its commit, so the flow need not
+   * wait for the acknowledgement, only for the commit. The flow waits once
+   * {@link MAX_BACKLOG_BYTES} of messages are kept unsent.
    */
   writeBatch(items: SinkItem[]): Promise<void> | undefined {
     if (this.failure !== undefined) return Promise.reject(this.failure);
@@ -265,7 +262,20 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
       bytes += 24 + sizeOf(m.message.key) + sizeOf(m.message.value);
     }
     this.unsentBytes = bytes;
-    if (this.busy > 0 && bytes < MAX_BACKLOG_BYTES) return undefined;
+    if (bytes >= MAX_BACKLOG_BYTES) {
+      this.unsentBytes = 0;
+      return this.enqueue();
+    }
+    if (this.busy === 0) {
+      this.unsentBytes = 0;
+      // Sent in the background; a failure is kept and thrown at the next write, snapshot or commit.
+      this.enqueue().catch(() => {});
+    }
+    return undefined;
+  }
+
+  /** @internal Send what is kept (when it may be sent); resolves once the brokers acknowledged it. */
+  flush(): Promise<void> {
     this.unsentBytes = 0;
     return this.enqueue();
   }
