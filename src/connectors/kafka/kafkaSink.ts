@@ -9,6 +9,7 @@ import { BuildError } from "../../errors.js";
 import type { KafkaSinkMessage } from "./messages.js";
 import { checkBrokers, checkClient, checkObject, checkOutageTimeout, makeClient } from "./internal/client.js";
 import type { KafkaClientConfig } from "./config.js";
+import type { KafkaClient } from "./internal/kafkaClient.js";
 import { KafkaSinkPartition, type KafkaSinkConfig } from "./internal/kafkaSinkPartition.js";
 import { KafkaTxnSink } from "./internal/kafkaTxnSink.js";
 
@@ -53,8 +54,12 @@ export interface KafkaSinkOptions {
   timeout?: number;
   /** Compression codec of the record batches (kafkajs `CompressionTypes`; default none). */
   compression?: CompressionTypes;
-  /** A kafkajs client to use instead of making one from `brokers` and `clientConfig`. */
-  client?: Kafka;
+  /**
+   * A client to use instead of making a kafkajs one from `brokers` and
+   * `clientConfig`: a kafkajs `Kafka` instance, or Confluent's client
+   * wrapped by {@link confluentClient}.
+   */
+  client?: Kafka | KafkaClient;
   /** kafkajs client options for the client made from `brokers`; see `KafkaSourceOptions.clientConfig`. */
   clientConfig?: KafkaClientConfig;
   /** kafkajs producer options (`idempotent`, `retry`, `createPartitioner`, …). */
@@ -136,9 +141,9 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
   /** The default topic, if any. */
   readonly topic: string | undefined;
   private readonly settings: Omit<KafkaSinkConfig, "who" | "client">;
-  private readonly injected: Kafka | undefined;
+  private readonly injected: KafkaClient | undefined;
   private readonly clientConfig: KafkaClientConfig | undefined;
-  private client: Kafka | undefined;
+  private client: KafkaClient | undefined;
   /** The transactional mode's fixed-partitioned sink and its routing, if `transactional`. */
   private readonly view: PartitionedView<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>> | undefined;
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Kafka } from "kafkajs";
+import type { KafkaClient } from "./internal/kafkaClient.js";
 import { FixedPartitionedSource, type StatefulSourcePartition } from "../../inputs/source.js";
 import { BuildError, ConnectorError, describeType } from "../../errors.js";
 import { withRetries } from "../../internal/backoff.js";
@@ -76,8 +77,12 @@ export interface KafkaSourceOptions<R extends boolean = true> {
    * outages" in the Kafka guide.
    */
   outageTimeout?: number;
-  /** A kafkajs client to use instead of making one from `brokers` and `clientConfig`. */
-  client?: Kafka;
+  /**
+   * A kafkajs client to use instead of making one from `brokers` and
+   * `clientConfig`. (A {@link confluentClient} is not supported by the
+   * source yet: building its partitions fails saying so.)
+   */
+  client?: Kafka | KafkaClient;
   /**
    * kafkajs client options (`ssl`, `sasl`, `clientId`, timeouts, `retry`,
    * `logLevel`, …) for the client made from `brokers`. Sluice's defaults:
@@ -179,10 +184,10 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
   private readonly bufferSize: number;
   private readonly raiseOnErrors: boolean;
   private readonly outageTimeout: number;
-  private readonly injected: Kafka | undefined;
+  private readonly injected: KafkaClient | undefined;
   private readonly clientConfig: KafkaClientConfig | undefined;
   private readonly consumerConfig: KafkaConsumerConfig | undefined;
-  private client: Kafka | undefined;
+  private client: KafkaClient | undefined;
   private parts: string[] | undefined;
   /** The reader the partitions being built join, and the watermarks looked up for them. */
   private round: { reader: GroupReader; watermarks: Map<string, Promise<Watermarks>> } | undefined;
@@ -221,6 +226,9 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
     if (typeof raiseOnErrors !== "boolean") fail(`\`raiseOnErrors\` must be a boolean; got ${describeType(raiseOnErrors)}`);
     this.outageTimeout = checkOutageTimeout("KafkaSource", options.outageTimeout);
     this.injected = checkClient("KafkaSource", options.client);
+    if (this.injected !== undefined && this.injected.consumer === undefined) {
+      fail(`cannot read through a \`client\` of ${this.injected.library} yet (only KafkaSink writes through it); give it a kafkajs client, or none`);
+    }
     checkObject("KafkaSource", "clientConfig", options.clientConfig);
     checkObject("KafkaSource", "consumerConfig", options.consumerConfig);
     for (const own of ["groupId", "partitionAssigners"] as const) {

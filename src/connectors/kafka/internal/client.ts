@@ -11,6 +11,7 @@ import { isRetriableError } from "../../../internal/backoff.js";
 import { StderrLog, type LogFields } from "../../../internal/stderrLog.js";
 import type { KafkaClientConfig } from "../config.js";
 import { avoidNegativeTimeouts } from "./negativeTimeouts.js";
+import { isKafkaClient, kafkajsClient, type KafkaClient } from "./kafkaClient.js";
 
 /** @internal How long a connector rides out a broker outage by default (`outageTimeout`), in ms. */
 export const DEFAULT_OUTAGE_TIMEOUT_MS = 60_000;
@@ -36,14 +37,18 @@ export function checkBrokers(who: string, brokers: unknown): string[] {
   return [...(brokers as string[])];
 }
 
-/** @internal Check that `client`, if given, looks like a kafkajs `Kafka` instance. */
-export function checkClient(who: string, client: unknown): Kafka | undefined {
+/**
+ * @internal Check that `client`, if given, is a {@link KafkaClient} (from
+ * `confluentClient`) or looks like a kafkajs `Kafka` instance; the client.
+ */
+export function checkClient(who: string, client: unknown): KafkaClient | undefined {
   if (client === undefined) return undefined;
+  if (isKafkaClient(client)) return client;
   const c = client as Partial<Record<"consumer" | "producer" | "admin", unknown>> | null;
   if (c === null || typeof c !== "object" || typeof c.consumer !== "function" || typeof c.producer !== "function" || typeof c.admin !== "function") {
-    throw new BuildError(`${who}: \`client\` must be a kafkajs Kafka instance`);
+    throw new BuildError(`${who}: \`client\` must be a kafkajs Kafka instance or a client from \`confluentClient\``);
   }
-  return client as Kafka;
+  return kafkajsClient(client as Kafka);
 }
 
 /** @internal Check an optional object option. */
@@ -114,10 +119,10 @@ export const sluiceLogCreator: logCreator = () => {
   };
 };
 
-/** @internal The injected client, or a new one (kafkajs fixed for Node.js 24 first: see `negativeTimeouts.ts`). */
-export function makeClient(brokers: string[], config: KafkaClientConfig | undefined, client: Kafka | undefined): Kafka {
+/** @internal The injected client, or a new kafkajs one (kafkajs fixed for Node.js 24 first: see `negativeTimeouts.ts`). */
+export function makeClient(brokers: string[], config: KafkaClientConfig | undefined, client: KafkaClient | undefined): KafkaClient {
   avoidNegativeTimeouts();
-  return client ?? new Kafka(kafkaConfig(brokers, config));
+  return client ?? kafkajsClient(new Kafka(kafkaConfig(brokers, config)));
 }
 
 /**

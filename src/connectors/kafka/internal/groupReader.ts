@@ -7,7 +7,8 @@
  * @internal
  */
 import { randomUUID } from "node:crypto";
-import type { Batch, Consumer, Kafka } from "kafkajs";
+import type { Batch, Consumer } from "kafkajs";
+import type { KafkaClient } from "./kafkaClient.js";
 import type { KafkaConsumerConfig } from "../config.js";
 import type { ConnectorError } from "../../../errors.js";
 import { withRetries } from "../../../internal/backoff.js";
@@ -21,7 +22,7 @@ export interface GroupReaderConfig {
   /** "KafkaSource in step '…'", for messages. */
   readonly who: string;
   readonly stepId: string;
-  readonly client: Kafka;
+  readonly client: KafkaClient;
   /** The bootstrap brokers, to name in messages. */
   readonly brokers: readonly string[];
   readonly consumerConfig: KafkaConsumerConfig | undefined;
@@ -175,7 +176,8 @@ export class GroupReader {
    */
   private launch(topics: string[]): Promise<void> {
     const { client, consumerConfig, stepId } = this.config;
-    const consumer = client.consumer({
+    // KafkaSource checked that its client has consumers.
+    const consumer = client.consumer!({
       maxWaitTimeInMs: 500,
       ...consumerConfig,
       retry: { ...consumerConfig?.retry, restartOnFailure: () => Promise.resolve(false) },

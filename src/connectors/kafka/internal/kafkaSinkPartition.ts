@@ -4,7 +4,7 @@
  * @module
  * @internal
  */
-import { Partitioners, type CompressionTypes, type Message, type Producer, type ProducerConfig, type TopicMessages } from "kafkajs";
+import { Partitioners, type CompressionTypes, type Message, type ProducerConfig, type TopicMessages } from "kafkajs";
 import { StatelessSinkPartition } from "../../../outputs/sink.js";
 import { ConnectorError } from "../../../errors.js";
 import { withRetries } from "../../../internal/backoff.js";
@@ -12,14 +12,14 @@ import type { KafkaSinkMessage } from "../messages.js";
 import { toKafkaMessage, type SinkItem } from "./sinkMessage.js";
 import { connectorError } from "./client.js";
 import { listPartitions } from "./listPartitions.js";
-import type { Kafka } from "kafkajs";
+import type { KafkaClient, KafkaProducer } from "./kafkaClient.js";
 
 export type { SinkItem };
 
 /** @internal Everything a {@link KafkaSinkPartition} needs (options already checked). */
 export interface KafkaSinkConfig {
   readonly who: string;
-  readonly client: Kafka;
+  readonly client: KafkaClient;
   /** The bootstrap brokers, to name in messages. */
   readonly brokers: readonly string[];
   /** How long to retry sends and connections while the brokers cannot be reached, in ms. */
@@ -82,7 +82,7 @@ function headersSize(headers: KafkaSinkMessage<unknown, unknown>["headers"]): nu
  */
 export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
   /** The connected (or connecting) producer; a new one after an idle disconnection. */
-  private producer: Promise<Producer> | undefined;
+  private producer: Promise<KafkaProducer> | undefined;
   /** The last disconnection, awaited before connecting again. */
   private disconnection: Promise<void> = Promise.resolve();
   private lastWrite = Date.now();
@@ -114,9 +114,10 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
     return part;
   }
 
-  private connected(): Promise<Producer> {
+  private connected(): Promise<KafkaProducer> {
     this.producer ??= this.disconnection.then(async () => {
-      const producer = this.config.client.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...this.config.producerConfig });
+      const { client, producerConfig, acks, timeout, compression } = this.config;
+      const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...producerConfig }, { acks, timeout, compression });
       try {
         await producer.connect();
       } catch (err) {
@@ -211,12 +212,7 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
     return this.retrying(`${this.config.who} sending ${messages} to ${topics.map((t) => `'${t}'`).join(", ")}`, async () => {
       const producer = await this.connected();
       try {
-        await producer.sendBatch({
-          topicMessages,
-          acks: this.config.acks,
-          timeout: this.config.timeout,
-          compression: this.config.compression,
-        });
+        await producer.sendBatch(topicMessages);
       } catch (err) {
         throw connectorError(`${this.config.who} could not send ${messages} to ${topics.join(", ")}`, err);
       }

@@ -31,7 +31,8 @@
  * @module
  * @internal
  */
-import { Partitioners, type CompressionTypes, type Kafka, type Message, type Producer, type ProducerConfig, type TopicMessages, type Transaction } from "kafkajs";
+import { Partitioners, type CompressionTypes, type Message, type ProducerConfig, type TopicMessages } from "kafkajs";
+import type { KafkaClient, KafkaProducer, KafkaTransaction } from "./kafkaClient.js";
 import { FixedPartitionedSink, StatefulSinkPartition } from "../../../outputs/sink.js";
 import { ConnectorError, causeText } from "../../../errors.js";
 import { isRetriableError, withRetries } from "../../../internal/backoff.js";
@@ -44,7 +45,7 @@ export interface KafkaTxnSinkConfig {
   readonly id: string;
   readonly topic: string;
   readonly brokers: readonly string[];
-  readonly client: () => Kafka;
+  readonly client: () => KafkaClient;
   readonly producerConfig: ProducerConfig | undefined;
   readonly timeout: number | undefined;
   readonly compression: CompressionTypes | undefined;
@@ -73,9 +74,11 @@ const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
  */
 const MAX_REQUEST_MESSAGES = 1000;
 
-/** Kafka errors after which retrying cannot help. */
+/** Kafka errors after which retrying cannot help (kafkajs's names; librdkafka's, `ERR_…`, are read without the prefix). */
 const FATAL = new Set([
   "PRODUCER_FENCED",
+  // librdkafka's local error for a fenced producer (ERR__FENCED).
+  "FENCED",
   "INVALID_PRODUCER_EPOCH",
   "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
   "TOPIC_AUTHORIZATION_FAILED",
@@ -92,7 +95,8 @@ const FATAL = new Set([
 function errorType(err: unknown): string | undefined {
   for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const type = (e as { type?: unknown }).type;
-    if (typeof type === "string") return type;
+    // Confluent's client names errors by librdkafka's codes: "ERR_INVALID_PRODUCER_EPOCH", "ERR__FENCED".
+    if (typeof type === "string") return type.replace(/^ERR_+/, "");
     const original = (e as { originalError?: unknown }).originalError;
     if (original !== undefined) return errorType(original);
   }
@@ -196,8 +200,8 @@ interface Batch {
 export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, KafkaTxnSinkState> {
   private readonly who: string;
   private readonly transactionalId: string;
-  private producer: Producer | undefined;
-  private txn: Transaction | undefined;
+  private producer: KafkaProducer | undefined;
+  private txn: KafkaTransaction | undefined;
   /** The batch the open transaction holds. */
   private open: Batch | undefined;
   /** Snapshotted batches whose transaction is not committed, oldest first. */
@@ -323,7 +327,7 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
   private explain(err: unknown): unknown {
     if (err instanceof ConnectorError) return err;
     const type = errorType(err);
-    if (type === "PRODUCER_FENCED" || type === "INVALID_PRODUCER_EPOCH") {
+    if (type === "PRODUCER_FENCED" || type === "FENCED" || type === "INVALID_PRODUCER_EPOCH") {
       return new ConnectorError(
         `${this.who}: another producer took over transactional id '${this.transactionalId}' (is the flow running twice with the same id?), ` +
           "or the broker aborted a transaction that outlived its timeout (`producerConfig.transactionTimeout`): " +
@@ -341,7 +345,7 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
       await this.fill(b);
       const txn = this.txn!;
       await txn.sendOffsets({
-        consumerGroupId: this.transactionalId,
+        groupId: this.transactionalId,
         topics: [{ topic: this.config.topic, partitions: [{ partition: this.partition, offset: String(b.seq) }] }],
       });
       await txn.commit();
@@ -370,14 +374,14 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
   }
 
   /** Send `messages[from, to)` in the transaction: requests of at most 512 KiB, one after the other, topics in order. */
-  private async send(txn: Transaction, messages: readonly OutgoingMessage[], from: number, to: number): Promise<void> {
+  private async send(txn: KafkaTransaction, messages: readonly OutgoingMessage[], from: number, to: number): Promise<void> {
     let byTopic = new Map<string, Message[]>();
     let bytes = 0;
     let count = 0;
     const flush = async (): Promise<void> => {
       const topicMessages: TopicMessages[] = [];
       for (const [topic, list] of byTopic) topicMessages.push({ topic, messages: list });
-      await txn.sendBatch({ topicMessages, acks: -1, timeout: this.config.timeout, compression: this.config.compression });
+      await txn.sendBatch(topicMessages);
       byTopic = new Map();
       bytes = 0;
       count = 0;
@@ -407,14 +411,17 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
     this.open = undefined;
     if (old !== undefined) await old.disconnect().catch(() => {});
     const client = this.config.client();
-    const producer = client.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      transactionTimeout: Math.max(60_000, this.config.outageTimeout + 60_000),
-      ...this.config.producerConfig,
-      transactionalId: this.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    const producer = client.producer(
+      {
+        createPartitioner: Partitioners.DefaultPartitioner,
+        transactionTimeout: Math.max(60_000, this.config.outageTimeout + 60_000),
+        ...this.config.producerConfig,
+        transactionalId: this.transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      },
+      { acks: -1, timeout: this.config.timeout, compression: this.config.compression },
+    );
     try {
       await producer.connect();
     } catch (err) {
@@ -440,7 +447,7 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
   }
 
   /** The sequence number of the last committed batch (-1 for none): the group's offset on the sink partition. */
-  private async committedSeq(client: Kafka): Promise<number> {
+  private async committedSeq(client: KafkaClient): Promise<number> {
     const admin = client.admin();
     try {
       await admin.connect();

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { Admin, Kafka } from "kafkajs";
+import type { KafkaAdmin, KafkaClient } from "./kafkaClient.js";
 import { ConnectorError } from "../../../errors.js";
 import { withRetries } from "../../../internal/backoff.js";
 import { connectorError } from "./client.js";
@@ -33,7 +33,7 @@ const ATTEMPT_TIMEOUT_MS = 30_000;
  */
 export function listPartitions(
   who: string,
-  client: Kafka,
+  client: KafkaClient,
   brokers: readonly string[],
   topics: readonly string[],
   outageTimeoutMs: number,
@@ -47,7 +47,7 @@ export function listPartitions(
 }
 
 /** One attempt, with a new admin client, given up (retriably) after `timeoutMs`. */
-async function listOnce(who: string, client: Kafka, brokers: readonly string[], topics: readonly string[], timeoutMs: number): Promise<TopicPartitions[]> {
+async function listOnce(who: string, client: KafkaClient, brokers: readonly string[], topics: readonly string[], timeoutMs: number): Promise<TopicPartitions[]> {
   const admin = client.admin();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
@@ -68,7 +68,7 @@ async function listOnce(who: string, client: Kafka, brokers: readonly string[], 
   }
 }
 
-async function ask(who: string, admin: Admin, brokers: readonly string[], topics: readonly string[]): Promise<TopicPartitions[]> {
+async function ask(who: string, admin: KafkaAdmin, brokers: readonly string[], topics: readonly string[]): Promise<TopicPartitions[]> {
   try {
     await admin.connect();
     const known = new Set(await admin.listTopics());

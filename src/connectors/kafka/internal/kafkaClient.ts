@@ -1,0 +1,112 @@
+/**
+ * The Kafka operations Sluice's connectors use, as one small interface
+ * ({@link KafkaClient}), and its default implementation on kafkajs
+ * ({@link kafkajsClient}). The second implementation, on Confluent's
+ * librdkafka client, is `confluentClient.ts`.
+ *
+ * The kafkajs implementation passes calls straight through: the admin
+ * client is kafkajs's own, and a producer adds the sink's `acks`,
+ * `timeout` and `compression` to each `sendBatch` (one object per request,
+ * never per message). The source's consumer is kafkajs's `Consumer` (its
+ * pinned partition assigner, `eachBatch`, events) and only the kafkajs
+ * implementation has one so far.
+ *
+ * @module
+ * @internal
+ */
+import type { CompressionTypes, Consumer, ConsumerConfig, Kafka, ProducerConfig, TopicMessages } from "kafkajs";
+
+/** @internal A topic's partitions' offsets, as kafkajs's `fetchOffsets` returns them. */
+export interface KafkaGroupOffsets {
+  readonly topic: string;
+  readonly partitions: readonly { readonly partition: number; readonly offset: string }[];
+}
+
+/** @internal The admin operations the connectors use (kafkajs's `Admin` has them all). */
+export interface KafkaAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(): Promise<string[]>;
+  fetchTopicMetadata(request: { topics: string[] }): Promise<{ topics: { name: string; partitions: { partitionId: number }[] }[] }>;
+  fetchTopicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
+  /** The committed offsets of a consumer group on the partitions of `topics` (`-1` for none). */
+  fetchOffsets(request: { groupId: string; topics: string[] }): Promise<KafkaGroupOffsets[]>;
+}
+
+/** @internal What a sink's producer sends with every request (fixed per producer). */
+export interface KafkaSendSettings {
+  readonly acks: number;
+  readonly timeout: number | undefined;
+  readonly compression: CompressionTypes | undefined;
+}
+
+/** @internal A transaction: messages and a consumer group's offsets, committed or aborted together. */
+export interface KafkaTransaction {
+  sendBatch(topicMessages: TopicMessages[]): Promise<unknown>;
+  /** Record `topics`' offsets as those of the consumer group `groupId`, in the transaction. */
+  sendOffsets(request: { groupId: string; topics: KafkaGroupOffsets[] }): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** @internal A producer. `transaction` only when made with a `transactionalId`. */
+export interface KafkaProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  sendBatch(topicMessages: TopicMessages[]): Promise<unknown>;
+  transaction(): Promise<KafkaTransaction>;
+}
+
+/**
+ * A Kafka client for Sluice's Kafka connectors: what `KafkaSource` and
+ * `KafkaSink` take as `client`, besides a kafkajs `Kafka` instance. Made by
+ * {@link confluentClient} (Confluent's librdkafka-based client); its
+ * members are internal to Sluice and may change.
+ *
+ * @category Connectors
+ */
+export interface KafkaClient {
+  /** The library behind it, for messages: `"kafkajs"` or `"@confluentinc/kafka-javascript"`. */
+  readonly library: string;
+  /** @internal */
+  admin(): KafkaAdmin;
+  /**
+   * @internal A producer with kafkajs's producer options (`transactionalId`,
+   * `idempotent`, `maxInFlightRequests`, `transactionTimeout`, `retry`…).
+   */
+  producer(config: ProducerConfig, send: KafkaSendSettings): KafkaProducer;
+  /** @internal A kafkajs consumer (the source's pinned assigner is kafkajs's); none in a client the source cannot use. */
+  consumer?(config: ConsumerConfig): Consumer;
+}
+
+/** @internal Whether `x` is a {@link KafkaClient} (rather than a kafkajs `Kafka`). */
+export function isKafkaClient(x: unknown): x is KafkaClient {
+  return typeof x === "object" && x !== null && typeof (x as { library?: unknown }).library === "string" && typeof (x as { producer?: unknown }).producer === "function";
+}
+
+/** @internal The default {@link KafkaClient}: kafkajs's own objects, passed through. */
+export function kafkajsClient(kafka: Kafka): KafkaClient {
+  return {
+    library: "kafkajs",
+    admin: () => kafka.admin(),
+    consumer: (config) => kafka.consumer(config),
+    producer(config, { acks, timeout, compression }) {
+      const p = kafka.producer(config);
+      return {
+        connect: () => p.connect(),
+        disconnect: () => p.disconnect(),
+        sendBatch: (topicMessages) => p.sendBatch({ topicMessages, acks, timeout, compression }),
+        async transaction() {
+          const t = await p.transaction();
+          return {
+            sendBatch: (topicMessages) => t.sendBatch({ topicMessages, acks, timeout, compression }),
+            sendOffsets: ({ groupId, topics }) =>
+              t.sendOffsets({ consumerGroupId: groupId, topics: topics.map((x) => ({ topic: x.topic, partitions: [...x.partitions] })) }),
+            commit: () => t.commit(),
+            abort: () => t.abort(),
+          };
+        },
+      };
+    },
+  };
+}
