@@ -17,6 +17,8 @@ export { KafkaSink, type KafkaSinkOptions, type KafkaTransactionalOptions } from
 export { type KafkaSourceMessage, type KafkaSourceError, type KafkaSinkMessage, type KafkaHeaders } from "./messages.js";
 export { jsonCodec, utf8Codec, rawCodec, type KafkaSerializer, type KafkaDeserializer, type KafkaCodec } from "./codecs.js";
 export { type KafkaClientConfig, type KafkaConsumerConfig } from "./config.js";
+export { confluentClient, type ConfluentKafka } from "./confluentClient.js";
+export { type KafkaClient } from "./internal/kafkaClient.js";
 export * as kop from "./operators/index.js";
 export { type KafkaOpOut } from "./operators/kafkaOpOut.js";
 export { type KafkaInputOptions } from "./operators/input.js";
