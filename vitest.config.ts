@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Needs @confluentinc/kafka-javascript, built by scripts/confluent.sh: `npm run test:confluent` (vitest.confluent.config.ts).
+    exclude: ["**/node_modules/**", "test/connectors/kafka/confluent.test.ts"],
     // Builds dist/ once: CLI tests run the real bin, and fixtures import "sluice".
     // ...and starts a real Kafka broker (scripts/kafka.sh) unless KAFKA_BROKERS names one.
     globalSetup: ["./test/globalSetup.ts", "./test/kafkaSetup.ts"],
