@@ -44,8 +44,11 @@ interface ConfluentAdmin {
  * @category Connectors
  */
 export interface ConfluentKafka {
+  /** A producer (`KafkaJS.Producer`) with the given kafkajs-style options. */
   producer(config: { kafkaJS: Record<string, unknown> }): unknown;
+  /** A consumer (`KafkaJS.Consumer`) with the given kafkajs-style options. */
   consumer(config: { kafkaJS: Record<string, unknown> }): unknown;
+  /** An admin client (`KafkaJS.Admin`). */
   admin(): unknown;
 }
 
