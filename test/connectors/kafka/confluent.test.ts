@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BuildError, Dataflow } from "../../../src/index.js";
+import { CompressionTypes, Partitioners } from "kafkajs";
+import { BuildError, ConnectorError, Dataflow } from "../../../src/index.js";
 import { runMain, TestingSource } from "../../../src/testing/index.js";
 import { confluentClient, KafkaSink, KafkaSource, type ConfluentKafka, type KafkaClient } from "../../../src/connectors/kafka/index.js";
 import { brokers, readAll, TestTopics } from "./helpers.js";
@@ -31,10 +32,10 @@ function loadConfluent(): ConfluentModule {
 
 const confluent = loadConfluent();
 
-/** A Confluent client of the test cluster, quiet. */
-function client(): KafkaClient {
+/** A Confluent client of the test cluster (or of `at`), quiet. */
+function client(at: string[] = brokers()): KafkaClient {
   const { Kafka, logLevel } = confluent.KafkaJS;
-  return confluentClient(new Kafka({ kafkaJS: { brokers: brokers(), clientId: "sluice-tests", logLevel: logLevel.NOTHING } }));
+  return confluentClient(new Kafka({ kafkaJS: { brokers: at, clientId: "sluice-tests", logLevel: logLevel.NOTHING } }));
 }
 
 describeTransactionalSink("@confluentinc/kafka-javascript", client);
@@ -58,6 +59,29 @@ describe("KafkaSink through @confluentinc/kafka-javascript", () => {
     await runMain(flow2, { epochInterval: 0 });
     const partitionOf = (ms: typeof back) => new Map(ms.map((m) => [m.key!.toString(), m.partition]));
     expect(partitionOf(back)).toEqual(partitionOf(await readAll([kafkajsTopic])));
+  });
+
+  it("sends with the sink's compression and timeout (set on the producer: Confluent's client takes them there)", async () => {
+    const topic = await topics.create("confluent-gzip", 1);
+    const items = Array.from({ length: 50 }, (_, i) => ({ value: "x".repeat(100) + String(i) }));
+    const flow = new Dataflow("confluent_gzip");
+    const sink = new KafkaSink({ brokers: brokers(), topic, compression: CompressionTypes.GZIP, timeout: 10_000, acks: 1, client: client() });
+    flow.input("in", new TestingSource(items, 50)).output("out", sink);
+    await runMain(flow, { epochInterval: 0 });
+    expect((await readAll([topic])).map((m) => m.value!.toString())).toEqual(items.map((m) => m.value));
+  });
+
+  it("refuses a partitioner of the user's: librdkafka partitions by murmur2", async () => {
+    const sink = new KafkaSink({ brokers: brokers(), producerConfig: { createPartitioner: Partitioners.LegacyPartitioner }, client: client() });
+    const err = await sink.build("out", 0, 1).then(() => undefined, (e: unknown) => e);
+    expect(String((err as Error).message)).toMatch(/createPartitioner` is not supported with `confluentClient`/);
+  });
+
+  it("fails the build once the brokers were unreachable for outageTimeout, naming them", async () => {
+    const sink = new KafkaSink({ brokers: ["127.0.0.1:1"], topic: "t", client: client(["127.0.0.1:1"]), outageTimeout: 1000 });
+    const err = await sink.build("out", 0, 1).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(String((err as Error).message)).toMatch(/listing the partitions of 't': gave up after retrying .* 127\.0\.0\.1:1/);
   });
 
   it("fails the build naming a missing topic (the admin calls go through Confluent's client)", async () => {
