@@ -8,6 +8,7 @@
  */
 import { CompressionTypes, Partitioners, type ProducerConfig, type TopicMessages } from "kafkajs";
 import { BuildError, ConnectorError } from "../../errors.js";
+import { confluentSourceConsumer } from "./internal/confluentConsumer.js";
 import type { KafkaAdmin, KafkaClient, KafkaGroupOffsets, KafkaProducer, KafkaSendSettings, KafkaTransaction } from "./internal/kafkaClient.js";
 
 /** What Sluice calls on a Confluent producer (`KafkaJS.Producer`; a transaction is the producer itself). */
@@ -118,6 +119,7 @@ export function confluentClient(kafka: ConfluentKafka): KafkaClient {
     library: "@confluentinc/kafka-javascript",
     admin: () => confluentAdmin(kafka.admin() as ConfluentAdmin),
     producer: (config, send) => confluentProducer(kafka, config, send),
+    consumer: (config, wanted) => confluentSourceConsumer((c) => kafka.consumer(c as { kafkaJS: Record<string, unknown> }), config, wanted),
   };
 }
 

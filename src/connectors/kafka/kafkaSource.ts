@@ -226,9 +226,6 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
     if (typeof raiseOnErrors !== "boolean") fail(`\`raiseOnErrors\` must be a boolean; got ${describeType(raiseOnErrors)}`);
     this.outageTimeout = checkOutageTimeout("KafkaSource", options.outageTimeout);
     this.injected = checkClient("KafkaSource", options.client);
-    if (this.injected !== undefined && this.injected.consumer === undefined) {
-      fail(`cannot read through a \`client\` of ${this.injected.library} yet (only KafkaSink writes through it); give it a kafkajs client, or none`);
-    }
     checkObject("KafkaSource", "clientConfig", options.clientConfig);
     checkObject("KafkaSource", "consumerConfig", options.consumerConfig);
     for (const own of ["groupId", "partitionAssigners"] as const) {

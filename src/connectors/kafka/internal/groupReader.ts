@@ -7,13 +7,13 @@
  * @internal
  */
 import { randomUUID } from "node:crypto";
-import type { Batch, Consumer } from "kafkajs";
-import type { KafkaClient } from "./kafkaClient.js";
+import type { Batch } from "kafkajs";
+import type { KafkaClient, SourceConsumer as Consumer } from "./kafkaClient.js";
 import type { KafkaConsumerConfig } from "../config.js";
 import type { ConnectorError } from "../../../errors.js";
 import { withRetries } from "../../../internal/backoff.js";
 import { connectorError } from "./client.js";
-import { pinnedAssigner, type Assignment } from "./pinnedAssigner.js";
+import type { Assignment } from "./pinnedAssigner.js";
 import { partName } from "./partName.js";
 import type { PartitionFeed } from "./partitionFeed.js";
 
@@ -176,14 +176,15 @@ export class GroupReader {
    */
   private launch(topics: string[]): Promise<void> {
     const { client, consumerConfig, stepId } = this.config;
-    // KafkaSource checked that its client has consumers.
-    const consumer = client.consumer!({
-      maxWaitTimeInMs: 500,
-      ...consumerConfig,
-      retry: { ...consumerConfig?.retry, restartOnFailure: () => Promise.resolve(false) },
-      groupId: `sluice-${stepId}-${randomUUID()}`,
-      partitionAssigners: [pinnedAssigner(() => this.assignment())],
-    });
+    const consumer = client.consumer(
+      {
+        maxWaitTimeInMs: 500,
+        ...consumerConfig,
+        retry: { ...consumerConfig?.retry, restartOnFailure: () => Promise.resolve(false) },
+        groupId: `sluice-${stepId}-${randomUUID()}`,
+      },
+      () => this.assignment(),
+    );
     this.consumer = consumer;
     return new Promise<void>((resolve, reject) => {
       let joined = false;

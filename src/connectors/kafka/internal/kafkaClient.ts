@@ -7,14 +7,22 @@
  * The kafkajs implementation passes calls straight through: the admin
  * client is kafkajs's own, and a producer adds the sink's `acks`,
  * `timeout` and `compression` to each `sendBatch` (one object per request,
- * never per message). The source's consumer is kafkajs's `Consumer` (its
- * pinned partition assigner, `eachBatch`, events) and only the kafkajs
- * implementation has one so far.
+ * never per message). The source's consumer is kafkajs's `Consumer` with
+ * the pinned partition assigner; another client provides the part of it
+ * `GroupReader` uses ({@link SourceConsumer}).
  *
  * @module
  * @internal
  */
 import type { CompressionTypes, Consumer, ConsumerConfig, Kafka, ProducerConfig, TopicMessages } from "kafkajs";
+import { pinnedAssigner, type Assignment } from "./pinnedAssigner.js";
+
+/**
+ * @internal The consumer calls a `GroupReader` makes: kafkajs's, with
+ * `GROUP_JOIN` after each assignment, `CRASH`, and `END_BATCH_PROCESS` for
+ * batches without messages (control records).
+ */
+export type SourceConsumer = Pick<Consumer, "connect" | "disconnect" | "subscribe" | "run" | "seek" | "pause" | "resume" | "on" | "events">;
 
 /** @internal A topic's partitions' offsets, as kafkajs's `fetchOffsets` returns them. */
 export interface KafkaGroupOffsets {
@@ -75,8 +83,11 @@ export interface KafkaClient {
    * `idempotent`, `maxInFlightRequests`, `transactionTimeout`, `retry`…).
    */
   producer(config: ProducerConfig, send: KafkaSendSettings): KafkaProducer;
-  /** @internal A kafkajs consumer (the source's pinned assigner is kafkajs's); none in a client the source cannot use. */
-  consumer?(config: ConsumerConfig): Consumer;
+  /**
+   * @internal A consumer in the group `config.groupId` that is assigned
+   * exactly the partitions `wanted()` returns at each rebalance.
+   */
+  consumer(config: ConsumerConfig, wanted: () => Assignment): SourceConsumer;
 }
 
 /** @internal Whether `x` is a {@link KafkaClient} (rather than a kafkajs `Kafka`). */
@@ -89,7 +100,7 @@ export function kafkajsClient(kafka: Kafka): KafkaClient {
   return {
     library: "kafkajs",
     admin: () => kafka.admin(),
-    consumer: (config) => kafka.consumer(config),
+    consumer: (config, wanted) => kafka.consumer({ ...config, partitionAssigners: [pinnedAssigner(wanted)] }),
     producer(config, { acks, timeout, compression }) {
       const p = kafka.producer(config);
       return {
