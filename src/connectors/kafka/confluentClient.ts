@@ -82,7 +82,7 @@ function producerBlock(config: ProducerConfig, send: KafkaSendSettings): Record<
 
 /**
  * Use Confluent's Kafka client (`@confluentinc/kafka-javascript`, built on
- * librdkafka) as a `KafkaSink`'s client instead of kafkajs: pass the
+ * librdkafka) as a `KafkaSource`'s or `KafkaSink`'s client instead of kafkajs: pass the
  * `KafkaJS.Kafka` instance you made, wrapped, as `client`. Sluice does not
  * depend on the package; install it yourself
  * (`npm install @confluentinc/kafka-javascript`; where its prebuilt binary
@@ -92,15 +92,18 @@ function producerBlock(config: ProducerConfig, send: KafkaSendSettings): Record<
  *
  * What works through it: the at-least-once and the transactional
  * `KafkaSink` (producer `sendBatch`, transactions with `sendOffsets`
- * through a consumer of the group `<id>-<partition>`, the admin calls).
- * `KafkaSource` does not read through it yet: it fails to build saying so.
+ * through a consumer of the group `<id>-<partition>`), the admin calls,
+ * and `KafkaSource` (the same pinned partitions, offsets and batches as
+ * with kafkajs; librdkafka heartbeats in the background).
  * Differences from kafkajs: `producerConfig.createPartitioner` cannot be
  * set (librdkafka partitions keyed messages by murmur2, as kafkajs's
- * default partitioner does), and a transaction's commit or abort times out
- * after 5 s (the sink then retries it with a new producer).
+ * default partitioner does), a transaction's commit or abort times out
+ * after 5 s (the sink then retries it with a new producer), and a running
+ * source's consumer reconnects by itself (librdkafka) instead of failing
+ * after `outageTimeout`.
  *
  * @param kafka - A `KafkaJS.Kafka` of `@confluentinc/kafka-javascript`.
- * @returns A client for `KafkaSinkOptions.client`.
+ * @returns A client for `KafkaSourceOptions.client` and `KafkaSinkOptions.client`.
  * @throws {@link sluice!BuildError | BuildError} if `kafka` is not one.
  * @category Connectors
  * @example

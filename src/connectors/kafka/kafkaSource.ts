@@ -78,9 +78,9 @@ export interface KafkaSourceOptions<R extends boolean = true> {
    */
   outageTimeout?: number;
   /**
-   * A kafkajs client to use instead of making one from `brokers` and
-   * `clientConfig`. (A {@link confluentClient} is not supported by the
-   * source yet: building its partitions fails saying so.)
+   * A client to use instead of making a kafkajs one from `brokers` and
+   * `clientConfig`: a kafkajs `Kafka` instance, or Confluent's client
+   * wrapped by {@link confluentClient}.
    */
   client?: Kafka | KafkaClient;
   /**
