@@ -17,6 +17,7 @@ import { runMain, TestingSink, TestingSource } from "../../../src/testing/index.
 import { confluentClient, KafkaSink, KafkaSource, type ConfluentKafka, type KafkaClient, type KafkaSourceMessage } from "../../../src/connectors/kafka/index.js";
 import { brokers, readAll, TestTopics } from "./helpers.js";
 import { describeTransactionalSink } from "./transactionalCases.js";
+import { chaos } from "./txnChaosRun.js";
 
 interface ConfluentModule {
   KafkaJS: { Kafka: new (config: { kafkaJS: Record<string, unknown> }) => ConfluentKafka; logLevel: Record<string, number> };
@@ -179,3 +180,16 @@ function byPartitionFields<M extends { at: string }>(ms: M[]): Record<string, M[
   for (const m of ms) (out[m.at.slice(0, m.at.lastIndexOf("@"))] ??= []).push(m);
   return out;
 }
+
+describe("Kafka -> keyed state -> transactional KafkaSink through @confluentinc/kafka-javascript under SIGKILL", () => {
+  // Fewer kills and less input than the kafkajs run (txnChaos.test.ts): this file runs in CI on one Node line.
+  // One worker: the package is a NAN addon, which a process can load in one thread only ("Module did not
+  // self-register" in a second worker thread), so a flow on Confluent's client cannot run on -w 2 or more.
+  const kills = 8;
+  it(`every result exactly once after ${kills} kills on 1 worker (source and sink on Confluent's client)`, () =>
+    chaos("confluent", Number(process.env.KAFKA_TXN_SEED ?? 20261209), () => 1, {
+      kills,
+      perPartition: 2500,
+      env: { E2E_CLIENT: "confluent", SLUICE_CONFLUENT_DIR: process.env.SLUICE_CONFLUENT_DIR! },
+    }), 240_000);
+});
