@@ -100,7 +100,9 @@ function producerBlock(config: ProducerConfig, send: KafkaSendSettings): Record<
  * default partitioner does), a transaction's commit or abort times out
  * after 5 s (the sink then retries it with a new producer), and a running
  * source's consumer reconnects by itself (librdkafka) instead of failing
- * after `outageTimeout`.
+ * after `outageTimeout`. Only with one worker (`-w 1`): the package is a
+ * native addon that a process can load in one thread only, and workers are
+ * threads ("Module did not self-register" in the second).
  *
  * @param kafka - A `KafkaJS.Kafka` of `@confluentinc/kafka-javascript`.
  * @returns A client for `KafkaSourceOptions.client` and `KafkaSinkOptions.client`.
