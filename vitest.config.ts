@@ -1,10 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Needs @confluentinc/kafka-javascript, built by scripts/confluent.sh: `npm run test:confluent` (vitest.confluent.config.ts).
-    exclude: ["**/node_modules/**", "test/connectors/kafka/confluent.test.ts"],
+    exclude: [...configDefaults.exclude, "test/connectors/kafka/confluent.test.ts"],
     // Builds dist/ once: CLI tests run the real bin, and fixtures import "sluice".
     // ...and starts a real Kafka broker (scripts/kafka.sh) unless KAFKA_BROKERS names one.
     globalSetup: ["./test/globalSetup.ts", "./test/kafkaSetup.ts"],
