@@ -4,12 +4,12 @@
  * @module
  * @internal
  */
-import { Partitioners, type CompressionTypes, type Message, type ProducerConfig, type TopicMessages } from "kafkajs";
+import { Partitioners, type CompressionTypes, type ProducerConfig } from "kafkajs";
 import { StatelessSinkPartition } from "../../../outputs/sink.js";
 import { ConnectorError } from "../../../errors.js";
 import { withRetries } from "../../../internal/backoff.js";
-import type { KafkaSinkMessage } from "../messages.js";
-import { toKafkaMessage, type SinkItem } from "./sinkMessage.js";
+import { toKafkaMessage, toRequests, topicMessagesOf, type SinkItem, type SinkRequest } from "./sinkMessage.js";
+import type { OutgoingMessage } from "./messageCodec.js";
 import { connectorError } from "./client.js";
 import { listPartitions } from "./listPartitions.js";
 import type { KafkaClient, KafkaProducer } from "./kafkaClient.js";
@@ -32,44 +32,11 @@ export interface KafkaSinkConfig {
 }
 
 /**
- * Largest request (by the size of keys, values and headers) sent at once. A
- * request holds one record batch per partition, and brokers reject a record
- * batch above `message.max.bytes` (1 MiB by default), so a bigger batch of
- * the flow is sent in several requests, one after the other.
- */
-const MAX_REQUEST_BYTES = 512 * 1024;
-/**
  * A producer not written to for this long is disconnected (it reconnects at
  * the next write). A run that is stopped does not close its sinks, and a
  * connected kafkajs producer keeps the process alive.
  */
 const IDLE_DISCONNECT_MS = 10_000;
-/** Per-record overhead counted on top of keys, values and headers. */
-const RECORD_OVERHEAD = 24;
-
-/** One request: messages by topic, in order. */
-interface Request {
-  readonly byTopic: Map<string, Message[]>;
-  readonly count: number;
-}
-
-function payloadSize(x: Buffer | string | null | undefined): number {
-  if (x == null) return 0;
-  return typeof x === "string" ? x.length * 3 : x.length;
-}
-
-function headersSize(headers: KafkaSinkMessage<unknown, unknown>["headers"]): number {
-  if (headers === undefined) return 0;
-  let n = 0;
-  for (const name in headers) {
-    const v = headers[name];
-    n += name.length * 3 + 8;
-    if (Array.isArray(v)) for (const x of v) n += payloadSize(x) + 8;
-    else n += payloadSize(v);
-  }
-  return n;
-}
-
 /**
  * @internal Sends each batch with one `sendBatch` (grouped by topic, order
  * kept) and waits for the brokers' acknowledgement before the flow goes on.
@@ -160,8 +127,9 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
   }
 
   /**
-   * Send the batch with one `sendBatch` (or, above 512 KiB, one per 512 KiB,
-   * in order); resolves once the brokers acknowledged everything.
+   * Send the batch with one `sendBatch` (or, above 512 KiB or 1,000
+   * messages, several, in order); resolves once the brokers acknowledged
+   * everything.
    */
   async writeBatch(items: SinkItem[]): Promise<void> {
     if (items.length === 0) return;
@@ -176,37 +144,19 @@ export class KafkaSinkPartition extends StatelessSinkPartition<SinkItem> {
     }
   }
 
-  /** The batch checked and split into requests of at most {@link MAX_REQUEST_BYTES}. */
-  private requests(items: SinkItem[]): Request[] {
-    const requests: Request[] = [];
-    let byTopic = new Map<string, Message[]>();
-    let bytes = 0;
-    let count = 0;
+  /** The batch checked and split into requests (see {@link toRequests}). */
+  private requests(items: SinkItem[]): SinkRequest[] {
     const fallback = this.config.topic;
-    for (let i = 0; i < items.length; i++) {
-      const m = items[i];
-      const { topic, message: msg } = toKafkaMessage(m, i, this.config.who, fallback);
-      const size = RECORD_OVERHEAD + payloadSize(m.key) + payloadSize(m.value) + headersSize(m.headers);
-      if (count > 0 && bytes + size > MAX_REQUEST_BYTES) {
-        requests.push({ byTopic, count });
-        byTopic = new Map();
-        bytes = 0;
-        count = 0;
-      }
-      let list = byTopic.get(topic);
-      if (list === undefined) byTopic.set(topic, (list = []));
-      list.push(msg);
-      bytes += size;
-      count++;
-    }
-    requests.push({ byTopic, count });
-    return requests;
+    const messages = new Array<OutgoingMessage>(items.length);
+    for (let i = 0; i < items.length; i++) messages[i] = toKafkaMessage(items[i], i, this.config.who, fallback);
+    return toRequests(messages);
   }
 
+
   /** One `sendBatch`, retried through an outage. */
-  private send({ byTopic, count }: Request): Promise<void> {
-    const topicMessages: TopicMessages[] = [];
-    for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
+  private send(request: SinkRequest): Promise<void> {
+    const { byTopic, count } = request;
+    const topicMessages = topicMessagesOf(request);
     const messages = `${count} message${count === 1 ? "" : "s"}`;
     const topics = [...byTopic.keys()];
     return this.retrying(`${this.config.who} sending ${messages} to ${topics.map((t) => `'${t}'`).join(", ")}`, async () => {

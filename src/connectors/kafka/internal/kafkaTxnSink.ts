@@ -31,14 +31,14 @@
  * @module
  * @internal
  */
-import { Partitioners, type CompressionTypes, type Message, type ProducerConfig, type TopicMessages } from "kafkajs";
+import { Partitioners, type CompressionTypes, type ProducerConfig } from "kafkajs";
 import type { KafkaClient, KafkaProducer, KafkaTransaction } from "./kafkaClient.js";
 import { FixedPartitionedSink, StatefulSinkPartition } from "../../../outputs/sink.js";
 import { ConnectorError, causeText } from "../../../errors.js";
 import { isRetriableError, withRetries } from "../../../internal/backoff.js";
 import { listPartitions } from "./listPartitions.js";
 import { decodeMessages, encodeMessages, type OutgoingMessage } from "./messageCodec.js";
-import { toKafkaMessage, type SinkItem } from "./sinkMessage.js";
+import { recordSize, toKafkaMessage, toRequests, topicMessagesOf, type SinkItem } from "./sinkMessage.js";
 
 /** @internal What the transactional sink needs (options already checked). */
 export interface KafkaTxnSinkConfig {
@@ -63,16 +63,9 @@ export interface KafkaTxnSinkState {
 
 /** Width of the partition names ("00003"), so that their sorted order is the numeric one. */
 const NAME_WIDTH = 5;
-/** Largest request sent at once (see kafkaSinkPartition.ts). */
-const MAX_REQUEST_BYTES = 512 * 1024;
+
 /** Messages kept unsent (a send or a commit under way) beyond which the flow waits for the sends. */
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
-/**
- * Most messages per request. kafkajs 2.2.4 groups a request's messages by
- * partition in time quadratic in their number (an array copied per
- * message), so large requests cost more per message than small ones.
- */
-const MAX_REQUEST_MESSAGES = 1000;
 
 /** Kafka errors after which retrying cannot help (kafkajs's names; librdkafka's, `ERR_…`, are read without the prefix). */
 const FATAL = new Set([
@@ -263,7 +256,7 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
     for (let i = 0; i < items.length; i++) {
       const m = toKafkaMessage(items[i], i, this.who, fallback);
       out.push(m);
-      bytes += 24 + sizeOf(m.message.key) + sizeOf(m.message.value);
+      bytes += recordSize(m.message);
     }
     this.unsentBytes = bytes;
     if (bytes >= MAX_BACKLOG_BYTES) {
@@ -373,31 +366,11 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
     }
   }
 
-  /** Send `messages[from, to)` in the transaction: requests of at most 512 KiB, one after the other, topics in order. */
+  /** Send `messages[from, to)` in the transaction, one request after the other (see `toRequests`). */
   private async send(txn: KafkaTransaction, messages: readonly OutgoingMessage[], from: number, to: number): Promise<void> {
-    let byTopic = new Map<string, Message[]>();
-    let bytes = 0;
-    let count = 0;
-    const flush = async (): Promise<void> => {
-      const topicMessages: TopicMessages[] = [];
-      for (const [topic, list] of byTopic) topicMessages.push({ topic, messages: list });
-      await txn.sendBatch(topicMessages);
-      byTopic = new Map();
-      bytes = 0;
-      count = 0;
-    };
-    for (let i = from; i < to; i++) {
-      const { topic, message } = messages[i];
-      const size = 24 + sizeOf(message.key) + sizeOf(message.value);
-      if (count > 0 && (bytes + size > MAX_REQUEST_BYTES || count === MAX_REQUEST_MESSAGES)) await flush();
-      let list = byTopic.get(topic);
-      if (list === undefined) byTopic.set(topic, (list = []));
-      list.push(message);
-      bytes += size;
-      count++;
-    }
-    if (count > 0) await flush();
+    for (const request of toRequests(messages, from, to)) await txn.sendBatch(topicMessagesOf(request));
   }
+
 
   /**
    * A new producer for the transactional id (which fences any other and
@@ -478,9 +451,5 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
   }
 }
 
-function sizeOf(x: Buffer | string | null | undefined): number {
-  if (x == null) return 0;
-  return typeof x === "string" ? x.length * 3 : x.length;
-}
 
 export { partName as txnPartName };
