@@ -4,9 +4,11 @@
  * repetition (CI checks that it runs) and skips Bytewax when its venv is
  * missing. A full run of every benchmark also writes
  * `bench/results/<date>.json` and regenerates `docs/performance.md` (so
- * does `--report` with a subset). `--render <json>` only regenerates
+ * does `--report` with a subset; `--merge` with a subset keeps the other
+ * sections of the newest recorded results). `--render <json>` only regenerates
  * `docs/performance.md` from recorded results.
  */
+import { loadavg } from "node:os";
 import { QUICK, table, type BenchOutput } from "./lib.js";
 import { benchW0 } from "./w0.js";
 import { benchW1 } from "./w1.js";
@@ -66,14 +68,16 @@ for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
   const { title, run } = BENCHES[name];
   console.log(`\n## ${title} (${name})\n`);
   const t0 = Date.now();
+  const load0 = loadavg();
   const out = await run();
   console.log(table(out.rows));
   for (const t of out.targets ?? []) console.log(`${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.measured}`);
   for (const n of out.notes ?? []) console.log(`note: ${n}`);
-  records.push({ name, title, seconds: Math.round((Date.now() - t0) / 1000), ...out });
+  records.push({ name, title, seconds: Math.round((Date.now() - t0) / 1000), startedAt: new Date(t0).toISOString(), load: load0, node: process.version, ...out });
 }
 console.log(`\nbenchmarks took ${Math.round((Date.now() - started.getTime()) / 1000)} s`);
-if ((!QUICK && wanted.length === 0) || process.argv.includes("--report")) {
-  const { json, markdown } = writeReport(started, records);
+const merge = process.argv.includes("--merge") && !QUICK;
+if ((!QUICK && wanted.length === 0) || process.argv.includes("--report") || merge) {
+  const { json, markdown } = writeReport(started, records, { merge });
   console.log(`wrote ${json} and ${markdown}`);
 }
