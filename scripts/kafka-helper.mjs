@@ -6,6 +6,11 @@
 //   node scripts/kafka-helper.mjs cluster-id               a random KRaft cluster id
 //   node scripts/kafka-helper.mjs wait HOST:PORT SECS [PID] until a TCP connect and an
 //                                                          admin listTopics succeed
+//   node scripts/kafka-helper.mjs wait-secure FILE SECS [PID] the same on the SASL_SSL
+//                                                          listener FILE describes
+//   node scripts/kafka-helper.mjs secret                   a random password (hex)
+//   node scripts/kafka-helper.mjs secure-json HOST:PORT CA USER PASSWORD
+//                                                          the SASL_SSL listener's JSON
 import { randomBytes, randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
@@ -87,7 +92,11 @@ function alive(pid) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitReady(brokers, seconds, pid) {
+/**
+ * Wait until `brokers` answers an admin client (kafkajs options `security`:
+ * `ssl` and `sasl` for the secured listener) or `seconds` passed.
+ */
+async function waitReady(brokers, seconds, pid, security = {}) {
   const deadline = Date.now() + seconds * 1000;
   const [host, port] = [brokers.slice(0, brokers.lastIndexOf(":")), Number(brokers.slice(brokers.lastIndexOf(":") + 1))];
   let lastError = "no answer yet";
@@ -95,6 +104,7 @@ async function waitReady(brokers, seconds, pid) {
     if (pid !== undefined && !alive(pid)) throw new Error(`the broker process ${pid} exited`);
     if (await tcpConnects(host, port)) {
       const admin = new Kafka({
+        ...security,
         brokers: [brokers],
         clientId: "sluice-kafka-sh",
         logLevel: logLevel.NOTHING,
@@ -137,8 +147,24 @@ try {
     case "wait":
       await waitReady(args[0], Number(args[1] ?? 60), args[2] === undefined ? undefined : Number(args[2]));
       break;
+    case "wait-secure": {
+      const { brokers, ca, mechanism, username, password } = JSON.parse(readFileSync(args[0], "utf8"));
+      const security = { ssl: { ca: [readFileSync(ca, "utf8")] }, sasl: { mechanism, username, password } };
+      await waitReady(brokers, Number(args[1] ?? 60), args[2] === undefined ? undefined : Number(args[2]), security);
+      break;
+    }
+    case "secret":
+      console.log(randomBytes(18).toString("hex"));
+      break;
+    case "secure-json": {
+      const [brokers, ca, username, password] = args;
+      console.log(JSON.stringify({ brokers, ca, mechanism: "scram-sha-512", username, password }));
+      break;
+    }
     default:
-      console.error("usage: kafka-helper.mjs ports N [outside-ephemeral] | cluster-id | wait HOST:PORT SECONDS [PID]");
+      console.error(
+        "usage: kafka-helper.mjs ports N [outside-ephemeral] | cluster-id | wait HOST:PORT SECONDS [PID] | wait-secure FILE SECONDS [PID] | secret | secure-json HOST:PORT CA USER PASSWORD",
+      );
       process.exit(2);
   }
 } catch (err) {

@@ -4,10 +4,21 @@
 # tarball: the broker's jars are resolved with Maven into .cache/kafka/ and
 # its Java main classes are run directly.
 #
+# Two client listeners: PLAINTEXT (the address the commands print) and
+# SASL_SSL, as managed Kafka services have it: TLS with a certificate for
+# 127.0.0.1 and localhost signed by a CA made at start (keytool; never
+# kept beyond `stop`), and SASL/SCRAM-SHA-512 with one user whose password
+# is drawn at start. `secure` prints how to reach it.
+#
 #   scripts/kafka.sh start    start (or reuse) the broker; prints its address
 #   scripts/kafka.sh stop     stop it and delete its data
 #   scripts/kafka.sh status   exit 0 and print the address if it is running
 #   scripts/kafka.sh brokers  print the address (exit 1 if not running)
+#   scripts/kafka.sh secure   print the SASL_SSL listener as JSON (exit 1 if
+#                             not running): {"brokers":"127.0.0.1:PORT",
+#                             "ca":"<CA certificate, PEM file>","mechanism":
+#                             "scram-sha-512","username":..,"password":..};
+#                             the same is in the file `secure-file` prints
 #   scripts/kafka.sh halt     stop the broker process only: its data, ports and
 #                             cluster id are kept for `resume` (an outage)
 #   scripts/kafka.sh resume   start a halted broker again on the same ports and
@@ -36,6 +47,8 @@ fi
 RUN="$CACHE/run${INSTANCE:+-$INSTANCE}"
 HELPER="$ROOT/scripts/kafka-helper.mjs"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+# The SCRAM-SHA-512 user of the SASL_SSL listener (its password is drawn at each start).
+SCRAM_USER="sluice"
 JAVA_OPTS=(-Xms128m "-Xmx${KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Xshare:auto -Djava.awt.headless=true)
 
 die() {
@@ -111,19 +124,32 @@ start() {
   # Not running (never started, halted, or died): forget what is left of it.
   stop
   fetch
-  local ports port cport data
-  ports="$(node "$HELPER" ports 2 ${INSTANCE:+outside-ephemeral})" || die "cannot find free ports"
-  read -r port cport <<<"$ports"
+  local ports port cport sport data
+  ports="$(node "$HELPER" ports 3 ${INSTANCE:+outside-ephemeral})" || die "cannot find free ports"
+  read -r port cport sport <<<"$ports"
   data="$(mktemp -d "${TMPDIR:-/tmp}/sluice-kafka.XXXXXX")"
+  # The certificates take a few JVM starts: made while the storage is formatted.
+  local store_pass scram_pass
+  store_pass="$(node "$HELPER" secret)"
+  scram_pass="$(node "$HELPER" secret)"
+  make_tls "$data/tls" "$store_pass" >"$data/tls.log" 2>&1 &
+  local tls_pid=$!
   cat >"$data/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_SSL://127.0.0.1:$sport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$data/tls/broker.p12
+ssl.keystore.password=$store_pass
+ssl.key.password=$store_pass
+ssl.client.auth=none
 log.dirs=$data/data
 num.partitions=1
 default.replication.factor=1
@@ -150,15 +176,47 @@ log4j.logger.kafka.server.BrokerServer=INFO
 LOG4J
   local cluster_id
   cluster_id="$(node "$HELPER" cluster-id)"
+  # The SCRAM user is in the cluster's metadata from the start (KRaft: no ZooKeeper to add it to).
   if ! java "${JAVA_OPTS[@]}" "-Dlog4j.configuration=file:$data/log4j.properties" -cp "$LIB/*" kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$data/server.properties" >"$data/format.log" 2>&1; then
+    -t "$cluster_id" -c "$data/server.properties" -S "SCRAM-SHA-512=[name=$SCRAM_USER,password=$scram_pass]" >"$data/format.log" 2>&1; then
+    wait "$tls_pid" || true
     cat "$data/format.log" >&2
     die "formatting the KRaft storage in $data failed"
+  fi
+  if ! wait "$tls_pid"; then
+    cat "$data/tls.log" >&2
+    die "making the TLS certificates in $data/tls with keytool failed"
   fi
   mkdir -p "$RUN"
   echo "$data" >"$RUN/dir"
   echo "127.0.0.1:$port" >"$RUN/brokers"
+  # Written before the broker runs, so `stop` after a failed start finds nothing stale (it deletes it).
+  (
+    umask 077
+    node "$HELPER" secure-json "127.0.0.1:$sport" "$data/tls/ca.pem" "$SCRAM_USER" "$scram_pass" >"$data/secure.json"
+  )
   launch "$data" "127.0.0.1:$port"
+}
+
+# A CA and a broker key pair whose certificate it signed, for 127.0.0.1 and
+# localhost, into the directory $1: broker.p12 (the broker's keystore, with
+# the CA; password $2) and ca.pem (the CA certificate, for clients).
+make_tls() {
+  local dir="$1" pass="$2"
+  local kt=(keytool -J-XX:TieredStopAtLevel=1 -J-Xshare:auto -storetype PKCS12 -storepass "$pass")
+  mkdir -p "$dir"
+  keytool -J-XX:TieredStopAtLevel=1 -J-Xshare:auto -genkeypair -keystore "$dir/ca.p12" -storetype PKCS12 -storepass "$pass" -keypass "$pass" \
+    -alias ca -keyalg EC -groupname secp256r1 -dname "CN=Sluice test CA" -ext bc:c -validity 3650
+  "${kt[@]}" -exportcert -rfc -keystore "$dir/ca.p12" -alias ca -file "$dir/ca.pem"
+  keytool -J-XX:TieredStopAtLevel=1 -J-Xshare:auto -genkeypair -keystore "$dir/broker.p12" -storetype PKCS12 -storepass "$pass" -keypass "$pass" \
+    -alias broker -keyalg EC -groupname secp256r1 -dname "CN=localhost" -validity 3650
+  "${kt[@]}" -certreq -keystore "$dir/broker.p12" -alias broker -file "$dir/broker.csr"
+  "${kt[@]}" -gencert -keystore "$dir/ca.p12" -alias ca -infile "$dir/broker.csr" -outfile "$dir/broker.pem" -rfc -validity 3650 \
+    -ext SAN=ip:127.0.0.1,dns:localhost -ext KU=digitalSignature,keyEncipherment -ext EKU=serverAuth
+  "${kt[@]}" -importcert -noprompt -keystore "$dir/broker.p12" -alias ca -file "$dir/ca.pem"
+  "${kt[@]}" -importcert -keystore "$dir/broker.p12" -alias broker -file "$dir/broker.pem"
+  # The CA's private key is of no further use: a certificate signed by it can only come from this start.
+  rm -f "$dir/ca.p12" "$dir/broker.csr"
 }
 
 # Run the broker of the formatted data dir $1 in the background, wait until it
@@ -176,7 +234,22 @@ launch() {
     stop
     die "the broker did not answer on $brokers within ${TIMEOUT}s"
   fi
+  if ! node "$HELPER" wait-secure "$data/secure.json" "$TIMEOUT" "$pid" 2>"$data/wait.log"; then
+    cat "$data/wait.log" >&2
+    log_tail "$data"
+    stop
+    die "the broker did not answer on its SASL_SSL listener within ${TIMEOUT}s"
+  fi
   echo "$brokers"
+}
+
+# The SASL_SSL listener's JSON file of the running broker (see `secure`).
+secure_file() {
+  running_brokers >/dev/null || return 1
+  local data
+  data="$(cat "$RUN/dir")"
+  [[ -f "$data/secure.json" ]] || return 1
+  echo "$data/secure.json"
 }
 
 # End the broker process, if it runs: TERM (a clean shutdown), KILL after 20 s.
@@ -232,10 +305,15 @@ case "${1:-}" in
   stop) stop ;;
   fetch) fetch ;;
   status | brokers) running_brokers || exit 1 ;;
+  secure)
+    file="$(secure_file)" || exit 1
+    cat "$file"
+    ;;
+  secure-file) secure_file || exit 1 ;;
   halt) halt ;;
   resume) resume ;;
   *)
-    echo "usage: [KAFKA_INSTANCE=name] scripts/kafka.sh start|stop|status|brokers|halt|resume|fetch" >&2
+    echo "usage: [KAFKA_INSTANCE=name] scripts/kafka.sh start|stop|status|brokers|secure|secure-file|halt|resume|fetch" >&2
     exit 2
     ;;
 esac
