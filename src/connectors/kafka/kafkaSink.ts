@@ -142,7 +142,8 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
   readonly topic: string | undefined;
   private readonly settings: Omit<KafkaSinkConfig, "who" | "client">;
   private readonly injected: KafkaClient | undefined;
-  private readonly clientConfig: KafkaClientConfig | undefined;
+  /** A private field (not a property): `util.inspect` and `JSON.stringify` of the connector never show `sasl.password`. */
+  readonly #clientConfig: KafkaClientConfig | undefined;
   private client: KafkaClient | undefined;
   /** The transactional mode's fixed-partitioned sink and its routing, if `transactional`. */
   private readonly view: PartitionedView<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>> | undefined;
@@ -170,7 +171,7 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
     checkObject("KafkaSink", "producerConfig", options.producerConfig);
     const { transactional } = options;
     this.topic = topic;
-    this.clientConfig = options.clientConfig;
+    this.#clientConfig = options.clientConfig;
     this.settings = { topic, acks, timeout, compression, producerConfig: options.producerConfig, brokers: this.brokers, outageTimeout };
     if (transactional !== undefined) {
       if (typeof transactional !== "object" || transactional === null || typeof transactional.id !== "string" || transactional.id.trim() === "") {
@@ -182,7 +183,7 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
         id: transactional.id,
         topic: topic!,
         brokers: this.brokers,
-        client: () => (this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected)),
+        client: () => (this.client ??= makeClient([...this.brokers], this.#clientConfig, this.injected)),
         producerConfig: options.producerConfig,
         timeout,
         compression,
@@ -215,7 +216,7 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
     _workerIndex: number,
     _workerCount: number,
   ): Promise<StatelessSinkPartition<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>>> {
-    this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected);
+    this.client ??= makeClient([...this.brokers], this.#clientConfig, this.injected);
     return KafkaSinkPartition.open({ ...this.settings, who: `KafkaSink in step '${stepId}'`, client: this.client });
   }
 }

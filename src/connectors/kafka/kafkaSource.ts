@@ -185,7 +185,8 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
   private readonly raiseOnErrors: boolean;
   private readonly outageTimeout: number;
   private readonly injected: KafkaClient | undefined;
-  private readonly clientConfig: KafkaClientConfig | undefined;
+  /** A private field (not a property): `util.inspect` and `JSON.stringify` of the connector never show `sasl.password`. */
+  readonly #clientConfig: KafkaClientConfig | undefined;
   private readonly consumerConfig: KafkaConsumerConfig | undefined;
   private client: KafkaClient | undefined;
   private parts: string[] | undefined;
@@ -237,7 +238,7 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
     this.tail = tail;
     this.startingOffset = startingOffset;
     this.raiseOnErrors = raiseOnErrors;
-    this.clientConfig = options.clientConfig;
+    this.#clientConfig = options.clientConfig;
     this.consumerConfig = options.consumerConfig;
   }
 
@@ -254,7 +255,7 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
    *   asked, or that they could not be reached for `outageTimeout`.
    */
   async listParts(): Promise<string[]> {
-    this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected);
+    this.client ??= makeClient([...this.brokers], this.#clientConfig, this.injected);
     // Metadata comes back in the broker's order: list topics in the order given, partitions by number.
     this.parts ??= (await listPartitions("KafkaSource", this.client, this.brokers, this.topics, this.outageTimeout))
       .sort((x, y) => this.topics.indexOf(x.topic) - this.topics.indexOf(y.topic))
@@ -286,7 +287,7 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
       throw new TypeError(`KafkaSource resume state of partition '${forPart}' must be an offset; got ${describeType(resumeState)}`);
     }
     const who = `KafkaSource in step '${stepId}'`;
-    this.client ??= makeClient([...this.brokers], this.clientConfig, this.injected);
+    this.client ??= makeClient([...this.brokers], this.#clientConfig, this.injected);
     if (this.round === undefined || this.round.reader.sealed) {
       this.round = {
         reader: new GroupReader({

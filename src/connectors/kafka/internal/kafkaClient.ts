@@ -95,26 +95,59 @@ export function isKafkaClient(x: unknown): x is KafkaClient {
   return typeof x === "object" && x !== null && typeof (x as { library?: unknown }).library === "string" && typeof (x as { producer?: unknown }).producer === "function";
 }
 
-/** @internal The default {@link KafkaClient}: kafkajs's own objects, passed through. */
-export function kafkajsClient(kafka: Kafka): KafkaClient {
+/**
+ * @internal What a client does with a failed call's error before it is
+ * thrown: an error that needs words of its own (a login refused, a
+ * certificate not trusted) becomes a `ConnectorError` saying so; others
+ * are kept.
+ */
+export type ExplainFailure = (err: unknown) => unknown;
+
+/** `promise`, its rejection passed through `explain`. */
+function explained<T>(promise: Promise<T>, explain: ExplainFailure | undefined): Promise<T> {
+  return explain === undefined ? promise : promise.catch((err: unknown) => Promise.reject(explain(err) as Error));
+}
+
+/**
+ * @internal The default {@link KafkaClient}: kafkajs's own objects, passed
+ * through; the rejections of the calls that connect (and of those that may
+ * reconnect) go through `explain`.
+ */
+export function kafkajsClient(kafka: Kafka, explain?: ExplainFailure): KafkaClient {
+  const x = <T>(promise: Promise<T>): Promise<T> => explained(promise, explain);
   return {
     library: "kafkajs",
-    admin: () => kafka.admin(),
-    consumer: (config, wanted) => kafka.consumer({ ...config, partitionAssigners: [pinnedAssigner(wanted)] }),
+    admin(): KafkaAdmin {
+      const a = kafka.admin();
+      return {
+        connect: () => x(a.connect()),
+        disconnect: () => a.disconnect(),
+        listTopics: () => x(a.listTopics()),
+        fetchTopicMetadata: (request) => x(a.fetchTopicMetadata(request)),
+        fetchTopicOffsets: (topic) => x(a.fetchTopicOffsets(topic)),
+        fetchOffsets: (request) => x(a.fetchOffsets(request)),
+      };
+    },
+    consumer(config, wanted) {
+      const c = kafka.consumer({ ...config, partitionAssigners: [pinnedAssigner(wanted)] });
+      if (explain === undefined) return c;
+      // kafkajs's consumer is an object of closures: the same one, with connecting and running explained.
+      return { ...c, connect: () => x(c.connect()), run: (...args: Parameters<Consumer["run"]>) => x(c.run(...args)) };
+    },
     producer(config, { acks, timeout, compression }) {
       const p = kafka.producer(config);
       return {
-        connect: () => p.connect(),
+        connect: () => x(p.connect()),
         disconnect: () => p.disconnect(),
-        sendBatch: (topicMessages) => p.sendBatch({ topicMessages, acks, timeout, compression }),
+        sendBatch: (topicMessages) => x(p.sendBatch({ topicMessages, acks, timeout, compression })),
         async transaction() {
-          const t = await p.transaction();
+          const t = await x(p.transaction());
           return {
-            sendBatch: (topicMessages) => t.sendBatch({ topicMessages, acks, timeout, compression }),
+            sendBatch: (topicMessages) => x(t.sendBatch({ topicMessages, acks, timeout, compression })),
             sendOffsets: ({ groupId, topics }) =>
-              t.sendOffsets({ consumerGroupId: groupId, topics: topics.map((x) => ({ topic: x.topic, partitions: [...x.partitions] })) }),
-            commit: () => t.commit(),
-            abort: () => t.abort(),
+              x(t.sendOffsets({ consumerGroupId: groupId, topics: topics.map((y) => ({ topic: y.topic, partitions: [...y.partitions] })) })),
+            commit: () => x(t.commit()),
+            abort: () => x(t.abort()),
           };
         },
       };

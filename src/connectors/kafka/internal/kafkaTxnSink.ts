@@ -37,6 +37,7 @@ import { FixedPartitionedSink, StatefulSinkPartition } from "../../../outputs/si
 import { ConnectorError, causeText } from "../../../errors.js";
 import { isRetriableError, withRetries } from "../../../internal/backoff.js";
 import { listPartitions } from "./listPartitions.js";
+import { isExplainedFailure } from "./client.js";
 import { decodeMessages, encodeMessages, type OutgoingMessage } from "./messageCodec.js";
 import { recordSize, toKafkaMessage, toRequests, topicMessagesOf, type SinkItem } from "./sinkMessage.js";
 
@@ -318,7 +319,8 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
 
   /** A failure that retrying could not mend, in words. */
   private explain(err: unknown): unknown {
-    if (err instanceof ConnectorError) return err;
+    if (err instanceof ConnectorError && !isExplainedFailure(err)) return err;
+    if (isExplainedFailure(err)) return new ConnectorError(`${this.who}: ${err.message}`, { cause: err });
     const type = errorType(err);
     if (type === "PRODUCER_FENCED" || type === "FENCED" || type === "INVALID_PRODUCER_EPOCH") {
       return new ConnectorError(

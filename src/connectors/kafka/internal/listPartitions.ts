@@ -9,7 +9,7 @@
 import type { KafkaAdmin, KafkaClient } from "./kafkaClient.js";
 import { ConnectorError } from "../../../errors.js";
 import { withRetries } from "../../../internal/backoff.js";
-import { connectorError } from "./client.js";
+import { connectorError, isExplainedFailure } from "./client.js";
 
 /** @internal A topic and its partition numbers, sorted. */
 export interface TopicPartitions {
@@ -77,7 +77,8 @@ async function ask(who: string, admin: KafkaAdmin, brokers: readonly string[], t
     const { topics: listed } = await admin.fetchTopicMetadata({ topics: [...topics] });
     return listed.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionId).sort((a, b) => a - b) }));
   } catch (err) {
-    if (err instanceof ConnectorError) throw err;
+    // Missing topics: said in full already.
+    if (err instanceof ConnectorError && !isExplainedFailure(err)) throw err;
     throw connectorError(`${who} could not list partitions on ${brokers.join(",")}`, err);
   } finally {
     await admin.disconnect().catch(() => {});
