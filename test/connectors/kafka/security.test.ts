@@ -177,6 +177,23 @@ describe("Kafka over SASL_SSL (TLS, SCRAM-SHA-512)", () => {
     }
   });
 
+  it("a SASL mechanism the broker does not offer fails at once, naming it", async () => {
+    const input = await topic("mech");
+    const source = new KafkaSource({
+      brokers: [broker.listener.brokers],
+      topics: [input],
+      clientConfig: { ssl: { ca: [broker.caPem] }, sasl: { mechanism: "scram-sha-256", username: broker.listener.username, password: WRONG } },
+    });
+    const { err, ms } = await failure(source.listParts());
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).retriable).toBe(false);
+    expect((err as ConnectorError).message).toContain(
+      `the brokers ${broker.listener.brokers} do not take the SASL login SCRAM-SHA-256 as user '${broker.listener.username}'`,
+    );
+    expect(ms).toBeLessThan(5000);
+    expect(allText(err)).not.toContain(WRONG);
+  });
+
   it("TLS without the broker's CA fails at once: the certificate is not trusted", async () => {
     const input = await topic("noca");
     const { ssl: _ssl, ...rest } = broker.clientConfig();
