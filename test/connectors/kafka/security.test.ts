@@ -6,11 +6,13 @@
  * `ConnectorError` that says what to fix; no password appears in an error,
  * in Sluice's log or in `sluice run -v`'s output.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
-import { inspect } from "node:util";
+import { inspect, promisify } from "node:util";
 import { Partitioners, type Admin, type Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectorError, Dataflow, RecoveryConfig, StepError, initDbDir } from "../../../src/index.js";
@@ -223,6 +225,30 @@ describe("Kafka over SASL_SSL (TLS, SCRAM-SHA-512)", () => {
     expect((err as ConnectorError).message).toContain("the broker's certificate is not for the host name connected to");
     expect((err as ConnectorError).message).toContain("ERR_TLS_CERT_ALTNAME_INVALID");
     expect(ms).toBeLessThan(10_000);
+  });
+
+  it("an expired certificate fails at once, saying so", async () => {
+    // A TLS server (the handshake fails before any Kafka request) with a certificate that expired yesterday, made by keytool.
+    const dir = mkdtempSync(join(tmpdir(), "sluice-sec-"));
+    dirs.push(dir);
+    const keytool = (...args: string[]) => promisify(execFile)("keytool", ["-J-XX:TieredStopAtLevel=1", ...args, "-keystore", join(dir, "k.p12"), "-storepass", "storepass"]);
+    const key = ["-storetype", "PKCS12", "-keypass", "storepass", "-alias", "x", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost"];
+    await keytool("-genkeypair", ...key, "-ext", "SAN=ip:127.0.0.1", "-startdate", "-3d", "-validity", "2");
+    await keytool("-exportcert", "-rfc", "-alias", "x", "-file", join(dir, "ca.pem"));
+    const server = createTlsServer({ pfx: readFileSync(join(dir, "k.p12")), passphrase: "storepass" });
+    server.on("tlsClientError", () => {});
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const source = new KafkaSource({ brokers: [address], topics: ["t"], clientConfig: { ...broker.clientConfig(), ssl: { ca: [readFileSync(join(dir, "ca.pem"), "utf8")] } } });
+      const { err, ms } = await failure(source.listParts());
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect((err as ConnectorError).retriable).toBe(false);
+      expect((err as ConnectorError).message).toContain(`TLS with ${address} failed: the broker's certificate is not valid now (expired, not yet valid or revoked) (CERT_HAS_EXPIRED: `);
+      expect(ms).toBeLessThan(10_000);
+    } finally {
+      server.close();
+    }
   });
 
   it("the certificate is for localhost as well as 127.0.0.1", async () => {
