@@ -166,7 +166,7 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
       fail(`\`timeout\` must be a number of ms > 0; got ${String(timeout)}`);
     }
     const outageTimeout = checkOutageTimeout("KafkaSink", options.outageTimeout);
-    this.injected = checkClient("KafkaSink", options.client);
+    this.injected = checkClient("KafkaSink", options.client, this.brokers);
     checkObject("KafkaSink", "clientConfig", options.clientConfig);
     checkObject("KafkaSink", "producerConfig", options.producerConfig);
     const { transactional } = options;

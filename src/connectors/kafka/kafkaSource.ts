@@ -226,7 +226,7 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
     this.bufferSize = checkCount("bufferSize", options.bufferSize ?? 10 * this.batchSize);
     if (typeof raiseOnErrors !== "boolean") fail(`\`raiseOnErrors\` must be a boolean; got ${describeType(raiseOnErrors)}`);
     this.outageTimeout = checkOutageTimeout("KafkaSource", options.outageTimeout);
-    this.injected = checkClient("KafkaSource", options.client);
+    this.injected = checkClient("KafkaSource", options.client, this.brokers);
     checkObject("KafkaSource", "clientConfig", options.clientConfig);
     checkObject("KafkaSource", "consumerConfig", options.consumerConfig);
     for (const own of ["groupId", "partitionAssigners"] as const) {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { inspect, promisify } from "node:util";
-import { Partitioners, type Admin, type Kafka } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectorError, Dataflow, RecoveryConfig, StepError, initDbDir } from "../../../src/index.js";
 import { runMain, TestingSink, TestingSource } from "../../../src/testing/index.js";
@@ -177,6 +177,24 @@ describe("Kafka over SASL_SSL (TLS, SCRAM-SHA-512)", () => {
       expect(ms).toBeLessThan(5000);
       expect(`${allText(err)}\n${stderr.join("")}`).not.toContain(WRONG);
     }
+  });
+
+  it("a wrong password in a kafkajs client given to the transactional KafkaSink fails at once, pointing at that client", async () => {
+    const output = await topic("badpw-client");
+    const dir = mkdtempSync(join(tmpdir(), "sluice-sec-"));
+    dirs.push(dir);
+    initDbDir(dir, 1);
+    const client = new Kafka({ ...broker.clientConfig(WRONG), brokers: [broker.listener.brokers], logLevel: logLevel.NOTHING });
+    const flow = new Dataflow("secure_badpw_client");
+    flow.input("in", new TestingSource([{ value: "x" }])).output("out", new KafkaSink({ brokers: [broker.listener.brokers], topic: output, client, transactional: { id: `c-${output}` } }));
+    const { err, ms } = await failure(runMain(flow, { epochInterval: 0, recovery: new RecoveryConfig(dir) }));
+    const e = connectorErrorIn(err)!;
+    expect(e).toBeInstanceOf(ConnectorError);
+    expect(e.retriable).toBe(false);
+    expect(e.message).toContain(`the brokers ${broker.listener.brokers} refused the SASL login: KafkaJSSASLAuthenticationError: `);
+    expect(e.message).toContain("check the `sasl` option of the kafkajs client given");
+    expect(ms).toBeLessThan(5000);
+    expect(allText(err)).not.toContain(WRONG);
   });
 
   it("a SASL mechanism the broker does not offer fails at once, naming it", async () => {

@@ -39,16 +39,20 @@ export function checkBrokers(who: string, brokers: unknown): string[] {
 
 /**
  * @internal Check that `client`, if given, is a {@link KafkaClient} (from
- * `confluentClient`) or looks like a kafkajs `Kafka` instance; the client.
+ * `confluentClient`) or looks like a kafkajs `Kafka` instance; the client
+ * (a kafkajs one with its login and TLS failures explained, naming
+ * `brokers`: see {@link explainSecurityFailure}).
  */
-export function checkClient(who: string, client: unknown): KafkaClient | undefined {
+export function checkClient(who: string, client: unknown, brokers: readonly string[]): KafkaClient | undefined {
   if (client === undefined) return undefined;
   if (isKafkaClient(client)) return client;
   const c = client as Partial<Record<"consumer" | "producer" | "admin", unknown>> | null;
   if (c === null || typeof c !== "object" || typeof c.consumer !== "function" || typeof c.producer !== "function" || typeof c.admin !== "function") {
     throw new BuildError(`${who}: \`client\` must be a kafkajs Kafka instance or a client from \`confluentClient\``);
   }
-  return kafkajsClient(client as Kafka);
+  // Its options are its own (kafkajs keeps them private): the explanations name no mechanism or user.
+  const login: Login = { options: "client" };
+  return kafkajsClient(client as Kafka, (err) => explainSecurityFailure(err, brokers, login) ?? err);
 }
 
 /** @internal Check an optional object option. */
@@ -165,8 +169,19 @@ const MECHANISMS: Record<string, string> = {
 export function securityExplainer(brokers: readonly string[], config: KafkaClientConfig | undefined): ExplainFailure {
   const sasl = config?.sasl as { mechanism?: unknown; username?: unknown } | undefined;
   const mechanism = typeof sasl?.mechanism === "string" ? (MECHANISMS[sasl.mechanism.toLowerCase()] ?? sasl.mechanism) : undefined;
-  const login = { mechanism, username: typeof sasl?.username === "string" ? sasl.username : undefined };
+  const login: Login = { mechanism, username: typeof sasl?.username === "string" ? sasl.username : undefined, options: "clientConfig" };
   return (err) => explainSecurityFailure(err, brokers, login) ?? err;
+}
+
+/**
+ * @internal What the messages of {@link explainSecurityFailure} say of the
+ * login (never a password), and where the options to fix are: in
+ * `clientConfig`, or in the kafkajs `client` given.
+ */
+export interface Login {
+  readonly mechanism?: string | undefined;
+  readonly username?: string | undefined;
+  readonly options: "clientConfig" | "client";
 }
 
 /**
@@ -184,39 +199,34 @@ export function securityExplainer(brokers: readonly string[], config: KafkaClien
  * mechanism, the user name and kafkajs's or Node's message (neither of
  * which repeats credentials).
  */
-export function explainSecurityFailure(
-  err: unknown,
-  brokers: readonly string[],
-  login: { mechanism?: string | undefined; username?: string | undefined },
-): ConnectorError | undefined {
+export function explainSecurityFailure(err: unknown, brokers: readonly string[], login: Login): ConnectorError | undefined {
   const explained = securityProblem(err, brokers, login);
   if (explained !== undefined) explainedErrors.add(explained);
   return explained;
 }
 
-function securityProblem(
-  err: unknown,
-  brokers: readonly string[],
-  login: { mechanism?: string | undefined; username?: string | undefined },
-): ConnectorError | undefined {
-  const as = `${login.mechanism ?? "SASL"}${login.username === undefined ? "" : ` as user '${login.username}'`}`;
+function securityProblem(err: unknown, brokers: readonly string[], login: Login): ConnectorError | undefined {
+  const as = [login.mechanism, login.username === undefined ? undefined : `as user '${login.username}'`].filter((x) => x !== undefined).join(" ");
+  const option = (name: string): string => (login.options === "clientConfig" ? `\`clientConfig.${name}\`` : `the \`${name}\` option of the kafkajs client given`);
   for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 16; depth++) {
     if (e instanceof ConnectorError) return undefined;
     const { name, type, code, broker } = e as { name?: unknown; type?: unknown; code?: unknown; broker?: unknown };
     const where = typeof broker === "string" && broker.length > 0 ? broker : brokers.join(",");
     if (name === "KafkaJSSASLAuthenticationError") {
-      return new ConnectorError(`the brokers ${where} refused the SASL login (${as}): ${causeText(e)}; check \`clientConfig.sasl\``, { cause: err });
+      return new ConnectorError(`the brokers ${where} refused the SASL login${as === "" ? "" : ` (${as})`}: ${causeText(e)}; check ${option("sasl")}`, { cause: err });
     }
     if (type === "UNSUPPORTED_SASL_MECHANISM" || type === "ILLEGAL_SASL_STATE") {
-      return new ConnectorError(`the brokers ${where} do not take the SASL login ${as}: ${causeText(e)}; check \`clientConfig.sasl.mechanism\``, { cause: err });
+      return new ConnectorError(`the brokers ${where} do not take the SASL login${as === "" ? "" : ` ${as}`}: ${causeText(e)}; check ${option("sasl.mechanism")}`, {
+        cause: err,
+      });
     }
     if (typeof code === "string") {
       const certificate = UNTRUSTED_CERTIFICATE.has(code)
-        ? "is not signed by a CA this client trusts: give `clientConfig.ssl.ca` the CA certificate(s) that signed it"
+        ? `is not signed by a CA this client trusts: give ${option("ssl.ca")} the CA certificate(s) that signed it`
         : EXPIRED_CERTIFICATE.has(code)
           ? "is not valid now (expired, not yet valid or revoked)"
           : WRONG_HOST.has(code)
-            ? "is not for the host name connected to: connect by a name (or address) the certificate lists, or set `clientConfig.ssl.servername`"
+            ? `is not for the host name connected to: connect by a name (or address) the certificate lists, or set ${option("ssl.servername")}`
             : undefined;
       if (certificate !== undefined) {
         return new ConnectorError(`TLS with ${where} failed: the broker's certificate ${certificate} (${code}: ${textOf(e)})`, { cause: err });
