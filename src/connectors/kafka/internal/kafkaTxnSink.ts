@@ -37,7 +37,7 @@ import { FixedPartitionedSink, StatefulSinkPartition } from "../../../outputs/si
 import { ConnectorError, causeText } from "../../../errors.js";
 import { isRetriableError, withRetries } from "../../../internal/backoff.js";
 import { listPartitions } from "./listPartitions.js";
-import { isExplainedFailure } from "./client.js";
+import { isExplainedFailure } from "./securityFailure.js";
 import { decodeMessages, encodeMessages, type OutgoingMessage } from "./messageCodec.js";
 import { recordSize, toKafkaMessage, toRequests, topicMessagesOf, type SinkItem } from "./sinkMessage.js";
 

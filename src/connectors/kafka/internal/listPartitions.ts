@@ -9,7 +9,8 @@
 import type { KafkaAdmin, KafkaClient } from "./kafkaClient.js";
 import { ConnectorError } from "../../../errors.js";
 import { withRetries } from "../../../internal/backoff.js";
-import { connectorError, isExplainedFailure } from "./client.js";
+import { connectorError } from "./client.js";
+import { isExplainedFailure } from "./securityFailure.js";
 
 /** @internal A topic and its partition numbers, sorted. */
 export interface TopicPartitions {
