@@ -311,6 +311,15 @@ describe("sluice run -v over SASL_SSL", () => {
     expect(values(await readAll([output]))).toEqual(["A", "A", "B", "B", "C", "C"]);
   });
 
+  it("sluice visualize of the flow, in every format (its JSON is also the dashboard's graph), holds no password", async () => {
+    for (const format of ["mermaid", "json", "dot", "svg", "html"]) {
+      const result = await sluice(["visualize", FLOW, "-o", format], { env: env("in", "out", WRONG) });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain("kafka_secure");
+      expect(`${result.stdout}${result.stderr}`).not.toContain(WRONG);
+    }
+  });
+
   it("with a wrong password fails within seconds, saying why, and never prints it", async () => {
     const input = await topic("cli-badpw");
     await produce(input, ["a"]);
