@@ -277,6 +277,27 @@ describe("Kafka over SASL_SSL (TLS, SCRAM-SHA-512)", () => {
     expect(await source.listParts()).toEqual([`${input}-0`]);
   });
 
+  it("kafkajs's own log, at DEBUG level, in text and JSON, reaches Sluice's log without the password", async () => {
+    const input = await topic("debug");
+    const format = process.env.SLUICE_LOG_FORMAT;
+    try {
+      for (const logFormat of ["text", "json"]) {
+        process.env.SLUICE_LOG_FORMAT = logFormat;
+        for (const password of [broker.listener.password, WRONG]) {
+          stderr.length = 0;
+          const clientConfig = { ...broker.clientConfig(password), logLevel: logLevel.DEBUG };
+          await new KafkaSource({ brokers: [broker.listener.brokers], topics: [input], clientConfig }).listParts().catch(() => {});
+          const logged = stderr.join("");
+          expect(logged).toContain("SaslAuthenticate");
+          expect(logged).not.toContain(password);
+        }
+      }
+    } finally {
+      if (format === undefined) delete process.env.SLUICE_LOG_FORMAT;
+      else process.env.SLUICE_LOG_FORMAT = format;
+    }
+  });
+
   it("a connector's util.inspect and JSON show no password", () => {
     const config = broker.clientConfig(WRONG);
     const source = new KafkaSource({ brokers: [broker.listener.brokers], topics: ["t"], clientConfig: config });
