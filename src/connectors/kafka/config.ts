@@ -15,6 +15,15 @@ import type { ConsumerConfig, KafkaConfig } from "kafkajs";
  * initialRetryTime: 300, maxRetryTime: 2000 }` (about 2 s: the connectors'
  * own retries, for up to `outageTimeout`, take over from there).
  *
+ * `ssl` and `sasl` are how the connectors reach a secured cluster (TLS,
+ * SASL/SCRAM; see "Security" in the Kafka guide). A refused login, a SASL
+ * mechanism the brokers do not offer, or a broker certificate that is not
+ * trusted, has expired or is for another host fails the run at once (it is
+ * not retried for `outageTimeout`) with a `ConnectorError` naming the
+ * brokers, the mechanism and the user, or what is wrong with the
+ * certificate; never the password, which neither errors, Sluice's log nor
+ * the connectors' own properties show.
+ *
  * @category Connectors
  * @example
  * ```ts
