@@ -202,14 +202,15 @@ LOG4J
 # localhost, into the directory $1: broker.p12 (the broker's keystore, with
 # the CA; password $2) and ca.pem (the CA certificate, for clients).
 make_tls() {
-  local dir="$1" pass="$2"
-  local kt=(keytool -J-XX:TieredStopAtLevel=1 -J-Xshare:auto -storetype PKCS12 -storepass "$pass")
+  local dir="$1" pass="$2" keytool
+  # The JDK's keytool, beside the java that runs the broker (not always on PATH).
+  keytool="$(dirname "$(readlink -f "$(command -v java)")")/keytool"
+  [[ -x "$keytool" ]] || keytool="$(command -v keytool)" || die "keytool (of the JDK) is not installed: it makes the broker's TLS certificates"
+  local kt=("$keytool" -J-XX:TieredStopAtLevel=1 -J-Xshare:auto -storetype PKCS12 -storepass "$pass")
   mkdir -p "$dir"
-  keytool -J-XX:TieredStopAtLevel=1 -J-Xshare:auto -genkeypair -keystore "$dir/ca.p12" -storetype PKCS12 -storepass "$pass" -keypass "$pass" \
-    -alias ca -keyalg EC -groupname secp256r1 -dname "CN=Sluice test CA" -ext bc:c -validity 3650
+  "${kt[@]}" -genkeypair -keystore "$dir/ca.p12" -keypass "$pass" -alias ca -keyalg EC -groupname secp256r1 -dname "CN=Sluice test CA" -ext bc:c -validity 3650
   "${kt[@]}" -exportcert -rfc -keystore "$dir/ca.p12" -alias ca -file "$dir/ca.pem"
-  keytool -J-XX:TieredStopAtLevel=1 -J-Xshare:auto -genkeypair -keystore "$dir/broker.p12" -storetype PKCS12 -storepass "$pass" -keypass "$pass" \
-    -alias broker -keyalg EC -groupname secp256r1 -dname "CN=localhost" -validity 3650
+  "${kt[@]}" -genkeypair -keystore "$dir/broker.p12" -keypass "$pass" -alias broker -keyalg EC -groupname secp256r1 -dname "CN=localhost" -validity 3650
   "${kt[@]}" -certreq -keystore "$dir/broker.p12" -alias broker -file "$dir/broker.csr"
   "${kt[@]}" -gencert -keystore "$dir/ca.p12" -alias ca -infile "$dir/broker.csr" -outfile "$dir/broker.pem" -rfc -validity 3650 \
     -ext SAN=ip:127.0.0.1,dns:localhost -ext KU=digitalSignature,keyEncipherment -ext EKU=serverAuth
