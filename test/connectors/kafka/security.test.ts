@@ -158,22 +158,29 @@ describe("Kafka over SASL_SSL (TLS, SCRAM-SHA-512)", () => {
 
   it("a wrong password fails the at-least-once and the transactional KafkaSink at once, without the password", async () => {
     const output = await topic("badpw-sink");
-    for (const transactional of [undefined, { id: `sec-badpw-${output}` }]) {
+    const variants = [
+      // The default topic is checked first: the admin client's login fails.
+      { topic: output, transactional: undefined, failed: /^KafkaSink in step 'secure_badpw_sink\.out' could not list partitions on / },
+      { topic: output, transactional: { id: `sec-badpw-${output}` }, failed: /^KafkaSink \(transactional id '[^']+'\) could not list partitions on / },
+      // No default topic: the producer's login fails.
+      { topic: undefined, transactional: undefined, failed: /^KafkaSink in step 'secure_badpw_sink\.out' could not connect its producer: / },
+    ];
+    for (const { topic: defaultTopic, transactional, failed } of variants) {
       const dir = mkdtempSync(join(tmpdir(), "sluice-sec-"));
       dirs.push(dir);
       initDbDir(dir, 1);
       const flow = new Dataflow("secure_badpw_sink");
       flow
-        .input("in", new TestingSource([{ value: "x" }]))
-        .output("out", new KafkaSink({ brokers: [broker.listener.brokers], topic: output, clientConfig: broker.clientConfig(WRONG), transactional }));
+        .input("in", new TestingSource([{ topic: output, value: "x" }]))
+        .output("out", new KafkaSink({ brokers: [broker.listener.brokers], topic: defaultTopic, clientConfig: broker.clientConfig(WRONG), transactional }));
       const { err, ms } = await failure(runMain(flow, { epochInterval: 0, recovery: new RecoveryConfig(dir) }));
       expect(err).toBeInstanceOf(StepError);
       expect((err as StepError).stepId).toBe("secure_badpw_sink.out");
       const e = connectorErrorIn(err)!;
       expect(e).toBeInstanceOf(ConnectorError);
       expect(e.retriable).toBe(false);
-      expect(e.message).toMatch(/^KafkaSink (in step 'secure_badpw_sink\.out'|\(transactional id '[^']+'\)) could not list partitions on /);
-      expect(e.message).toContain(`refused the SASL login (SCRAM-SHA-512 as user '${broker.listener.username}')`);
+      expect(e.message).toMatch(failed);
+      expect(e.message).toContain(`the brokers ${broker.listener.brokers} refused the SASL login (SCRAM-SHA-512 as user '${broker.listener.username}')`);
       expect(ms).toBeLessThan(5000);
       expect(`${allText(err)}\n${stderr.join("")}`).not.toContain(WRONG);
     }
