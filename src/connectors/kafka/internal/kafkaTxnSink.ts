@@ -319,8 +319,9 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
 
   /** A failure that retrying could not mend, in words. */
   private explain(err: unknown): unknown {
-    if (err instanceof ConnectorError && !isExplainedFailure(err)) return err;
+    // A client's explanation (a refused login, an untrusted certificate) still needs the sink's name.
     if (isExplainedFailure(err)) return new ConnectorError(`${this.who}: ${err.message}`, { cause: err });
+    if (err instanceof ConnectorError) return err;
     const type = errorType(err);
     if (type === "PRODUCER_FENCED" || type === "FENCED" || type === "INVALID_PRODUCER_EPOCH") {
       return new ConnectorError(
