@@ -151,6 +151,8 @@ describe("Kafka over SASL_SSL (TLS, SCRAM-SHA-512)", () => {
     expect(e.message).toContain("check `clientConfig.sasl`");
     // Not retried for `outageTimeout` (60 s): kafkajs's answer comes in well under a second.
     expect(ms).toBeLessThan(5000);
+    // Sluice's log has kafkajs's lines about the refused login: searched, not empty.
+    expect(stderr.join("")).toContain("kafkajs [SaslAuthenticator-SCRAM-SHA-512]: SASL SCRAM SHA512 authentication failed");
     const seen = `${allText(err)}\n${stderr.join("")}`;
     expect(seen).not.toContain(WRONG);
     expect(seen).not.toContain(broker.listener.password);
