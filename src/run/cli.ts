@@ -126,7 +126,10 @@ async function execute(command: CliCommand): Promise<number> {
       // Progress logs and their format are read from the environment, which worker threads inherit.
       if (command.verbose === true) process.env.SLUICE_LOG = "info";
       if (command.logFormat !== undefined) process.env.SLUICE_LOG_FORMAT = command.logFormat;
-      return run(command.target, command.epochInterval, command.recovery, command.workers, { metrics: command.metrics, dashboard: command.dashboard });
+      return run(command.target, command.epochInterval, command.recovery, command.workers, command.channelCapacity, {
+        metrics: command.metrics,
+        dashboard: command.dashboard,
+      });
     case "recoveryInit": {
       // Asked to initialise it: create it (unlike initDbDir, which wants an existing directory).
       try {
@@ -177,6 +180,7 @@ async function run(
   epochInterval: number,
   recoveryArgs: { dir: string; backupInterval: number } | undefined,
   workers: number,
+  channelCapacity: number | undefined,
   ops: { metrics?: ServeAddress | undefined; dashboard?: ServeAddress | undefined },
 ): Promise<number> {
   const recovery =
@@ -198,8 +202,10 @@ async function run(
   if (stdoutState.failure !== undefined) controller.abort();
   try {
     const serve = { ...(ops.metrics === undefined ? {} : { metrics: ops.metrics }), ...(ops.dashboard === undefined ? {} : { dashboard: ops.dashboard }) };
-    if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery, ...serve });
-    else await runWorkers(resolvePath(target.file), target.exportName, { workers, epochInterval, recovery, signal: controller.signal, ops: serve });
+    if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery, channelCapacity, ...serve });
+    else {
+      await runWorkers(resolvePath(target.file), target.exportName, { workers, epochInterval, recovery, signal: controller.signal, channelCapacity, ops: serve });
+    }
   } catch (err) {
     // A write to the closed stdout failed (a StdOutSink's, or the workers' output): the stop asked for.
     if (stdoutState.failure === undefined || !fromStdout(err, stdoutState.failure)) throw err;

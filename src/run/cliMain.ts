@@ -11,6 +11,7 @@ import { RecoveryConfig } from "../recovery/config.js";
 import { runWorkers } from "./internal/workers.js";
 import { loadingForCli } from "./internal/cliLoading.js";
 import { wantsOps } from "./internal/metrics/ops.js";
+import { channelCapacityOption } from "./internal/channels.js";
 import type { ServeOptions } from "./runMain.js";
 
 /**
@@ -25,8 +26,21 @@ export interface CliMainOptions {
   epochInterval?: number;
   /** Recovery directory and backup interval. */
   recovery?: RecoveryConfig;
-  /** Stops every worker at its next batch boundary, abandoning the open epoch. */
+  /**
+   * Stops every worker promptly, abandoning the open epoch: what waits in
+   * channels between workers is dropped (it is replayed from the last
+   * commit); a user call already running (a sink's `writeBatch`) finishes.
+   */
   signal?: AbortSignal;
+  /**
+   * Flow control: the most items a channel between two workers holds
+   * (default 10 000). Each exchange (a keyed step, `redistribute`, a
+   * partitioned sink) has a channel from every worker to every other one;
+   * a worker whose channel is full stops reading the sources (and loops)
+   * that feed it until the receiver has processed items. A channel may
+   * exceed it by what one source batch sends. See the scaling guide.
+   */
+  channelCapacity?: number;
   /** Serve Prometheus metrics of every worker, summed by this thread (see {@link sluice!RunOptions.metrics | RunOptions.metrics}). */
   metrics?: number | ServeOptions;
   /** Serve the live dashboard (see {@link sluice!RunOptions.dashboard | RunOptions.dashboard}). */
@@ -79,6 +93,7 @@ export async function cliMain(flowModule: string | URL, exportName = "flow", opt
   if (options.recovery !== undefined && !(options.recovery instanceof RecoveryConfig)) {
     throw new BuildError("options.recovery must be a RecoveryConfig");
   }
+  const channelCapacity = channelCapacityOption(options.channelCapacity);
   wantsOps(options);
   const text = flowModule instanceof URL ? flowModule.href : flowModule;
   const file = text.startsWith("file:") ? fileURLToPath(text) : resolvePath(text);
@@ -87,6 +102,7 @@ export async function cliMain(flowModule: string | URL, exportName = "flow", opt
     epochInterval,
     recovery: options.recovery,
     signal: options.signal,
+    channelCapacity,
     ops: { metrics: options.metrics, dashboard: options.dashboard },
   });
 }

@@ -17,6 +17,7 @@ import { RunLog } from "./internal/runLog.js";
 import { StderrLog } from "../internal/stderrLog.js";
 import { RunClock, systemClock } from "../clock.js";
 import { loadingForCli } from "./internal/cliLoading.js";
+import { channelCapacityOption } from "./internal/channels.js";
 import { startOps, wantsOps, type Ops } from "./internal/metrics/ops.js";
 import { WorkerMetrics } from "./internal/metrics/workerMetrics.js";
 import type { MetricsHub } from "./internal/metrics/hub.js";
@@ -39,6 +40,12 @@ export interface RunOptions {
    * progress (nothing half-written is snapshotted). `runMain` then resolves.
    */
   signal?: AbortSignal;
+  /**
+   * Flow control between workers: the most items a channel between two
+   * workers holds (default 10 000; see {@link sluice!CliMainOptions.channelCapacity | CliMainOptions.channelCapacity}).
+   * One worker has no channels: it is only checked (a positive integer).
+   */
+  channelCapacity?: number;
   /**
    * Persist snapshots to this recovery directory at every epoch close and
    * resume from it: a run started again after a crash (or after reaching the
@@ -97,6 +104,7 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
   if (typeof epochInterval !== "number" || !Number.isFinite(epochInterval) || epochInterval < 0) {
     throw new BuildError(`epochInterval must be a finite number of milliseconds >= 0; got ${String(epochInterval)}`);
   }
+  channelCapacityOption(options.channelCapacity);
   const clock = options.clock ?? systemClock;
   if (!(clock instanceof RunClock)) throw new BuildError(`options.clock must be a RunClock (like a VirtualClock); got ${describeType(clock)}`);
   const compiled = compileFlow(flow);

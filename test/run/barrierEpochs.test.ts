@@ -14,6 +14,8 @@ import { ExchangeSerde } from "../../src/internal/exchange/exchangeSerde.js";
 import { systemClock } from "../../src/clock.js";
 import { stableHash } from "../../src/internal/hash.js";
 import type { FromWorker, PeerMessage } from "../../src/run/internal/protocol.js";
+import { CreditChannels } from "../../src/run/internal/channels.js";
+import { MessageChannel } from "node:worker_threads";
 
 /** Keys that route to worker 0 of 2 (this one). */
 const MINE = ["a", "b", "c", "d", "e", "f", "g", "h"].filter((k) => stableHash(k) % 2 === 0).slice(0, 2);
@@ -28,27 +30,33 @@ async function until(done: () => boolean, what: string): Promise<void> {
 }
 
 /** Worker 0 of 2 running `count per key` over no input of its own; the peer's items arrive scripted. */
-function worker() {
+function worker(write?: (items: unknown[]) => Promise<void>) {
   const out: unknown[] = [];
   const flow = new Dataflow("f");
   // The source's only partition belongs to worker 1 (the peer): this worker reads nothing itself.
   flow
     .input("in", new TestingSource<readonly [string, number]>([]))
     .statefulMap("count", (n: number | undefined, _v: number) => [(n ?? 0) + 1, (n ?? 0) + 1] as const)
-    .output("out", new TestingSink(out));
+    .output("out", write === undefined ? new TestingSink(out) : { build: () => ({ writeBatch: (items: unknown[]) => write(items) }) });
   const toCoordinator: FromWorker[] = [];
   const toPeer: PeerMessage[] = [];
+  // The channel to the peer (worker 1): this worker sends nothing on it here.
+  const { port1, port2 } = new MessageChannel();
+  port1.unref();
+  port2.unref();
+  const channels = new CreditChannels([null, port1], 10);
   const exec = new Executor(compileFlow(flow), {
     worker: 0,
     workerCount: 2,
     clock: systemClock,
     startEpoch: 1,
-    peers: { sendItems: () => {} },
+    peers: channels,
   });
+  channels.setEdges(exec.exchanges.length);
   const driver = new BarrierEpochs(exec, { toCoordinator: (m) => toCoordinator.push(m), toPeer: (_w, m) => toPeer.push(m) }, { epochInterval: 1000, storing: true });
   const serde = new ExchangeSerde();
-  const peerItems = (epoch: number, items: (readonly [string, number])[]): void => driver.onPeer({ t: 0, edge: 0, epoch, bytes: serde.encode(items) });
-  const peerMarker = (epoch: number): void => driver.onPeer({ t: 1, edge: 0, epoch });
+  const peerItems = (epoch: number, items: (readonly [string, number])[]): void => driver.onPeer({ t: 0, edge: 0, epoch, bytes: serde.encode(items), n: items.length }, 1);
+  const peerMarker = (epoch: number): void => driver.onPeer({ t: 1, edge: 0, epoch }, 1);
   /** The states this worker snapshotted in `epoch`, decoded. */
   const snapshot = (epoch: number): Record<string, unknown> => {
     const msg = toCoordinator.find((m): m is Extract<FromWorker, { t: "snapshots" }> => m.t === "snapshots" && m.epoch === epoch);
@@ -75,7 +83,7 @@ describe("BarrierEpochs (one worker of two, scripted)", () => {
     await until(() => w.toCoordinator.some((m) => m.t === "snapshots" && m.epoch === 1), "the epoch-1 snapshot");
     // Epoch 1 holds the epoch-1 items only: the early epoch-2 item was kept for epoch 2.
     expect(w.snapshot(1)).toEqual({ [a]: 1, [b]: 1 });
-    expect(w.toPeer).toEqual([{ t: 1, edge: 0, epoch: 1 }]);
+    expect(w.toPeer.filter((m) => m.t === 1)).toEqual([{ t: 1, edge: 0, epoch: 1 }]);
     await until(() => w.out.length === 3, "the epoch-2 item");
     expect(w.out[2]).toEqual([a, 2]);
     // The final barrier: the peer's last marker, then the commit.
@@ -103,5 +111,41 @@ describe("BarrierEpochs (one worker of two, scripted)", () => {
     expect(w.snapshot(1)).toEqual({ [a]: 1 });
     w.driver.onCoordinator({ t: "stop" });
     expect(await run).toBe("stopped");
+  });
+
+  it("returns a peer's credit once its items are processed (the sink wrote them), not when they arrive", async () => {
+    const writes: { items: unknown[]; done: () => void }[] = [];
+    const w = worker((items) => new Promise<void>((resolve) => writes.push({ items, done: resolve })));
+    const [a, b] = MINE;
+    await w.exec.open(Resume.none(defaultSerde), () => 1);
+    const run = w.exec.run(w.driver);
+    w.peerItems(1, [[a, 0], [b, 0]]);
+    await until(() => writes.length === 1, "the sink's write");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(w.toPeer.filter((m) => m.t === 2)).toEqual([]);
+    writes[0].done();
+    await until(() => w.toPeer.some((m) => m.t === 2), "the credit");
+    expect(w.toPeer.filter((m) => m.t === 2)).toEqual([{ t: 2, edge: 0, n: 2 }]);
+    w.driver.onCoordinator({ t: "stop" });
+    expect(await run).toBe("stopped");
+  });
+
+  it("drops what is queued on a stop: the write in progress ends, no later message is processed, no snapshot is sent", async () => {
+    const writes: { items: unknown[]; done: () => void }[] = [];
+    const w = worker((items) => new Promise<void>((resolve) => writes.push({ items, done: resolve })));
+    const [a] = MINE;
+    await w.exec.open(Resume.none(defaultSerde), () => 1);
+    const run = w.exec.run(w.driver);
+    for (let i = 0; i < 5; i++) w.peerItems(1, [[a, i]]);
+    w.peerMarker(1);
+    w.driver.onCoordinator({ t: "barrier", epoch: 1, doneInputs: [], final: false });
+    await until(() => writes.length === 1, "the first write");
+    w.driver.onCoordinator({ t: "stop" });
+    writes[0].done();
+    expect(await run).toBe("stopped");
+    // The four other messages were dropped (a resumed run replays them), and epoch 1 was not snapshotted.
+    expect(writes).toHaveLength(1);
+    expect(w.toPeer.filter((m) => m.t === 2)).toEqual([{ t: 2, edge: 0, n: 1 }]);
+    expect(w.toCoordinator.some((m) => m.t === "snapshots")).toBe(false);
   });
 });

@@ -14,6 +14,15 @@
  * sinks). Items a faster worker sends for epoch e+1 meanwhile are kept
  * until this worker reaches e+1.
  *
+ * Flow control (`channels.ts`): what arrives is queued per exchange, in
+ * order. A queue's first message is delivered (pushed through the steps
+ * after its exchange) unless it holds items and a channel those steps send
+ * to is full; markers are never held back by credit, only by the items
+ * before them. Once a message's items are processed, their credit goes back
+ * to the sender. A stop drops what is queued: it is replayed from the last
+ * commit, and the epoch it belonged to is never committed (this worker sends
+ * no snapshot of it).
+ *
  * An origin has ended when the coordinator says so in a barrier: an input
  * when it ended on every worker, a loop when its inputs had ended and
  * nothing was in flight on it at the previous barrier.
@@ -34,11 +43,20 @@ export interface WorkerChannels {
 
 type Barrier = Extract<ToWorker, { t: "barrier" }>;
 
+/** Items or a marker from worker `from`. */
+interface Arrival {
+  readonly from: number;
+  readonly msg: Exclude<PeerMessage, { t: 2 }>;
+}
+
 /** @internal The epoch driver of one of several workers. */
 export class BarrierEpochs implements EpochDriver {
-  private readonly inbox: PeerMessage[] = [];
+  /** Per exchange: what arrived for the current epoch, in order. */
+  private readonly inbox: Arrival[][];
+  /** Messages in `inbox`. */
+  private queued = 0;
   /** Messages of epochs after the current one. */
-  private readonly later: PeerMessage[] = [];
+  private readonly later: Arrival[] = [];
   /** Per exchange: how many peers sent their marker for the current epoch. */
   private readonly markers: number[];
   private barrierRequest: Barrier | undefined;
@@ -61,12 +79,39 @@ export class BarrierEpochs implements EpochDriver {
     },
   ) {
     this.markers = exec.exchanges.map(() => 0);
+    this.inbox = exec.exchanges.map(() => []);
   }
 
-  /** A message from another worker. */
-  onPeer(msg: PeerMessage): void {
-    (msg.epoch > this.exec.ctx.epoch ? this.later : this.inbox).push(msg);
+  /** A message from worker `from`. */
+  onPeer(msg: PeerMessage, from: number): void {
+    if (msg.t === 2) this.exec.peers?.credit(from, msg.edge, msg.n);
+    else this.arrived({ from, msg });
     this.exec.wake();
+  }
+
+  private arrived(a: Arrival): void {
+    if (a.msg.epoch > this.exec.ctx.epoch) {
+      this.later.push(a);
+    } else {
+      this.inbox[a.msg.edge].push(a);
+      this.queued++;
+    }
+  }
+
+  /** Whether a queued message can be delivered now (a marker, or items whose downstream channels have room). */
+  private deliverable(): boolean {
+    if (this.queued === 0) return false;
+    const inbox = this.inbox;
+    for (let e = 0; e < inbox.length; e++) if (inbox[e].length > 0 && this.mayDeliver(e)) return true;
+    return false;
+  }
+
+  /** Whether the first message queued on exchange `e` can be delivered. */
+  private mayDeliver(e: number): boolean {
+    const first = this.inbox[e][0].msg;
+    if (first.t === 1) return true;
+    const edges = this.exec.exchangeEdges[e];
+    return edges.length === 0 || this.exec.peers === undefined || !this.exec.peers.full(edges);
   }
 
   /** A message from the coordinator (other than the partition assignment). */
@@ -89,7 +134,7 @@ export class BarrierEpochs implements EpochDriver {
   }
 
   beforeRound(): boolean | Promise<boolean> {
-    if (this.inbox.length === 0 && this.barrierRequest === undefined) return false;
+    if (this.barrierRequest === undefined && !this.deliverable()) return false;
     return this.deliverAndBarrier();
   }
 
@@ -116,7 +161,7 @@ export class BarrierEpochs implements EpochDriver {
       this.channels.toCoordinator({ t: "wantBarrier", worker });
       this.waitingForBarrier = true;
     }
-    if (!this.reportedIdle && this.inbox.length === 0 && this.exec.loops.some((l) => !l.done) && this.exec.loops.every((l) => l.inFlight === 0)) {
+    if (!this.reportedIdle && this.queued === 0 && this.exec.loops.some((l) => !l.done) && this.exec.loops.every((l) => l.inFlight === 0)) {
       // Nothing in flight on this worker's loops: the coordinator may check with a barrier whether they can end.
       this.reportedIdle = true;
       this.channels.toCoordinator({ t: "idle", worker });
@@ -124,7 +169,7 @@ export class BarrierEpochs implements EpochDriver {
   }
 
   interrupted(): boolean {
-    return this.stop || this.barrierRequest !== undefined || this.inbox.length > 0;
+    return this.stop || this.barrierRequest !== undefined || this.deliverable();
   }
 
   nextWake(): number {
@@ -143,25 +188,42 @@ export class BarrierEpochs implements EpochDriver {
     this.channels.toCoordinator({ t: "inputsDone", worker: this.exec.ctx.worker, inputs: done });
   }
 
-  /** Deliver exchange items of the current epoch and count markers. */
+  /**
+   * Deliver what can be delivered of the current epoch (count markers,
+   * process items and return their credit), until nothing more can. A stop
+   * drops the rest: it is replayed from the last commit.
+   */
   private async deliver(): Promise<void> {
-    while (this.inbox.length > 0) {
-      const msg = this.inbox.shift()!;
-      if (msg.t === 1) {
-        this.markers[msg.edge]++;
-        continue;
+    const inbox = this.inbox;
+    const exec = this.exec;
+    let progressed = true;
+    while (progressed && this.queued > 0) {
+      progressed = false;
+      for (let e = 0; e < inbox.length; e++) {
+        const queue = inbox[e];
+        while (queue.length > 0 && this.mayDeliver(e)) {
+          if (this.stop) throw new StopRequested();
+          const { from, msg } = queue.shift()!;
+          this.queued--;
+          progressed = true;
+          if (msg.t === 1) {
+            this.markers[e]++;
+            continue;
+          }
+          const ex = exec.exchanges[e];
+          ex.receive(msg.bytes);
+          const r = exec.drain(exec.nodes.indexOf(ex) + 1);
+          if (r !== undefined) await r;
+          this.channels.toPeer(from, { t: 2, edge: e, n: msg.n });
+        }
       }
-      const ex = this.exec.exchanges[msg.edge];
-      ex.receive(msg.bytes);
-      const r = this.exec.drain(this.exec.nodes.indexOf(ex) + 1);
-      if (r !== undefined) await r;
     }
   }
 
-  /** Wait for the next message (or stop), then deliver what arrived. */
+  /** Wait for a message that can be delivered (or a stop), then deliver what can be. */
   private async nextMessage(): Promise<void> {
     if (this.stop) throw new StopRequested();
-    if (this.inbox.length === 0) await this.exec.sleepUntil(Infinity);
+    if (!this.deliverable()) await this.exec.sleepUntil(Infinity);
     await this.deliver();
   }
 
@@ -197,11 +259,10 @@ export class BarrierEpochs implements EpochDriver {
     this.reportedIdle = false;
     exec.ctx.epoch++;
     // Nothing may come after the final barrier: a message kept for a later epoch would be lost.
-    if (b.final && (this.later.length > 0 || this.inbox.length > 0)) {
+    if (b.final && (this.later.length > 0 || this.queued > 0)) {
       throw new Error(`internal error: worker ${worker} holds exchange messages after the final epoch ${epoch}`);
     }
-    const next = this.later.splice(0);
-    for (const msg of next) (msg.epoch > exec.ctx.epoch ? this.later : this.inbox).push(msg);
+    for (const a of this.later.splice(0)) this.arrived(a);
     return b.final;
   }
 }

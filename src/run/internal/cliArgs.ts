@@ -41,6 +41,8 @@ export type CliCommand =
       readonly dashboard?: ServeAddress;
       /** `--log-format` (or `SLUICE_LOG_FORMAT`): how Sluice's lines on stderr are written. */
       readonly logFormat?: LogFormat;
+      /** `--channel-capacity` (or `SLUICE_CHANNEL_CAPACITY`): items a channel between two workers holds at most. */
+      readonly channelCapacity?: number;
     }
   | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
   | {
@@ -139,6 +141,12 @@ Options:
                   Serve Prometheus metrics at http://HOST:PORT/metrics while
                   the run lasts (HOST defaults to 127.0.0.1; PORT 0 picks a
                   free port; the address is printed on stderr).
+  --channel-capacity N
+                  Flow control between workers (with -w 2 or more): the most
+                  items waiting on a channel from one worker to another, per
+                  exchange (default 10000). A worker whose channel is full
+                  stops reading its sources until the receiver catches up,
+                  so memory stays flat when one worker is slower.
   --dashboard [HOST:]PORT
                   Serve the live dashboard at http://HOST:PORT/: the dataflow
                   with each step's throughput, epochs and commits, workers'
@@ -161,6 +169,7 @@ Environment:
   SLUICE_BACKUP_INTERVAL     Default of --backup-interval
   SLUICE_METRICS_PORT        Default of --metrics-port
   SLUICE_DASHBOARD_PORT      Default of --dashboard
+  SLUICE_CHANNEL_CAPACITY    Default of --channel-capacity
   SLUICE_DEBUG               Set to print the stack trace of a failure
 
 ${EXIT_HELP}
@@ -290,6 +299,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     "metrics-port": { type: "string" },
     dashboard: { type: "string" },
     "log-format": { type: "string" },
+    "channel-capacity": { type: "string" },
     help: { type: "boolean", short: "h" },
   };
   const { values, positionals } = parseCommand("run", args, options);
@@ -316,6 +326,13 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
   const backup = pick("backup-interval", "SLUICE_BACKUP_INTERVAL");
   const workersArg = pick("workers", "SLUICE_WORKERS");
   const formatArg = pick("log-format", "SLUICE_LOG_FORMAT");
+  const capacityArg = pick("channel-capacity", "SLUICE_CHANNEL_CAPACITY");
+  const channelCapacity = capacityArg === undefined ? undefined : capacityArg.text.trim() === "" ? NaN : Number(capacityArg.text);
+  if (channelCapacity !== undefined && (!Number.isSafeInteger(channelCapacity) || channelCapacity < 1)) {
+    throw new CliError(`${capacityArg!.what} must be a positive integer (items per channel between two workers); got '${capacityArg!.text}'`, {
+      command: "run",
+    });
+  }
   const logFormat = formatArg?.text.trim().toLowerCase();
   if (formatArg !== undefined && !LOG_FORMATS.includes(logFormat as LogFormat)) {
     throw new CliError(`${formatArg.what} must be 'text' or 'json'; got '${formatArg.text}'`, { command: "run" });
@@ -325,6 +342,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     ...(logFormat === undefined ? {} : { logFormat: logFormat as LogFormat }),
     ...(metrics === undefined ? {} : { metrics }),
     ...(dashboard === undefined ? {} : { dashboard }),
+    ...(channelCapacity === undefined ? {} : { channelCapacity }),
   };
   const workers = workersArg === undefined ? 1 : Number(workersArg.text);
   if (!Number.isInteger(workers) || workers < 1) {

@@ -13,10 +13,20 @@ import { RuntimeNode, type NodeContext, type Route } from "./node.js";
 import { stepFailure } from "./failure.js";
 import type { ExchangeSerde } from "../../internal/exchange/exchangeSerde.js";
 
-/** @internal Sends exchange traffic to another worker. */
+/** @internal Sends exchange traffic to another worker, and knows what waits on each channel (flow control, `channels.ts`). */
 export interface PeerLink {
-  /** Send the encoded items of exchange `edge`, epoch `epoch`, to `worker`. */
-  sendItems(worker: number, edge: number, epoch: number, bytes: Uint8Array): void;
+  /** Send the `count` encoded items of exchange `edge`, epoch `epoch`, to `worker`. */
+  sendItems(worker: number, edge: number, epoch: number, bytes: Uint8Array, count: number): void;
+  /** Items a channel holds at most. */
+  readonly capacity: number;
+  /** `worker` processed `count` items this worker sent it on exchange `edge`: they leave the channel. */
+  credit(worker: number, edge: number, count: number): void;
+  /** Whether the channel of one of exchanges `edges` to some worker holds its capacity or more. */
+  full(edges: readonly number[]): boolean;
+  /** Per worker: items sent on exchange `edge` that it has not processed yet. */
+  queued(edge: number): readonly number[];
+  /** Per worker: the most items ever waiting on exchange `edge` (since the run started). */
+  queuedMax(edge: number): readonly number[];
 }
 
 /** @internal The exchange in front of `target`. */
@@ -53,7 +63,7 @@ export class ExchangeNode extends RuntimeNode {
       } catch (err) {
         throw stepFailure(err, "exchange", this.userStepId, { epoch: ctx.epoch });
       }
-      this.link.sendItems(w, this.edge, ctx.epoch, bytes);
+      this.link.sendItems(w, this.edge, ctx.epoch, bytes, buckets[w].length);
     }
     this.emit(0, buckets[this.worker]);
   }

@@ -59,6 +59,8 @@ export class Executor {
   private feeds: Feed[] = [];
   /** Per feed: the index of the node after the one its batches enter at (where draining starts). */
   private feedFrom: number[] = [];
+  /** Per feed: the exchanges its batches reach (flow control: it is not read while one of their channels is full). */
+  private feedEdges: (readonly number[])[] = [];
   /** Per feed: whether its items count as read from a source (not a loop's). */
   private feedCounts: boolean[] = [];
   /** Per feed: items read (progress logs, metrics). */
@@ -70,6 +72,14 @@ export class Executor {
   timeBatch: ((node: RuntimeNode, ms: number) => void) | undefined;
   /** Per node, its index. */
   private readonly index: Map<RuntimeNode, number>;
+  /** With several workers: the channels to the other workers. */
+  readonly peers: PeerLink | undefined;
+  /**
+   * Per exchange: the exchanges downstream of it that its delivered items
+   * can reach in the same push (flow control: its messages wait while one
+   * of their channels is full).
+   */
+  readonly exchangeEdges: readonly (readonly number[])[];
   private readonly timed: { node: RuntimeNode; index: number }[];
   /** Per node: the origins upstream of it (itself included); its EOF fires when all have ended. */
   private readonly upstream: readonly (readonly RuntimeNode[])[];
@@ -91,6 +101,8 @@ export class Executor {
     this.eofDone = this.nodes.map(() => false);
     this.timed = this.nodes.flatMap((node, index) => (node.timed ? [{ node, index }] : []));
     this.index = new Map(this.nodes.map((n, i) => [n, i]));
+    this.peers = options.peers;
+    this.exchangeEdges = this.exchanges.map((x) => this.edgesBelow(x));
     this.loops = this.nodes.flatMap((n) => n.loop() ?? []);
     this.loopSources = new Map(
       this.loops.map((loop) => {
@@ -139,7 +151,37 @@ export class Executor {
     this.feeds = [...this.loops, ...this.nodes.flatMap((n) => (n.loop() === undefined ? n.feeds() : []))];
     this.feedFrom = this.feeds.map((f) => this.index.get(f.node)! + 1);
     this.feedCounts = this.feeds.map((f) => f.node.loop() === undefined);
+    this.feedEdges = this.feeds.map((f) => this.edgesBelow(f.node));
     this.feedItems = this.feeds.map(() => 0);
+  }
+
+  /**
+   * The exchanges (their edge numbers) one push from `node` reaches: every
+   * exchange downstream of it, not through a loop's re-entry (what is sent
+   * back is queued there, and leaves in a later push, when the loop is read).
+   */
+  private edgesBelow(node: RuntimeNode): number[] {
+    const edges: number[] = [];
+    const seen = new Set<RuntimeNode>();
+    const walk = (n: RuntimeNode): void => {
+      for (const targets of n.downs) {
+        for (const t of targets) {
+          if (seen.has(t)) continue;
+          seen.add(t);
+          const edge = this.exchanges.indexOf(t as ExchangeNode);
+          if (edge >= 0) edges.push(edge);
+          if (t.loop() === undefined) walk(t);
+        }
+      }
+    };
+    walk(node);
+    return edges.sort((a, b) => a - b);
+  }
+
+  /** Whether feed `i` must wait: a channel its batches reach is full. */
+  private blocked(i: number): boolean {
+    const edges = this.feedEdges[i];
+    return edges.length > 0 && this.peers !== undefined && this.peers.full(edges);
   }
 
   /**
@@ -185,7 +227,7 @@ export class Executor {
         const feeds = this.feeds;
         for (let i = 0; i < feeds.length; i++) {
           const feed = feeds[i];
-          if (feed.done || feed.awake > now) continue;
+          if (feed.done || feed.awake > now || this.blocked(i)) continue;
           let n = this.read(i, driver, now);
           if (typeof n !== "number") n = await n;
           if (n > 0) {
@@ -200,7 +242,11 @@ export class Executor {
       if (closed !== undefined) await closed;
       if (driver.interrupted()) continue;
       let next = Math.min(driver.nextWake(), this.nextDue());
-      if (driver.mayRead()) for (const feed of this.feeds) if (!feed.done && feed.awake < next) next = feed.awake;
+      if (driver.mayRead()) {
+        // A blocked feed is woken by the credit that unblocks it (a message from a peer).
+        const feeds = this.feeds;
+        for (let i = 0; i < feeds.length; i++) if (!feeds[i].done && feeds[i].awake < next && !this.blocked(i)) next = feeds[i].awake;
+      }
       if (next > now) {
         await this.sleepUntil(next);
         lastYield = performance.now();

@@ -29,6 +29,8 @@ export interface WorkerData {
   readonly ports: (MessagePort | null)[];
   /** Whether to count for metrics and post samples ({@link MetricsMessage}). */
   readonly metrics: boolean;
+  /** Items each channel (exchange and pair of workers) holds at most. */
+  readonly channelCapacity: number;
 }
 
 /** @internal Worker to main thread, beside the coordinator's traffic: the worker's counters, every second and at its end. */
@@ -94,10 +96,15 @@ export interface SnapshotMessage {
   readonly bytes: Uint8Array | null;
 }
 
-/** @internal Worker to worker: the encoded items of an exchange, or the end-of-epoch marker of one. */
+/**
+ * @internal Worker to worker: the `n` encoded items of an exchange, the
+ * end-of-epoch marker of one, or credit: the receiver processed `n` items
+ * the sender sent on exchange `edge` (flow control, `channels.ts`).
+ */
 export type PeerMessage =
-  | { readonly t: 0; readonly edge: number; readonly epoch: number; readonly bytes: Uint8Array }
-  | { readonly t: 1; readonly edge: number; readonly epoch: number };
+  | { readonly t: 0; readonly edge: number; readonly epoch: number; readonly bytes: Uint8Array; readonly n: number }
+  | { readonly t: 1; readonly edge: number; readonly epoch: number }
+  | { readonly t: 2; readonly edge: number; readonly n: number };
 
 /** @internal An error as plain data: its class name, message, stack, own primitive fields and cause. */
 export interface SerializedError {

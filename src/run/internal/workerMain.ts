@@ -6,10 +6,11 @@
  * @module
  * @internal
  */
-import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { loadFlow } from "./loadFlow.js";
 import { compileFlow } from "./graph.js";
 import { Executor } from "./executor.js";
+import { CreditChannels } from "./channels.js";
 import { BarrierEpochs } from "./barrierEpochs.js";
 import { Resume } from "./resume.js";
 import { serializeError, type FromWorker, type PeerMessage, type ToWorker, type WorkerData } from "./protocol.js";
@@ -25,29 +26,25 @@ const data = workerData as WorkerData;
 const port = parentPort!;
 const send = (msg: FromWorker): void => port.postMessage(msg);
 
-/** Send `bytes` to a peer, moving their memory when they own all of it (no copy). */
-function sendBytes(to: MessagePort, edge: number, epoch: number, bytes: Uint8Array): void {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-  to.postMessage({ t: 0, edge, epoch, bytes } satisfies PeerMessage, whole ? [bytes.buffer] : []);
-}
-
 async function main(): Promise<void> {
   const flow = await loadFlow({ file: data.file, exportName: data.exportName });
   const owners = new Map<string, Map<string, number>>();
   const ports = data.ports;
+  const channels = new CreditChannels(ports, data.channelCapacity);
   const exec = new Executor(compileFlow(flow), {
     worker: data.worker,
     workerCount: data.workerCount,
     clock: systemClock,
     startEpoch: data.startEpoch,
-    peers: { sendItems: (w, edge, epoch, bytes) => sendBytes(ports[w]!, edge, epoch, bytes) },
+    peers: channels,
   });
+  channels.setEdges(exec.exchanges.length);
   const driver = new BarrierEpochs(
     exec,
     { toCoordinator: send, toPeer: (w, msg) => ports[w]!.postMessage(msg) },
     { epochInterval: data.epochInterval, storing: data.recovery },
   );
-  ports.forEach((p) => p?.on("message", (msg: PeerMessage) => driver.onPeer(msg)));
+  ports.forEach((p, from) => p?.on("message", (msg: PeerMessage) => driver.onPeer(msg, from)));
   const assigned = new Promise<void>((resolve) => {
     port.on("message", (msg: ToWorker) => {
       if (msg.t === "assign") {

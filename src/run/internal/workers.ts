@@ -17,6 +17,7 @@ import { Coordinator, type CoordinatorCommand, type CoordinatorEvent } from "./c
 import { Resume } from "./resume.js";
 import type { FromWorker, MetricsMessage, SnapshotMessage, ToWorker, WorkerData } from "./protocol.js";
 import { startOps, type Ops, type OpsOptions } from "./metrics/ops.js";
+import { DEFAULT_CHANNEL_CAPACITY } from "./channels.js";
 
 /** @internal Options of a run on several workers. */
 export interface WorkersOptions {
@@ -24,6 +25,8 @@ export interface WorkersOptions {
   readonly epochInterval: number;
   readonly recovery?: RecoveryConfig | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Items each channel between two workers holds at most (default {@link DEFAULT_CHANNEL_CAPACITY}). */
+  readonly channelCapacity?: number | undefined;
   /** Serve metrics / the dashboard. */
   readonly ops?: OpsOptions | undefined;
 }
@@ -74,6 +77,7 @@ function runThreads(file: string, exportName: string, options: WorkersOptions, o
       states,
       ports: mine,
       metrics: ops !== undefined,
+      channelCapacity: options.channelCapacity ?? DEFAULT_CHANNEL_CAPACITY,
     };
     return new Worker(workerUrl, { workerData: data, transferList: mine.filter((p): p is MessagePort => p !== null) });
   });

@@ -12,7 +12,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricType } from "prom-client";
 import type { MetricObjectWithValues, MetricValueWithName } from "prom-client";
 import type { MetricsHub } from "./hub.js";
-import { BATCH_SECONDS_BUCKETS, TIME_EVERY, type RunSnapshot, type WorkerSample } from "./sample.js";
+import { BATCH_SECONDS_BUCKETS, TIME_EVERY, type ExchangeSample, type RunSnapshot, type WorkerSample } from "./sample.js";
 
 type Labels = Record<string, string | number>;
 
@@ -139,6 +139,31 @@ export function metricsRegistry(hub: MetricsHub): RunMetrics {
   gauge("sluice_exchange_waiting_items", "Items sent to a worker by the others on an exchange and not yet taken in there", stepLabels, (s) =>
     exchangeWaiting(s).map((x) => [{ step: x.stepId, worker: x.worker }, x.items] as const),
   );
+  const channelLabels = ["step", "from", "to"];
+  /** Each channel (exchange, sender, receiver) of the run, with `read` of the sender's sample. */
+  const channels = (s: RunSnapshot, read: (x: ExchangeSample, to: number) => number | undefined): (readonly [Labels, number])[] => {
+    const out: (readonly [Labels, number])[] = [];
+    for (const w of s.samples) {
+      if (w === undefined) continue;
+      for (const x of w.exchanges) {
+        for (let to = 0; to < s.workers; to++) {
+          const v = to === w.worker ? undefined : read(x, to);
+          if (v !== undefined) out.push([{ step: x.stepId, from: w.worker, to }, v]);
+        }
+      }
+    }
+    return out;
+  };
+  gauge("sluice_exchange_channel_items", "Items sent on an exchange from one worker to another that the receiver has not processed yet (flow control)", channelLabels, (s) =>
+    channels(s, (x, to) => x.queued?.[to]),
+  );
+  gauge("sluice_exchange_channel_items_max", "The most items a channel between two workers held since the run started", channelLabels, (s) =>
+    channels(s, (x, to) => x.queuedMax?.[to]),
+  );
+  gauge("sluice_exchange_channel_capacity", "Items a channel between two workers holds before its sender waits (--channel-capacity)", [], (s) => {
+    const cap = s.samples.find((w) => w?.exchanges[0]?.capacity !== undefined)?.exchanges[0].capacity;
+    return cap === undefined ? [] : [[{}, cap]];
+  });
   counter("sluice_source_items_total", "Items read from a source partition", ["step", "partition", "worker"], (s) =>
     perWorker(s, (w) => w.sources.map((p) => [{ step: p.stepId, partition: p.partition, worker: w.worker }, p.items] as const)),
   );

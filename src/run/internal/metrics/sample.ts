@@ -49,6 +49,16 @@ export interface ExchangeSample {
   readonly sent: readonly number[];
   /** Items other workers sent here that this worker took in. */
   readonly received: number;
+  /**
+   * Flow control: per worker, items this worker sent there on this exchange
+   * that it has not processed yet (the channel's occupancy; own index 0).
+   * Absent on one worker.
+   */
+  readonly queued?: readonly number[] | undefined;
+  /** Per worker: the most items that channel ever held. */
+  readonly queuedMax?: readonly number[] | undefined;
+  /** Items a channel holds at most (`channelCapacity`). */
+  readonly capacity?: number | undefined;
 }
 
 /** @internal Everything one worker counts. */

@@ -74,7 +74,15 @@ export class WorkerMetrics {
       sources.push({ stepId: feed.node.userStepId, partition: feed.name, items: this.exec.feedItems[i], lag: feed.lag?.() });
     }
     const self = this.exec.ctx.worker;
-    const exchanges: ExchangeSample[] = this.exec.exchanges.map((x) => ({ stepId: x.userStepId, sent: x.sent.slice(), received: x.itemsOut - x.sent[self] }));
+    const peers = this.exec.peers;
+    const exchanges: ExchangeSample[] = this.exec.exchanges.map((x, edge) => ({
+      stepId: x.userStepId,
+      sent: x.sent.slice(),
+      received: x.itemsOut - x.sent[self],
+      queued: peers?.queued(edge).slice(),
+      queuedMax: peers?.queuedMax(edge).slice(),
+      capacity: peers?.capacity,
+    }));
     return { worker: this.exec.ctx.worker, epoch: this.exec.ctx.epoch, steps, sources, exchanges, busyMs: this.busyMs(), at: Date.now() };
   }
 }
