@@ -25,6 +25,8 @@ export interface Running {
   child: ChildProcess;
   /** Everything printed to stdout so far. */
   stdout: () => string;
+  /** Everything printed to stderr so far. */
+  stderr: () => string;
   /** Resolves when `text` has been printed to `stream` (default stdout). */
   printed: (text: string, stream?: "stdout" | "stderr") => Promise<void>;
   done: Promise<Result>;
@@ -62,7 +64,7 @@ export function start(args: string[], options: { cwd?: string; env?: Record<stri
       waiters.push({ text, stream, resolve });
       void done.then(() => reject(new Error(`exited before printing ${JSON.stringify(text)} to ${stream}: ${output.stderr}`)));
     });
-  return { child, stdout: () => output.stdout, printed, done };
+  return { child, stdout: () => output.stdout, stderr: () => output.stderr, printed, done };
 }
 
 /** Run `node bin/sluice.js args` to the end. */
