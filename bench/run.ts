@@ -21,6 +21,7 @@ import { benchExchange } from "./exchange.js";
 import { benchKafka } from "./kafka.js";
 import { benchMetrics } from "./metrics.js";
 import { benchFunctions } from "./functions.js";
+import { benchPressure } from "./pressure.js";
 import { LOAD_AT_START, renderReport, writeReport, type BenchRecord } from "./report.js";
 
 const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }> = {
@@ -34,6 +35,7 @@ const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }
   exchange: { title: "Exchange serde against structured clone", run: benchExchange },
   metrics: { title: "Metrics cost", run: benchMetrics },
   functions: { title: "Stateful functions", run: benchFunctions },
+  pressure: { title: "Memory under a slow sink", run: benchPressure },
 };
 
 /** Run only when named (`npm run bench -- kafka`): they start a Kafka broker. */
