@@ -115,7 +115,9 @@ export const RUN_HELP = `Usage: sluice run <file>[:export] [options]
 
 Run a dataflow in this process until every input ends.
 SIGINT (Ctrl-C) or SIGTERM stops the run cleanly between two batches and
-exits with 130 or 143; a second signal exits at once. When stdout is closed
+exits with 130 or 143; items waiting between workers are dropped, not
+processed (a run with -r replays them from the last commit); a second signal
+exits at once. When stdout is closed
 by its reader ('sluice run flow.ts | head -3'), the run stops the same way,
 without a message, and exits with 141.
 
