@@ -148,4 +148,47 @@ describe("BarrierEpochs (one worker of two, scripted)", () => {
     expect(w.toPeer.filter((m) => m.t === 2)).toEqual([{ t: 2, edge: 0, n: 1 }]);
     expect(w.toCoordinator.some((m) => m.t === "snapshots")).toBe(false);
   });
+
+  it("holds a peer's items back while a channel their steps send to is full, and goes on when credit returns", async () => {
+    // Two exchanges: the keyed count (edge 0), then the sink's partition, written by worker 1 (edge 1).
+    const sinkKey = ["a", "b", "c", "d", "e", "f", "g", "h"].find((k) => stableHash(k) % 2 === 1)!;
+    const counted: unknown[] = [];
+    const flow = new Dataflow("f");
+    flow
+      .input("in", new TestingSource<readonly [string, number]>([]))
+      .statefulMap("count", (n: number | undefined, _v: number) => [(n ?? 0) + 1, (n ?? 0) + 1] as const)
+      .inspect("seen", (x) => counted.push(x))
+      .keyOn("to1", () => sinkKey)
+      .output("out", new TestingSink([]));
+    const { port1, port2 } = new MessageChannel();
+    port1.unref();
+    port2.unref();
+    const channels = new CreditChannels([null, port1], 4);
+    const exec = new Executor(compileFlow(flow), { worker: 0, workerCount: 2, clock: systemClock, startEpoch: 1, peers: channels });
+    channels.setEdges(exec.exchanges.length);
+    expect(exec.exchangeEdges).toEqual([[1], []]);
+    const toPeer: PeerMessage[] = [];
+    const driver = new BarrierEpochs(exec, { toCoordinator: () => {}, toPeer: (_w, m) => toPeer.push(m) }, { epochInterval: 1000, storing: false });
+    await exec.open(Resume.none(defaultSerde), (stepId) => (stepId.endsWith(".out") ? 1 : 0));
+    const run = exec.run(driver);
+    // This worker already sent worker 1 four items on edge 1: that channel is full.
+    channels.sendItems(1, 1, 1, new ExchangeSerde().encode([[sinkKey, 0], [sinkKey, 0], [sinkKey, 0], [sinkKey, 0]]), 4);
+    expect(channels.full([1])).toBe(true);
+    const [a] = MINE;
+    driver.onPeer({ t: 0, edge: 0, epoch: 1, bytes: new ExchangeSerde().encode([[a, 0]]), n: 1 }, 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Held back: not counted, no credit returned for it.
+    expect(counted).toEqual([]);
+    expect(toPeer.filter((m) => m.t === 2)).toEqual([]);
+    // Worker 1 processed the four items: the channel has room, the held item goes through (and on to worker 1).
+    driver.onPeer({ t: 2, edge: 1, n: 4 }, 1);
+    await until(() => counted.length === 1, "the held-back item");
+    expect(counted).toEqual([[a, 1]]);
+    expect(channels.queued(1)).toEqual([0, 1]);
+    expect(channels.queuedMax(1)).toEqual([0, 4]);
+    await until(() => toPeer.some((m) => m.t === 2), "the credit");
+    expect(toPeer.filter((m) => m.t === 2)).toEqual([{ t: 2, edge: 0, n: 1 }]);
+    driver.onCoordinator({ t: "stop" });
+    expect(await run).toBe("stopped");
+  });
 });
