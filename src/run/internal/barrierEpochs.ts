@@ -140,7 +140,8 @@ export class BarrierEpochs implements EpochDriver {
 
   /** Deliver what arrived, then run the barrier asked for, if any; whether it was the final one. */
   private async deliverAndBarrier(): Promise<boolean> {
-    await this.deliver();
+    // What is queued now, not what arrives meanwhile: a peer that keeps sending must not keep this worker from its own feeds.
+    await this.deliver(this.queued);
     const barrier = this.barrierRequest;
     if (barrier === undefined) return false;
     this.barrierRequest = undefined;
@@ -190,21 +191,24 @@ export class BarrierEpochs implements EpochDriver {
 
   /**
    * Deliver what can be delivered of the current epoch (count markers,
-   * process items and return their credit), until nothing more can. A stop
-   * drops the rest: it is replayed from the last commit.
+   * process items and return their credit), until nothing more can or
+   * `limit` messages were. A stop drops the rest: it is replayed from the
+   * last commit.
    */
-  private async deliver(): Promise<void> {
+  private async deliver(limit = Infinity): Promise<void> {
     const inbox = this.inbox;
     const exec = this.exec;
     let progressed = true;
-    while (progressed && this.queued > 0) {
+    let left = limit;
+    while (progressed && this.queued > 0 && left > 0) {
       progressed = false;
-      for (let e = 0; e < inbox.length; e++) {
+      for (let e = 0; e < inbox.length && left > 0; e++) {
         const queue = inbox[e];
-        while (queue.length > 0 && this.mayDeliver(e)) {
+        while (queue.length > 0 && left > 0 && this.mayDeliver(e)) {
           if (this.stop) throw new StopRequested();
           const { from, msg } = queue.shift()!;
           this.queued--;
+          left--;
           progressed = true;
           if (msg.t === 1) {
             this.markers[e]++;
