@@ -264,6 +264,48 @@ export class PartitionFileError extends RecoveryError {
 }
 
 /**
+ * A stored snapshot does not match its checksum: a byte of the recovery
+ * directory changed after Sluice wrote it (a failing disk, a bad copy, a
+ * hand edit). Resuming from it would give silently wrong output, so the run
+ * fails before any item is read or anything is written downstream. The
+ * message and the fields name the partition file, the step, the key (or
+ * source/sink partition) and the epoch of the snapshot. Restore the
+ * directory, every partition from the same backup, and start the run again;
+ * `sluice recovery verify DIR` checks every stored row.
+ *
+ * @category Errors
+ * @example
+ * ```ts
+ * // a byte of key 'k1's snapshot in state/part-0.sqlite3 changed on disk
+ * await runMain(flow, { recovery }); // rejects:
+ * // CorruptStateError: recovery partition file state/part-0.sqlite3: the snapshot of step 'f.count'
+ * // for key 'k1' at epoch 3 does not match its checksum ... Restore the recovery directory from a backup ...
+ * ```
+ */
+export class CorruptStateError extends RecoveryError {
+  /** The partition file holding the snapshot. */
+  readonly file: string;
+  /** The core step the snapshot belongs to (`flow.step.substep`). */
+  readonly stepId: string;
+  /** The key, or the source or sink partition, whose snapshot it is. */
+  readonly stateKey: string;
+  /** The epoch the snapshot was taken at. */
+  readonly epoch: number;
+
+  /**
+   * @param message - What failed its checksum, where, and what to do.
+   * @param options - The file, step, key and epoch of the snapshot.
+   */
+  constructor(message: string, options: { file: string; stepId: string; stateKey: string; epoch: number; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.file = options.file;
+    this.stepId = options.stepId;
+    this.stateKey = options.stateKey;
+    this.epoch = options.epoch;
+  }
+}
+
+/**
  * A value cannot cross worker threads: a function, a symbol, a class
  * instance whose class is not registered, a `WeakMap`, a `Promise`... With
  * several workers (`sluice run -w 2`), items routed to another worker (by key
@@ -335,6 +377,7 @@ export const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map(
       MissingPartitionsError,
       InconsistentPartitionsError,
       PartitionFileError,
+      CorruptStateError,
       ExchangeValueError,
       CliError,
     ] as unknown as ErrorClass[]

@@ -28,6 +28,7 @@ export {
   AbortExecution,
   BuildError,
   ConnectorError,
+  CorruptStateError,
   DataflowError,
   ExchangeValueError,
   InconsistentPartitionsError,

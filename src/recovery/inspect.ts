@@ -101,11 +101,13 @@ export interface RecoveryReport {
   readonly warnings: readonly string[];
 }
 
-/** A partition file open for reading, with what phase one read from it. */
-interface Opened {
+/** @internal A partition file open for reading, with what phase one read from it. */
+export interface Opened {
   readonly index: number;
   readonly file: string;
   readonly db: Db;
+  /** Its schema version: {@link SCHEMA_VERSION}, or older (a run migrates it). */
+  readonly version: number;
   readonly part: { part_index: number; part_count: number; dir_id: string; created_at: string } | undefined;
   readonly progress: PartitionProgress;
 }
@@ -134,19 +136,15 @@ export function inspectRecovery(dir: string, flow?: FlowSteps): RecoveryReport {
   const opened: Opened[] = [];
   try {
     for (const index of found) opened.push(openForReading(index, partitionFile(dir, index)));
-    const warnings = directoryWarnings(dir, opened);
+    const warnings = consistencyWarnings(dir, opened);
     const resumeEpoch = Math.min(...opened.map((o) => o.progress.frontier));
-    // The check RecoveryStore makes once the partitions are all there and of one directory (else a run fails on that first).
-    const oneDirectory = warnings.length === 0;
-    opened.forEach((o) => {
-      if (oneDirectory && o.progress.gcEpoch >= resumeEpoch) {
+    for (const o of opened) {
+      if (o.version < SCHEMA_VERSION) {
         warnings.push(
-          `partition ${o.index} already discarded snapshots up to epoch ${o.progress.gcEpoch}, but the directory resumes at ` +
-            `epoch ${resumeEpoch}: a partition was probably restored from a backup older than the backup interval; ` +
-            "a run fails with InconsistentPartitionsError. Restore all partitions from the same backup",
+          `${basename(o.file)} has schema version ${o.version} (written by an older Sluice): the next run migrates it to version ${SCHEMA_VERSION}`,
         );
       }
-    });
+    }
     const partitions = opened.map((o) => reading(o, () => partitionReport(o)));
     const steps = stepReports(opened, resumeEpoch);
     const first = opened.find((o) => o.part !== undefined)?.part;
@@ -155,7 +153,7 @@ export function inspectRecovery(dir: string, flow?: FlowSteps): RecoveryReport {
     if (flow !== undefined) warnings.push(...flowWarnings(steps, flow));
     return {
       directory: dir,
-      schemaVersion: SCHEMA_VERSION,
+      schemaVersion: Math.min(...opened.map((o) => o.version)),
       partitionCount: first?.part_count ?? opened.length,
       createdAt: first?.created_at ?? null,
       resumeEpoch,
@@ -171,8 +169,30 @@ export function inspectRecovery(dir: string, flow?: FlowSteps): RecoveryReport {
   }
 }
 
-/** The partition numbers in `dir`, ascending; a missing or empty directory is an error. */
-function partitionFiles(dir: string): number[] {
+/**
+ * @internal What a run would refuse in the partitions `opened` of `dir`, one
+ * sentence each: partitions missing, of another directory, or restored from
+ * too old a backup.
+ */
+export function consistencyWarnings(dir: string, opened: readonly Opened[]): string[] {
+  const warnings = directoryWarnings(dir, opened);
+  const resumeEpoch = Math.min(...opened.map((o) => o.progress.frontier));
+  // The check RecoveryStore makes once the partitions are all there and of one directory (else a run fails on that first).
+  const oneDirectory = warnings.length === 0;
+  opened.forEach((o) => {
+    if (oneDirectory && o.progress.gcEpoch >= resumeEpoch) {
+      warnings.push(
+        `partition ${o.index} already discarded snapshots up to epoch ${o.progress.gcEpoch}, but the directory resumes at ` +
+          `epoch ${resumeEpoch}: a partition was probably restored from a backup older than the backup interval; ` +
+          "a run fails with InconsistentPartitionsError. Restore all partitions from the same backup",
+      );
+    }
+  });
+  return warnings;
+}
+
+/** @internal The partition numbers in `dir`, ascending; a missing or empty directory is a `CliError` (exit code 1). */
+export function partitionFiles(dir: string): number[] {
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
@@ -195,8 +215,12 @@ function partitionFiles(dir: string): number[] {
   return [...files.keys()].sort((a, b) => a - b);
 }
 
-/** Open partition file `file` read-only, check it is a recovery file, and read its identity and progress. */
-function openForReading(index: number, file: string): Opened {
+/**
+ * @internal Open partition file `file` read-only, check it is a recovery
+ * file, and read its identity and progress, inside one read transaction.
+ * @throws CliError (exit code 1) naming the file.
+ */
+export function openForReading(index: number, file: string): Opened {
   let db: Db | undefined;
   try {
     // Checked before SQLite sees it: an empty file reads as an empty database.
@@ -205,17 +229,17 @@ function openForReading(index: number, file: string): Opened {
     db.pragma("busy_timeout = 5000");
     const version = db.pragma("user_version", { simple: true }) as number;
     if (version === 0) throw notARecoveryFile(file, "it is an SQLite database without Sluice's tables");
-    if (version !== SCHEMA_VERSION) {
+    if (version > SCHEMA_VERSION) {
       throw new CliError(
-        `recovery partition file ${file} has schema version ${version}; this Sluice reads version ${SCHEMA_VERSION}: ` +
-          "inspect it with the Sluice that wrote it",
+        `recovery partition file ${file} has schema version ${version}, newer than this Sluice reads (${SCHEMA_VERSION}): ` +
+          "use the Sluice that wrote it",
         { exitCode: 1 },
       );
     }
     // Every read below sees the file as of one moment, even while a run commits.
     db.exec("BEGIN");
     const part = db.prepare("SELECT part_index, part_count, dir_id, created_at FROM parts").get() as Opened["part"];
-    return { index, file, db, part, progress: partitionProgress(db) };
+    return { index, file, db, version, part, progress: partitionProgress(db) };
   } catch (err) {
     db?.close();
     throw asCliError(partitionFailure(file, err));
@@ -231,8 +255,8 @@ function reading<T>(o: Opened, read: () => T): T {
   }
 }
 
-/** Sluice's errors about the directory as a `CliError` with their message (exit code 1); others as they are. */
-function asCliError(err: unknown): unknown {
+/** @internal Sluice's errors about the directory as a `CliError` with their message (exit code 1); others as they are. */
+export function asCliError(err: unknown): unknown {
   if (err instanceof CliError) return err;
   if (err instanceof DataflowError) return new CliError(err.message, { exitCode: 1 });
   return err;

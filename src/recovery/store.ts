@@ -13,17 +13,32 @@
  * older backup shows a lower frontier than another's `gc_epoch`, which is
  * detected whatever keys it holds.
  *
+ * Cost model. A commit costs what changed in its epoch, never what is
+ * stored: snapshots are inserted many rows per statement, and garbage
+ * collection reaches, through the `snap_epoch` index, only the rows written
+ * since the partition last collected (`gc_epoch`, exclusive, up to the
+ * horizon), then each one's older rows of the same key through the primary
+ * key. Starting an execution deletes the void epochs through the same index.
+ *
+ * Checksums. Every snapshot, `fronts` and `commits` row carries the CRC-32 of
+ * its values (see `checksum.ts`). Progress rows are checked when a directory
+ * is opened, the snapshots a run resumes from when they are loaded: a
+ * mismatch is a `CorruptStateError` (a snapshot) or a `PartitionFileError`
+ * with problem `corrupt` (a progress row), before any item is read.
+ *
  * @module
  * @internal
  */
 import { existsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Statement } from "better-sqlite3";
-import { InconsistentPartitionsError, MissingPartitionsError, NoPartitionsError } from "../errors.js";
+import { CorruptStateError, InconsistentPartitionsError, MissingPartitionsError, NoPartitionsError, PartitionFileError } from "../errors.js";
 import { stableHash } from "../internal/hash.js";
 import type { RecoveryConfig } from "./config.js";
 import { openPartition, type Db } from "./schema.js";
 import { listPartitionFiles, partitionFile } from "./initDbDir.js";
-import { directoryFailure, onPartitionFile } from "./partitionFailure.js";
+import { directoryFailure, onPartitionFile, restoreAdvice } from "./partitionFailure.js";
+import { commitCrc, frontCrc, snapCrc } from "./checksum.js";
 
 /** @internal One snapshot to write: `bytes` null marks a discarded key. */
 export interface SnapshotWrite {
@@ -37,8 +52,13 @@ interface Partition {
   /** The partition file, for error messages. */
   readonly file: string;
   readonly db: Db;
+  /** Inserts {@link ROWS_PER_INSERT} snapshots. */
+  readonly upsertMany: Statement;
   readonly upsert: Statement;
   readonly advance: Statement;
+  readonly collectSuperseded: Statement;
+  readonly collectDiscards: Statement;
+  readonly collectCommits: Statement;
   readonly commit: Statement;
   gcEpoch: number;
 }
@@ -71,6 +91,43 @@ export function partitionProgress(db: Db): PartitionProgress {
   return { lastExecution: ex ?? 0, frontier, gcEpoch };
 }
 
+/** @internal A progress row (`fronts`, `commits`) that does not match its checksum, in words. */
+export function progressMismatches(db: Db): string[] {
+  const found: string[] = [];
+  const fronts = db.prepare("SELECT ex_num, worker_index, worker_frontier, crc FROM fronts").raw(true).all() as [number, number, number, number | null][];
+  for (const [ex, w, f, crc] of fronts) {
+    if (crc !== frontCrc(ex, w, f)) found.push(`the frontier of worker ${w} of execution ${ex} (epoch ${f}) does not match its checksum`);
+  }
+  const commits = db.prepare("SELECT commit_epoch, committed_at, gc_epoch, crc FROM commits").raw(true).all() as [number, number, number, number | null][];
+  for (const [e, at, gc, crc] of commits) {
+    if (crc !== commitCrc(e, at, gc)) found.push(`the commit row of epoch ${e} does not match its checksum`);
+  }
+  return found;
+}
+
+/** @internal The error for a partition file whose progress rows fail their checksums. */
+export function corruptProgress(file: string, found: readonly string[]): PartitionFileError {
+  return new PartitionFileError(
+    `recovery partition file ${file} is corrupt: ${found.join("; ")}. Where this run would resume cannot be trusted. ${restoreAdvice(file)}`,
+    { file, problem: "corrupt" },
+  );
+}
+
+/** @internal The error for a snapshot that does not match its checksum. */
+export function corruptSnapshot(file: string, stepId: string, stateKey: string, epoch: number): CorruptStateError {
+  return new CorruptStateError(
+    `recovery partition file ${file}: the snapshot of step '${stepId}' for key '${stateKey}' at epoch ${epoch} does not match ` +
+      "its checksum: the file changed after Sluice wrote it (a failing disk, a bad copy, an edit), and resuming from it would give " +
+      "wrong output, so nothing was read or written. Restore the recovery directory (every partition, with its -wal file) from " +
+      "one backup and run again; outputs after that backup's last epoch are produced again. " +
+      `\`sluice recovery verify ${dirname(file)}\` lists every damaged row`,
+    { file, stepId, stateKey, epoch },
+  );
+}
+
+/** Snapshots per INSERT statement: one statement per row costs more than the row. */
+const ROWS_PER_INSERT = 200;
+
 /** How often superseded snapshots are collected, at most. */
 const GC_EVERY_MS = 1_000;
 
@@ -96,7 +153,11 @@ export class RecoveryStore {
     let lastEx = 0;
     const gcs: number[] = [];
     for (const { db, file } of opened) {
-      const progress = onPartitionFile(file, () => partitionProgress(db));
+      const progress = onPartitionFile(file, () => {
+        const found = progressMismatches(db);
+        if (found.length > 0) throw corruptProgress(file, found);
+        return partitionProgress(db);
+      });
       resume = Math.min(resume, progress.frontier);
       lastEx = Math.max(lastEx, progress.lastExecution);
       gcs.push(progress.gcEpoch);
@@ -122,16 +183,31 @@ export class RecoveryStore {
           db.prepare("INSERT INTO exs (ex_num, worker_count, resume_epoch, started_at) VALUES (?, ?, ?, ?)").run(
             this.exNum, workerCount, resume, startedAt,
           );
-          const front = db.prepare("INSERT INTO fronts (ex_num, worker_index, worker_frontier) VALUES (?, ?, ?)");
-          for (let w = 0; w < workerCount; w++) front.run(this.exNum, w, resume);
+          const front = db.prepare("INSERT INTO fronts (ex_num, worker_index, worker_frontier, crc) VALUES (?, ?, ?, ?)");
+          for (let w = 0; w < workerCount; w++) front.run(this.exNum, w, resume, frontCrc(this.exNum, w, resume));
         })();
+        const insert = (rows: number): string =>
+          `INSERT OR REPLACE INTO snaps (step_id, state_key, snap_epoch, ser_change, crc) VALUES ${Array<string>(rows).fill("(?, ?, ?, ?, ?)").join(", ")}`;
         return {
           index,
           file,
           db,
-          upsert: db.prepare("INSERT OR REPLACE INTO snaps (step_id, state_key, snap_epoch, ser_change) VALUES (?, ?, ?, ?)"),
-          advance: db.prepare("UPDATE fronts SET worker_frontier = ? WHERE ex_num = ?"),
-          commit: db.prepare("INSERT OR REPLACE INTO commits (commit_epoch, committed_at, gc_epoch) VALUES (?, ?, ?)"),
+          upsertMany: db.prepare(insert(ROWS_PER_INSERT)),
+          upsert: db.prepare(insert(1)),
+          advance: db.prepare("UPDATE fronts SET worker_frontier = @f, crc = sluice_front_crc(ex_num, worker_index, @f) WHERE ex_num = @ex"),
+          commit: db.prepare("INSERT OR REPLACE INTO commits (commit_epoch, committed_at, gc_epoch, crc) VALUES (?, ?, ?, ?)"),
+          // The rows superseded by a row written after the last collection, up to the horizon:
+          // the newer rows through the snap_epoch index, their older rows through the primary key.
+          collectSuperseded: db.prepare(
+            `DELETE FROM snaps WHERE rowid IN (
+               SELECT older.rowid FROM snaps AS newer INDEXED BY snaps_by_epoch
+                 JOIN snaps AS older ON older.step_id = newer.step_id AND older.state_key = newer.state_key
+                   AND older.snap_epoch < newer.snap_epoch
+               WHERE newer.snap_epoch > @lo AND newer.snap_epoch <= @hi)`,
+          ),
+          // A discard at or before the horizon: nothing older of its key is left.
+          collectDiscards: db.prepare("DELETE FROM snaps WHERE snap_epoch > @lo AND snap_epoch <= @hi AND ser_change IS NULL"),
+          collectCommits: db.prepare("DELETE FROM commits WHERE commit_epoch < ?"),
           gcEpoch: gcs[index],
         };
       }),
@@ -213,24 +289,39 @@ export class RecoveryStore {
 
   /**
    * The newest snapshot before the resume epoch of every (step, key) whose
-   * state was not discarded, by step then key.
+   * state was not discarded, by step then key, each checked against its
+   * checksum.
+   *
+   * @throws CorruptStateError for the first snapshot that does not match its checksum.
    */
   loadStates(): Map<string, Map<string, Uint8Array>> {
     const out = new Map<string, Map<string, Uint8Array>>();
     for (const p of this.parts) {
-      const rows = onPartitionFile(p.file, () =>
-        p.db
-          .prepare(
-            "SELECT step_id, state_key, ser_change, MAX(snap_epoch) AS e FROM snaps WHERE snap_epoch < ? GROUP BY step_id, state_key",
-          )
-          .all(this.resumeEpoch),
-      ) as { step_id: string; state_key: string; ser_change: Uint8Array | null }[];
-      for (const r of rows) {
-        if (r.ser_change === null) continue;
-        let step = out.get(r.step_id);
-        if (step === undefined) out.set(r.step_id, (step = new Map()));
-        step.set(r.state_key, r.ser_change);
-      }
+      onPartitionFile(p.file, () => {
+        // One pass in primary key order: a key's rows are adjacent, oldest first, so its last row is the one to restore.
+        const rows = p.db
+          .prepare("SELECT step_id, state_key, snap_epoch, ser_change, crc FROM snaps WHERE snap_epoch < ? ORDER BY step_id, state_key, snap_epoch")
+          .raw(true)
+          .iterate(this.resumeEpoch) as IterableIterator<[string, string, number, Uint8Array | null, number | null]>;
+        let last: [string, string, number, Uint8Array | null, number | null] | undefined;
+        let stepId: string | undefined;
+        let step: Map<string, Uint8Array> | undefined;
+        const keep = (r: [string, string, number, Uint8Array | null, number | null]): void => {
+          if (r[4] !== snapCrc(r[0], r[1], r[2], r[3])) throw corruptSnapshot(p.file, r[0], r[1], r[2]);
+          if (r[3] === null) return;
+          if (r[0] !== stepId) {
+            stepId = r[0];
+            step = out.get(stepId);
+            if (step === undefined) out.set(stepId, (step = new Map()));
+          }
+          step!.set(r[1], r[3]);
+        };
+        for (const r of rows) {
+          if (last !== undefined && (last[1] !== r[1] || last[0] !== r[0])) keep(last);
+          last = r;
+        }
+        if (last !== undefined) keep(last);
+      });
     }
     return out;
   }
@@ -243,30 +334,37 @@ export class RecoveryStore {
    */
   commit(epoch: number, writes: readonly SnapshotWrite[], now = Date.now()): void {
     const n = this.parts.length;
-    const shards: SnapshotWrite[][] = Array.from({ length: n }, () => []);
-    for (const w of writes) shards[n === 1 ? 0 : stableHash(`${w.stepId}\0${w.stateKey}`) % n].push(w);
+    const shards: SnapshotWrite[][] = n === 1 ? [writes as SnapshotWrite[]] : Array.from({ length: n }, () => []);
+    if (n > 1) for (const w of writes) shards[stableHash(`${w.stepId}\0${w.stateKey}`) % n].push(w);
     // Collect only what was superseded at an epoch committed in every
     // partition (so at most the previous epoch) and long enough ago.
     const horizon = this.gcHorizon(epoch, now);
     const collect = horizon > 0 && now - this.lastGc >= GC_EVERY_MS;
+    const params: unknown[] = new Array(ROWS_PER_INSERT * 5);
     for (const p of this.parts) {
       const shard = shards[p.index];
       onPartitionFile(p.file, () => p.db.transaction(() => {
-        for (const w of shard) p.upsert.run(w.stepId, w.stateKey, epoch, w.bytes);
-        p.advance.run(epoch + 1, this.exNum);
+        let j = 0;
+        for (const w of shard) {
+          params[j++] = w.stepId;
+          params[j++] = w.stateKey;
+          params[j++] = epoch;
+          params[j++] = w.bytes;
+          params[j++] = snapCrc(w.stepId, w.stateKey, epoch, w.bytes);
+          if (j === params.length) {
+            p.upsertMany.run(params);
+            j = 0;
+          }
+        }
+        for (let i = 0; i < j; i += 5) p.upsert.run(params.slice(i, i + 5));
+        p.advance.run({ f: epoch + 1, ex: this.exNum });
         if (collect && horizon > p.gcEpoch) {
-          p.db
-            .prepare(
-              `DELETE FROM snaps WHERE snap_epoch < ? AND EXISTS (
-                 SELECT 1 FROM snaps AS newer WHERE newer.step_id = snaps.step_id AND newer.state_key = snaps.state_key
-                   AND newer.snap_epoch > snaps.snap_epoch AND newer.snap_epoch <= ?)`,
-            )
-            .run(horizon, horizon);
-          p.db.prepare("DELETE FROM snaps WHERE ser_change IS NULL AND snap_epoch <= ?").run(horizon);
-          p.db.prepare("DELETE FROM commits WHERE commit_epoch < ?").run(horizon);
+          p.collectSuperseded.run({ lo: p.gcEpoch, hi: horizon });
+          p.collectDiscards.run({ lo: p.gcEpoch, hi: horizon });
+          p.collectCommits.run(horizon);
           p.gcEpoch = horizon;
         }
-        p.commit.run(epoch, now, p.gcEpoch);
+        p.commit.run(epoch, now, p.gcEpoch, commitCrc(epoch, now, p.gcEpoch));
       })());
     }
     if (collect) this.lastGc = now;

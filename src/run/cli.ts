@@ -1,7 +1,7 @@
 /**
  * The `sluice` command line: `sluice run <file>[:export]`,
  * `sluice visualize <file>[:export]`, `sluice recovery init <dir> <n>` and
- * `sluice recovery inspect <dir> [<file>[:export]]`. `bin/sluice.js` calls {@link main}.
+ * `sluice recovery inspect <dir> [<file>[:export]]`, `sluice recovery verify <dir>`. `bin/sluice.js` calls {@link main}.
  *
  * @module
  */
@@ -19,6 +19,7 @@ import { runMain } from "./runMain.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { initDbDir } from "../recovery/initDbDir.js";
 import { inspectRecovery } from "../recovery/inspect.js";
+import { formatVerifyReport, verifyRecovery } from "../recovery/verify.js";
 import { formatRecoveryReport } from "../recovery/formatRecoveryReport.js";
 import { stateStepIds } from "./internal/graph.js";
 import { runWorkers } from "./internal/workers.js";
@@ -105,6 +106,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** The command as the user typed it, for messages. */
 function commandName(command: CliCommand): string {
   if (command.kind === "recoveryInit") return "recovery init";
+  if (command.kind === "recoveryVerify") return "recovery verify";
   return command.kind === "recoveryInspect" ? "recovery inspect" : command.kind;
 }
 
@@ -151,6 +153,11 @@ async function execute(command: CliCommand): Promise<number> {
       process.stdout.write(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatRecoveryReport(report));
       // Warnings are information: the directory was read (RECOVERY_HELP says so).
       return 0;
+    }
+    case "recoveryVerify": {
+      const report = verifyRecovery(command.dir);
+      process.stdout.write(formatVerifyReport(report));
+      return report.findings.length === 0 ? 0 : 1;
     }
   }
 }

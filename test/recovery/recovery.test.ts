@@ -46,7 +46,7 @@ describe("initDbDir", () => {
     for (const i of [0, 1]) {
       const db = new Database(join(dir, `part-${i}.sqlite3`), { readonly: true });
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(db.pragma("user_version", { simple: true })).toBe(1);
+      expect(db.pragma("user_version", { simple: true })).toBe(2);
       const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string; sql: string }[];
       expect(tables.map((t) => t.name)).toEqual(["commits", "exs", "fronts", "parts", "snaps"]);
       for (const t of tables) expect(t.sql).toMatch(/STRICT$/);

@@ -45,6 +45,7 @@ export type CliCommand =
       readonly channelCapacity?: number;
     }
   | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
+  | { readonly kind: "recoveryVerify"; readonly dir: string }
   | {
       readonly kind: "recoveryInspect";
       readonly dir: string;
@@ -100,6 +101,8 @@ Commands:
   recovery inspect <dir> [<file>[:export]]
                               Show what a recovery directory holds; with a
                               flow, warn about state the flow would ignore
+  recovery verify <dir>       Check every stored row against its checksum,
+                              and the partitions against each other
 
 Options:
   -h, --help      Show this help; 'sluice <command> --help' for a command
@@ -202,6 +205,7 @@ Example: sluice visualize flow.ts -o html > flow.html
 /** @internal `sluice recovery --help`. */
 export const RECOVERY_HELP = `Usage: sluice recovery init <dir> <partitions>
        sluice recovery inspect <dir> [<file>[:export]] [--json]
+       sluice recovery verify <dir>
 
 init: create the SQLite partitions (part-0.sqlite3 ...) of a recovery
 directory, creating the directory (and its parents) if needed. A directory
@@ -225,6 +229,15 @@ of --json); 1 when the directory does not exist, has no partitions, or a
 partition file cannot be read or is not a recovery file (and, as for 'sluice
 run', when the flow file fails to load); 2 for a bad command line or flow
 target.
+
+verify: check every stored row (each snapshot, each epoch's progress) against
+the checksum written with it, and the partitions against each other (all
+there, of one directory, none restored from too old a backup). Read-only,
+like inspect. Exit code 0 when the directory is clean; 1 with the findings
+on stdout, one a line, each naming its partition file (a damaged snapshot
+names its step, key and epoch; a file that cannot be read or is not a
+recovery file, or of an older schema without checksums, is a finding too),
+or when the directory does not exist or has no partitions.
 
 Options:
   --json          Print one JSON object instead of text:
@@ -376,12 +389,19 @@ function parseRecovery(args: readonly string[]): CliCommand {
   const { values, positionals } = parseCommand("recovery", args, { help: { type: "boolean", short: "h" }, json: { type: "boolean" } });
   if (values.help === true || positionals.length === 0) {
     if (values.help === true) return { kind: "help", text: RECOVERY_HELP };
-    throw new CliError("missing subcommand: 'init' or 'inspect'", { command: "recovery" });
+    throw new CliError("missing subcommand: 'init', 'inspect' or 'verify'", { command: "recovery" });
   }
   const [sub, dir, count, ...extra] = positionals;
   if (sub === "inspect") return parseRecoveryInspect(positionals.slice(1), values.json === true);
-  if (sub !== "init") throw new CliError(`unknown subcommand '${sub}': expected 'init' or 'inspect'`, { command: "recovery" });
+  if (sub !== "init" && sub !== "verify") {
+    throw new CliError(`unknown subcommand '${sub}': expected 'init', 'inspect' or 'verify'`, { command: "recovery" });
+  }
   if (values.json === true) throw new CliError("option '--json' is for 'sluice recovery inspect' only", { command: "recovery" });
+  if (sub === "verify") {
+    if (dir === undefined) throw new CliError("usage: sluice recovery verify <dir>", { command: "recovery" });
+    if (count !== undefined) throw new CliError(`unexpected argument '${count}'`, { command: "recovery" });
+    return { kind: "recoveryVerify", dir };
+  }
   if (dir === undefined || count === undefined) {
     throw new CliError("usage: sluice recovery init <dir> <partitions>", { command: "recovery" });
   }
