@@ -125,6 +125,32 @@ export function corruptSnapshot(file: string, stepId: string, stateKey: string, 
   );
 }
 
+/**
+ * @internal The statements of the commit path (and of the start of an
+ * execution), besides the snapshot inserts: none may scan `snaps`, which a
+ * test checks on their query plans.
+ */
+export const COMMIT_SQL = {
+  /** Snapshots and commits of epochs that never committed everywhere are void. */
+  voidSnaps: "DELETE FROM snaps WHERE snap_epoch >= ?",
+  voidCommits: "DELETE FROM commits WHERE commit_epoch >= ?",
+  advance: "UPDATE fronts SET worker_frontier = @f, crc = sluice_front_crc(ex_num, worker_index, @f) WHERE ex_num = @ex",
+  commit: "INSERT OR REPLACE INTO commits (commit_epoch, committed_at, gc_epoch, crc) VALUES (?, ?, ?, ?)",
+  /**
+   * The rows superseded by a row written after the last collection (`@lo`,
+   * exclusive) up to the horizon (`@hi`): the newer rows through the
+   * snap_epoch index, their older rows through the primary key.
+   */
+  collectSuperseded: `DELETE FROM snaps WHERE rowid IN (
+      SELECT older.rowid FROM snaps AS newer INDEXED BY snaps_by_epoch
+        JOIN snaps AS older ON older.step_id = newer.step_id AND older.state_key = newer.state_key
+          AND older.snap_epoch < newer.snap_epoch
+      WHERE newer.snap_epoch > @lo AND newer.snap_epoch <= @hi)`,
+  /** A discard written in the same window: nothing older of its key is left. */
+  collectDiscards: "DELETE FROM snaps WHERE snap_epoch > @lo AND snap_epoch <= @hi AND ser_change IS NULL",
+  collectCommits: "DELETE FROM commits WHERE commit_epoch < ?",
+} as const;
+
 /** Snapshots per INSERT statement: one statement per row costs more than the row. */
 const ROWS_PER_INSERT = 200;
 
@@ -178,8 +204,8 @@ export class RecoveryStore {
       onPartitionFile(file, () => {
         db.transaction(() => {
           // Snapshots and commits of epochs that never committed everywhere are void.
-          db.prepare("DELETE FROM snaps WHERE snap_epoch >= ?").run(resume);
-          db.prepare("DELETE FROM commits WHERE commit_epoch >= ?").run(resume);
+          db.prepare(COMMIT_SQL.voidSnaps).run(resume);
+          db.prepare(COMMIT_SQL.voidCommits).run(resume);
           db.prepare("INSERT INTO exs (ex_num, worker_count, resume_epoch, started_at) VALUES (?, ?, ?, ?)").run(
             this.exNum, workerCount, resume, startedAt,
           );
@@ -194,20 +220,11 @@ export class RecoveryStore {
           db,
           upsertMany: db.prepare(insert(ROWS_PER_INSERT)),
           upsert: db.prepare(insert(1)),
-          advance: db.prepare("UPDATE fronts SET worker_frontier = @f, crc = sluice_front_crc(ex_num, worker_index, @f) WHERE ex_num = @ex"),
-          commit: db.prepare("INSERT OR REPLACE INTO commits (commit_epoch, committed_at, gc_epoch, crc) VALUES (?, ?, ?, ?)"),
-          // The rows superseded by a row written after the last collection, up to the horizon:
-          // the newer rows through the snap_epoch index, their older rows through the primary key.
-          collectSuperseded: db.prepare(
-            `DELETE FROM snaps WHERE rowid IN (
-               SELECT older.rowid FROM snaps AS newer INDEXED BY snaps_by_epoch
-                 JOIN snaps AS older ON older.step_id = newer.step_id AND older.state_key = newer.state_key
-                   AND older.snap_epoch < newer.snap_epoch
-               WHERE newer.snap_epoch > @lo AND newer.snap_epoch <= @hi)`,
-          ),
-          // A discard at or before the horizon: nothing older of its key is left.
-          collectDiscards: db.prepare("DELETE FROM snaps WHERE snap_epoch > @lo AND snap_epoch <= @hi AND ser_change IS NULL"),
-          collectCommits: db.prepare("DELETE FROM commits WHERE commit_epoch < ?"),
+          advance: db.prepare(COMMIT_SQL.advance),
+          commit: db.prepare(COMMIT_SQL.commit),
+          collectSuperseded: db.prepare(COMMIT_SQL.collectSuperseded),
+          collectDiscards: db.prepare(COMMIT_SQL.collectDiscards),
+          collectCommits: db.prepare(COMMIT_SQL.collectCommits),
           gcEpoch: gcs[index],
         };
       }),
