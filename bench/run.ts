@@ -16,6 +16,7 @@ import { benchW2 } from "./w2.js";
 import { benchW3 } from "./w3.js";
 import { benchW4 } from "./w4.js";
 import { benchRecovery } from "./recovery.js";
+import { benchScale } from "./scale.js";
 import { benchWorkers } from "./workers.js";
 import { benchExchange } from "./exchange.js";
 import { benchKafka } from "./kafka.js";
@@ -30,6 +31,7 @@ const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }
   w3: { title: "W3 keyed aggregate", run: benchW3 },
   w4: { title: "W4 windows", run: benchW4 },
   recovery: { title: "W5 recovery", run: benchRecovery },
+  scale: { title: "Recovery at scale", run: benchScale },
   w0: { title: "W0 idle", run: benchW0 },
   workers: { title: "Workers", run: benchWorkers },
   exchange: { title: "Exchange serde against structured clone", run: benchExchange },

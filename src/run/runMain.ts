@@ -146,7 +146,7 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
         log === undefined && ops === undefined
           ? undefined
           : (epoch, snapshots, startedAt) => {
-              log?.epoch(epoch, exec.itemsRead, store === undefined ? undefined : snapshots?.length);
+              log?.epoch(epoch, exec.itemsRead, store === undefined ? undefined : snapshots?.length, startedAt);
               ops?.hub.epochClosed(epoch, startedAt, snapshots ?? []);
             },
     });

@@ -59,10 +59,14 @@ export class RunLog {
 
   /**
    * Epoch `epoch` was closed; `items`: read so far by every worker;
-   * `stored`: the snapshots committed with it, when the run has recovery.
+   * `stored`: the snapshots committed with it, when the run has recovery;
+   * `closeStartedAt`: when its close began (ms since the Unix epoch), when
+   * known, so the JSON line says when the epoch was cut (`closedMs`, since
+   * the start) apart from when its snapshot was durable (`elapsedMs`).
    */
-  epoch(epoch: number, items: number, stored: number | undefined): void {
+  epoch(epoch: number, items: number, stored: number | undefined, closeStartedAt?: number): void {
     const now = Date.now();
+    const closedMs = closeStartedAt === undefined || closeStartedAt <= 0 ? undefined : closeStartedAt - this.t0;
     const dt = now - this.lastAt;
     const read = items - this.lastItems;
     const rate = dt > 0 ? Math.round((read * 1000) / dt) : undefined;
@@ -70,7 +74,7 @@ export class RunLog {
       `epoch ${epoch} ${stored === undefined ? "closed" : "committed"} at ${seconds(now - this.t0)}: ` +
         `${count(read, "item")} read${rate === undefined ? "" : ` (${number(rate)}/s)`}, ${number(items)} in all` +
         (stored === undefined ? "" : `, ${count(stored, "state")} stored`),
-      { event: "epoch", flow: this.flow, epoch, committed: stored !== undefined, items: read, totalItems: items, rate, stored, elapsedMs: now - this.t0 },
+      { event: "epoch", flow: this.flow, epoch, committed: stored !== undefined, items: read, totalItems: items, rate, stored, elapsedMs: now - this.t0, closedMs },
     );
     this.lastAt = now;
     this.lastItems = items;
