@@ -29,7 +29,7 @@
  * @module
  * @internal
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Statement } from "better-sqlite3";
 import { CorruptStateError, InconsistentPartitionsError, MissingPartitionsError, NoPartitionsError, PartitionFileError } from "../errors.js";
@@ -246,7 +246,15 @@ export class RecoveryStore {
    */
   static open(config: RecoveryConfig, workerCount: number): RecoveryStore {
     const dir = config.dbDir;
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch (err) {
+      // A parent the user may not search says EACCES, not "does not exist".
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" && (err as NodeJS.ErrnoException).code !== "ENOTDIR") throw directoryFailure(dir, err);
+      isDir = false;
+    }
+    if (!isDir) {
       throw new NoPartitionsError(`recovery directory '${dir}' does not exist; run \`sluice recovery init ${dir} <partitions>\` to create it`);
     }
     let files: Map<number, string>;

@@ -211,6 +211,57 @@ describe("store failures on partition files", () => {
     expect(r.stderr).not.toContain("    at ");
   });
 
+  it("says a file is read-only in words for SQLite's SQLITE_READONLY (a read-only mount), keeping the SqliteError as cause", () => {
+    // A real SQLITE_READONLY, as on a read-only mount (where chmod cannot be used, and root writes anyway): a write through a read-only handle.
+    const dir = recoveryDir();
+    const file = join(dir, "part-0.sqlite3");
+    const db = new Database(file, { readonly: true });
+    let readOnly: unknown;
+    try {
+      db.prepare("INSERT INTO exs VALUES (1, 1, 1, 'now')").run();
+    } catch (err) {
+      readOnly = err;
+    }
+    db.close();
+    expect((readOnly as { code?: string }).code).toBe("SQLITE_READONLY");
+    const err = partitionFailure(file, readOnly) as PartitionFileError;
+    expect(err).toBeInstanceOf(PartitionFileError);
+    expect(err.file).toBe(file);
+    expect(err.problem).toBe("read-only");
+    expect(err.message).toBe(
+      `cannot write recovery partition file ${file}: it is read-only (SQLite: attempt to write a readonly database). Sluice writes it, ` +
+        `and creates part-0.sqlite3-wal and part-0.sqlite3-shm next to it: make the file and ${dir} writable for the user running the flow`,
+    );
+    expect(err.cause).toBe(readOnly);
+    // The file system's word for a read-only mount says the same.
+    const erofs = Object.assign(new Error("read-only file system"), { code: "EROFS" });
+    expect((partitionFailure(file, erofs) as PartitionFileError).problem).toBe("read-only");
+  });
+
+  it("names the unreadable partition file in `recovery verify` (a finding, exit 1) and `recovery inspect` (exit 1)", () => {
+    const dir = recoveryDir();
+    const file = join(dir, "part-0.sqlite3");
+    chmodSync(dir, 0o777);
+    chmodSync(file, 0o000);
+    const v = sluiceAsUser(["recovery", "verify", dir]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain(`cannot open recovery partition file ${file}: permission denied`);
+    expect(v.stdout.trim().split("\n")).toHaveLength(1);
+    const i = sluiceAsUser(["recovery", "inspect", dir]);
+    expect(i.code).toBe(1);
+    expect(i.stderr).toContain(`cannot open recovery partition file ${file}: permission denied`);
+  });
+
+  it("names a recovery directory under a parent the user may not search, instead of calling it missing", () => {
+    const dir = recoveryDir();
+    const base = join(dir, "..");
+    chmodSync(base, 0o000);
+    const r = sluiceAsUser([...RUN, dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`PartitionFileError: cannot list recovery directory ${dir}: permission denied (EACCES)`);
+    expect(r.stderr).not.toContain("does not exist");
+  });
+
   it("says a disk is full in words, for SQLite's SQLITE_FULL", () => {
     // A real SQLITE_FULL: a database allowed no more pages than it has.
     const db = new Database(":memory:");
