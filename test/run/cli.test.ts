@@ -605,7 +605,12 @@ describe("parseCli", () => {
     expect(() => parseCli(["recovery", "inspect"], {})).toThrow("usage: sluice recovery inspect <dir> [<file>[:export]] [--json]");
     expect(() => parseCli(["recovery", "inspect", "state", "f.ts", "g.ts"], {})).toThrow("unexpected argument 'g.ts'");
     expect(() => parseCli(["recovery", "init", "state", "1", "--json"], {})).toThrow("option '--json' is for 'sluice recovery inspect' only");
-    expect(() => parseCli(["recovery"], {})).toThrow("missing subcommand: 'init' or 'inspect'");
+    expect(() => parseCli(["recovery"], {})).toThrow("missing subcommand: 'init', 'inspect' or 'verify'");
+    expect(parseCli(["recovery", "verify", "state"], {})).toEqual({ kind: "recoveryVerify", dir: "state" });
+    expect(() => parseCli(["recovery", "verify"], {})).toThrow("usage: sluice recovery verify <dir>");
+    expect(() => parseCli(["recovery", "verify", "state", "more"], {})).toThrow("unexpected argument 'more'");
+    expect(() => parseCli(["recovery", "verify", "state", "--json"], {})).toThrow("option '--json' is for 'sluice recovery inspect' only");
+    expect(() => parseCli(["recovery", "check", "state"], {})).toThrow("unknown subcommand 'check': expected 'init', 'inspect' or 'verify'");
   });
 
   it("takes the log format from --log-format, else SLUICE_LOG_FORMAT, and only text or json", () => {
