@@ -10,14 +10,16 @@
  *   snapshots every key at once: keys over the close's duration (from the
  *   JSON run log: `elapsedMs - closedMs`, encoding and SQLite included);
  * - **restore**: that directory run again (the source resumes at its end
- *   and reads nothing): keys over the time from opening the recovery
- *   directory (after the flow module loaded) to the cut of the run's only
- *   epoch, at the end of its input (`closedMs` of its epoch line): loading,
- *   checking and decoding every state and handing it to its step, less the
- *   same in a run with no keys and no recovery. The commit of that last
- *   epoch is left out: `statefulMap`'s end-of-input call touches every key,
- *   so it snapshots all of them again (a cost of the operator, not of
- *   restoring);
+ *   and reads nothing). Two figures: *load*, keys over the time from the
+ *   run's start (after the flow module loaded) to its `start` log line,
+ *   which follows opening the directory and reading and checking every
+ *   stored state (the store's part); *to end of input*, keys over the time
+ *   to the cut of the run's only epoch (`closedMs`), which adds decoding
+ *   every state with the serde, handing it to its step and the step's
+ *   end-of-input call for every key. Each less the same in a run with no
+ *   keys and no recovery. The commit of that last epoch is left out:
+ *   `statefulMap`'s end-of-input call touches every key, so it snapshots
+ *   all of them again (a cost of the operator, not of restoring);
  * - **epoch lateness**: in the `-s 1` recovery run, how late each epoch was
  *   cut against its deadline (the previous cut plus the interval; the first
  *   against the run's start), from the run log's `closedMs`; the last epoch,
@@ -110,7 +112,9 @@ export async function benchScale(): Promise<BenchOutput> {
     const snapshotMs = close.elapsedMs - close.closedMs;
     const restored = await run(KEYS, ["-s", "3600", "-r", d2, "-b", "0"]);
     const cut = (r: CliRun): number => r.log.findLast((l) => l.event === "epoch")?.closedMs ?? NaN;
-    const restoreMs = Math.max(1, cut(restored) - cut(empty));
+    const started = (r: CliRun): number => r.log.find((l) => l.event === "start")?.elapsedMs ?? NaN;
+    const restoreMs = Math.max(1, started(restored) - started(empty));
+    const toEndMs = Math.max(1, cut(restored) - cut(empty));
 
     // Lateness of each timed epoch cut: against the previous cut plus the interval (the first: the run's start).
     const epochs = recovered.log.filter((l) => l.event === "epoch" && l.closedMs !== undefined);
@@ -141,7 +145,14 @@ export async function benchScale(): Promise<BenchOutput> {
         note: `${ratio.toFixed(2)}x the run without; ${epochs.length} epochs, commits median ${Math.round(median(commitMs))} ms, max ${Math.round(Math.max(...commitMs))} ms`,
       },
       { run: "snapshot, one epoch", keys: KEYS, "wall s": (snapshotMs / 1000).toFixed(2), "items/s": rate(snapRate), note: "close of the epoch holding every key (encode + SQLite)" },
-      { run: "restore", keys: KEYS, "wall s": (restoreMs / 1000).toFixed(2), "items/s": rate(restoreRate), note: `from opening the directory to the end of input: ${cut(restored)} ms, an empty run's ${cut(empty)} ms` },
+      { run: "restore: load", keys: KEYS, "wall s": (restoreMs / 1000).toFixed(2), "items/s": rate(restoreRate), note: "open the directory, read and check every state" },
+      {
+        run: "restore: to end of input",
+        keys: KEYS,
+        "wall s": (toEndMs / 1000).toFixed(2),
+        "items/s": rate(perSecond(KEYS, toEndMs)),
+        note: "load, decode every state, hand it to its step, its end-of-input call",
+      },
       {
         run: "epoch lateness (-s 1)",
         keys: KEYS,
@@ -153,7 +164,7 @@ export async function benchScale(): Promise<BenchOutput> {
     const targets: Target[] = [
       { target: `Scale: recovery at -s 1 costs <= 2x the run without, ${KEYS} distinct keys`, measured: `${ratio.toFixed(2)}x`, met: ratio <= 2 },
       { target: "Scale: snapshot writes >= 1,000,000 keys/s", measured: `${rate(snapRate)} keys/s`, met: snapRate >= 1e6 },
-      { target: "Scale: restore >= 1,000,000 keys/s", measured: `${rate(restoreRate)} keys/s`, met: restoreRate >= 1e6 },
+      { target: "Scale: restore (load from the store) >= 1,000,000 keys/s", measured: `${rate(restoreRate)} keys/s`, met: restoreRate >= 1e6 },
       {
         target: "Scale: epochs cut within 10% of the interval plus one batch of their deadline",
         measured: `max ${Math.round(maxLate)} ms late (allowed ${Math.round(allowedLateMs)} ms), median ${show(median(late))} ms`,

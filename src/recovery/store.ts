@@ -138,14 +138,17 @@ export const COMMIT_SQL = {
   commit: "INSERT OR REPLACE INTO commits (commit_epoch, committed_at, gc_epoch, crc) VALUES (?, ?, ?, ?)",
   /**
    * The rows superseded by a row written after the last collection (`@lo`,
-   * exclusive) up to the horizon (`@hi`): the newer rows through the
-   * snap_epoch index, their older rows through the primary key.
+   * exclusive) up to the horizon (`@hi`): each key's newest row of that
+   * window through the snap_epoch index, then its older rows through the
+   * primary key. (Joining every window row with its older rows instead lists
+   * a row once per newer row: W5's 10,000 keys rewritten every 0.1 s made
+   * that a quarter slower.)
    */
   collectSuperseded: `DELETE FROM snaps WHERE rowid IN (
-      SELECT older.rowid FROM snaps AS newer INDEXED BY snaps_by_epoch
-        JOIN snaps AS older ON older.step_id = newer.step_id AND older.state_key = newer.state_key
-          AND older.snap_epoch < newer.snap_epoch
-      WHERE newer.snap_epoch > @lo AND newer.snap_epoch <= @hi)`,
+      SELECT older.rowid FROM (
+          SELECT step_id, state_key, MAX(snap_epoch) AS e FROM snaps INDEXED BY snaps_by_epoch
+          WHERE snap_epoch > @lo AND snap_epoch <= @hi GROUP BY step_id, state_key) AS newest
+        JOIN snaps AS older ON older.step_id = newest.step_id AND older.state_key = newest.state_key AND older.snap_epoch < newest.e)`,
   /** A discard written in the same window: nothing older of its key is left. */
   collectDiscards: "DELETE FROM snaps WHERE snap_epoch > @lo AND snap_epoch <= @hi AND ser_change IS NULL",
   collectCommits: "DELETE FROM commits WHERE commit_epoch < ?",
