@@ -701,6 +701,7 @@ describe("sluice run --log-format json", () => {
         event: "start",
         flow: "sums",
         workers,
+        elapsedMs: expect.any(Number),
         epochIntervalMs: 0,
         recoveryDir: dir,
         execution: 1,

@@ -54,6 +54,8 @@ export class RunLog {
       recoveryDir: store?.config.dbDir,
       execution: store?.exNum,
       epoch: store?.resumeEpoch ?? 1,
+      // Since the log was made: with recovery, opening the directory and loading every stored state.
+      elapsedMs: Date.now() - this.t0,
     });
   }
 
