@@ -211,6 +211,12 @@ export class Executor {
     await driver.start();
     let lastYield = (this.loopStartedAt = performance.now());
     let rounds = 0;
+    // How many rounds between two looks at the clock (a power of two, less one). One
+    // worker looks every 32 rounds (a round of small batches is cheap); several look
+    // every round: credit and items from the other workers arrive as event-loop
+    // tasks, and a round of CPU-heavy batches may take milliseconds, so 32 of them
+    // would leave the peers waiting for credit long enough to idle them.
+    const roundsPerLook = this.peers === undefined ? 31 : 0;
     for (;;) {
       if (driver.stopping()) return "stopped";
       let ended = driver.beforeRound();
@@ -250,7 +256,7 @@ export class Executor {
       if (next > now) {
         await this.sleepUntil(next);
         lastYield = performance.now();
-      } else if ((++rounds & 31) === 0 && performance.now() - lastYield >= YIELD_EVERY_MS) {
+      } else if ((++rounds & roundsPerLook) === 0 && performance.now() - lastYield >= YIELD_EVERY_MS) {
         // Busy: let the event loop run other tasks (I/O, signals) now and then.
         await new Promise<void>((resolve) => setImmediate(resolve));
         lastYield = performance.now();
