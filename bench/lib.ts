@@ -53,7 +53,8 @@ export function formatCell(col: string, v: string | number): string {
   if (col === "items/s" || col === "msgs/s" || col === "msgs/s less start-up") return rate(v, 1000);
   if (col === "sluice/limit" || col === "vs off") return `${(v * 100).toFixed(1)}%`;
   if (col === "sluice/bytewax") return `${v.toFixed(1)}x`;
-  if (col === "sluice/fold") return `${v.toFixed(2)}x`;
+  if (col === "sluice/fold" || col.endsWith("/flink")) return `${v.toFixed(2)}x`;
+  if (col.endsWith("ev/s") || col.endsWith("ev/s/core")) return rate(v, 1000);
   if (col === "cpu % of a core" || col === "over limit, % of a core") return `${v.toFixed(2)}%`;
   return String(v);
 }

@@ -23,6 +23,7 @@ import { benchKafka } from "./kafka.js";
 import { benchMetrics } from "./metrics.js";
 import { benchFunctions } from "./functions.js";
 import { benchPressure } from "./pressure.js";
+import { benchNexmark } from "./nexmark.js";
 import { LOAD_AT_START, renderReport, writeReport, type BenchRecord } from "./report.js";
 
 const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }> = {
@@ -38,6 +39,7 @@ const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }
   metrics: { title: "Metrics cost", run: benchMetrics },
   functions: { title: "Stateful functions", run: benchFunctions },
   pressure: { title: "Memory under a slow sink", run: benchPressure },
+  nexmark: { title: "Nexmark", run: benchNexmark },
 };
 
 /** Run only when named (`npm run bench -- kafka`): they start a Kafka broker. */
