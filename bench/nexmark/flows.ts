@@ -157,15 +157,20 @@ function build(query: Query, source: NexmarkSource, d: Digest): Dataflow {
   const late = <W>(stream: KeyedStream<readonly [number, W]>): void => {
     stream.output("late", new NullSink<unknown>((items) => (d.late += items.length)));
   };
+  // A sink folding each row into `d` with `fold`.
+  const rowsInto = <R>(fold: (d: Digest, row: R) => void): NullSink<R> =>
+    new NullSink<R>((rows) => {
+      for (let i = 0; i < rows.length; i++) fold(d, rows[i]);
+    });
   switch (query) {
     case "q0":
-      bids.map("project", q0Project).output("out", new NullSink((rows) => rows.forEach((r) => digestQ0(d, r))));
+      bids.map("project", q0Project).output("out", rowsInto(digestQ0));
       break;
     case "q1":
-      bids.map("euros", q1Convert).output("out", new NullSink((rows) => rows.forEach((r) => digestQ1(d, r))));
+      bids.map("euros", q1Convert).output("out", rowsInto(digestQ1));
       break;
     case "q2":
-      bids.filter("select", q2Select).map("project", q2Project).output("out", new NullSink((rows) => rows.forEach((r) => digestQ2(d, r))));
+      bids.filter("select", q2Select).map("project", q2Project).output("out", rowsInto(digestQ2));
       break;
     case "q5": {
       const windower = new win.SlidingWindower(WINDOW_MS, SLIDE_MS, new Date(0));
