@@ -23,9 +23,17 @@
  *   channel; `extra` pads each event to its average size (person 200,
  *   auction 500, bid 100 bytes, ±20%).
  *
- * Unlike the original (whose `Random` is unseeded), every event is a pure
- * function of `(seed, n)`: its random draws come from a PRNG seeded with
- * both, so a run is deterministic and a source can resume at any event.
+ * Where this port departs from the original, on purpose:
+ *
+ * - the original's `Random` is unseeded; here every event is a pure function
+ *   of `(seed, n)` (its random draws come from a PRNG seeded with both), so a
+ *   run is deterministic and a source can resume at any event;
+ * - random text (names, descriptions, padding, URL segments) is sliced from
+ *   two pools of random characters made once (see `TextPools`), not drawn
+ *   character by character;
+ * - a bidder's id gets the first person id (1000) added once: the latest
+ *   nexmark-flink adds it twice (naming persons 1000 ids ahead of the
+ *   newest), its earlier versions once.
  */
 
 /** A new person (Nexmark's `Person`). */
