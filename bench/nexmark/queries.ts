@@ -182,7 +182,10 @@ const REFERENCES: Record<Query, Reference> = {
     }
     for (const k of open.keys()) close(k);
   },
-  // Tumbling 10 s windows: the highest price so far and the bids at that price.
+  // Tumbling 10 s windows: the highest price so far and the bids at that price. (Nexmark's SQL
+  // joins bids on `dateTime BETWEEN end - 10 s AND end`, inclusive at both ends, so a bid stamped
+  // exactly at a window's end at that window's top price would be listed too; here a window lists
+  // its own bids only.)
   q7: (d, n, event) => {
     let window = NaN;
     let max = -1;
