@@ -3,6 +3,7 @@ import { describeType } from "../../errors.js";
 import { StatefulBatchLogic, type LogicResult } from "../stateful/logic.js";
 import { checkIterable } from "../stateful/result.js";
 import { statefulBatchWith } from "./stateful.js";
+import { ON_BATCH_INTO, type BatchInto } from "../stateful/builtinLogic.js";
 
 /**
  * @internal A key's state and mapper, over a whole batch in one call: the
@@ -12,7 +13,7 @@ import { statefulBatchWith } from "./stateful.js";
  * `single`: the mapper returns `[state, value]` (statefulMap), else
  * `[state, values]` (statefulFlatMap).
  */
-export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> {
+export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> implements BatchInto {
   constructor(
     private readonly mapper: (state: S | undefined, value: V) => readonly [S | undefined, unknown],
     private readonly single: boolean,
@@ -23,27 +24,38 @@ export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> {
   }
 
   onBatch(values: V[]): LogicResult<W> {
-    const n = values.length;
-    // One value out per value in with `single`: preallocated.
-    const out: W[] = this.single ? new Array<W>(n) : [];
-    for (let i = 0; i < n; i++) {
-      const r = this.mapper(this.state, values[i]);
+    const out: [string, W][] = [];
+    const discard = this[ON_BATCH_INTO](values, out, 0, "");
+    const ws: W[] = new Array<W>(out.length);
+    for (let i = 0; i < out.length; i++) ws[i] = out[i][1];
+    return [ws, discard];
+  }
+
+  /**
+   * `onBatch`, its `[key, value]` items pushed into the step's output: no
+   * array of the key's values out, and no result tuple, per key and batch.
+   */
+  [ON_BATCH_INTO](values: unknown[], out: unknown[], _now: number, key: string): boolean {
+    const mapper = this.mapper;
+    const single = this.single;
+    for (let i = 0; i < values.length; i++) {
+      const r = mapper(this.state, values[i] as V);
       if (!Array.isArray(r) || r.length !== 2) {
-        throw new TypeError(`${this.what} must return ${this.single ? "a [state, value]" : "a [state, values]"} pair; got ${describeType(r)}`);
+        throw new TypeError(`${this.what} must return ${single ? "a [state, value]" : "a [state, values]"} pair; got ${describeType(r)}`);
       }
       this.state = r[0] as S | undefined;
-      if (this.single) {
-        out[i] = r[1] as W;
+      if (single) {
+        out.push([key, r[1]]);
         continue;
       }
       const ws = r[1] as Iterable<W>;
       if (Array.isArray(ws)) {
-        for (let j = 0; j < ws.length; j++) out.push(ws[j] as W);
+        for (let j = 0; j < ws.length; j++) out.push([key, ws[j]]);
       } else {
-        for (const w of checkIterable(ws, `${this.what} must return an iterable of values as the second element`)) out.push(w as W);
+        for (const w of checkIterable(ws, `${this.what} must return an iterable of values as the second element`)) out.push([key, w]);
       }
     }
-    return [out, this.state === undefined];
+    return this.state === undefined;
   }
 
   snapshot(): S {

@@ -21,11 +21,13 @@ export interface TimedInMs {
  * @internal A built-in logic's `onBatch` that pushes its `[key, value]`
  * items into `out` itself and returns the discard flag, preferred by the
  * runtime to `onBatch()`: no result array or tuple per key and batch. `now`
- * is the run clock's time, read once per batch for all its keys.
+ * is the run clock's time, read once per batch for all its keys; `key` is
+ * the key the logic was built for (so a logic need not keep it). `values`
+ * is only lent for the call: the runtime may reuse the array afterwards.
  */
 export const ON_BATCH_INTO: unique symbol = Symbol("sluice.onBatchInto");
 
 /** @internal A logic with {@link ON_BATCH_INTO}. */
 export interface BatchInto {
-  [ON_BATCH_INTO](values: unknown[], out: unknown[], now: number): boolean;
+  [ON_BATCH_INTO](values: unknown[], out: unknown[], now: number, key: string): boolean;
 }

@@ -286,10 +286,12 @@ export class StatefulBatchNode extends RuntimeNode {
   private processRanked(items: unknown[], ctx: NodeContext): boolean {
     const stamp = ++this.batchStamp;
     // Per-batch arrays indexed by the entry's `slot`: entries (long-lived) only get numbers written
-    // to them, never a pointer to a young object.
+    // to them, never a pointer to a young object. A key's first value goes to `firsts`; an array of
+    // its values is made only when it has a second one (most keys of a batch have one value).
     const entries: KeyEntry[] = [];
     const keys: string[] = [];
-    const values: unknown[][] = [];
+    const firsts: unknown[] = [];
+    const more: (unknown[] | undefined)[] = [];
     for (let i = 0; i < items.length; i++) {
       const kv = this.pair(items[i], ctx);
       const entry = this.keys.get(kv[0]);
@@ -299,9 +301,13 @@ export class StatefulBatchNode extends RuntimeNode {
         entry.slot = entries.length;
         entries.push(entry);
         keys.push(kv[0]);
-        values.push([kv[1]]);
+        firsts.push(kv[1]);
+        more.push(undefined);
       } else {
-        values[entry.slot].push(kv[1]);
+        const slot = entry.slot;
+        const vs = more[slot];
+        if (vs === undefined) more[slot] = [firsts[slot], kv[1]];
+        else vs.push(kv[1]);
       }
     }
     const n = entries.length;
@@ -310,9 +316,21 @@ export class StatefulBatchNode extends RuntimeNode {
     for (let i = 0; i < n; i++) packed[i] = entries[i].rank * MAX_RANKED_BATCH + i;
     packed.sort();
     const out: unknown[] = [];
+    // Lent to built-in logics (`into`), which keep no reference to their values.
+    const one: unknown[] = [undefined];
     for (let j = 0; j < n; j++) {
       const at = packed[j] % MAX_RANKED_BATCH;
-      this.call(keys[at], ON_BATCH, values[at], out, ctx, entries[at]);
+      const entry = entries[at];
+      let values = more[at];
+      if (values === undefined) {
+        if (entry.into && entry.logic !== undefined) {
+          one[0] = firsts[at];
+          values = one;
+        } else {
+          values = [firsts[at]];
+        }
+      }
+      this.call(keys[at], ON_BATCH, values, out, ctx, entry);
     }
     this.emit(0, out);
     return true;
@@ -448,7 +466,7 @@ export class StatefulBatchNode extends RuntimeNode {
     try {
       if (method === ON_BATCH && entry.into) {
         if (Number.isNaN(this.batchNow)) this.batchNow = ctx.clock.now();
-        discard = (logic as unknown as BatchInto)[ON_BATCH_INTO](values!, out, this.batchNow);
+        discard = (logic as unknown as BatchInto)[ON_BATCH_INTO](values!, out, this.batchNow, key);
       } else {
         const r = method === ON_BATCH ? logic.onBatch(values!) : method === ON_NOTIFY ? logic.onNotify() : logic.onEof();
         discard = this.collect(key, r, method, out);
