@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sortKeys } from "../../src/run/internal/sortKeys.js";
+import { RankSorter, sortKeys } from "../../src/run/internal/sortKeys.js";
 import { prng } from "../support/prng.js";
 
 
@@ -36,5 +36,33 @@ describe("sortKeys", () => {
     expect(keys).toEqual(["a", "b"]);
     expect(sortKeys([])).toEqual([]);
     expect(sortKeys(["x"])).toEqual(["x"]);
+  });
+});
+
+describe("RankSorter", () => {
+  const rnd = prng(11);
+  /** `n` distinct ranks below `bound`, in random order. */
+  const distinct = (n: number, bound: number): number[] => {
+    const seen = new Set<number>();
+    while (seen.size < n) seen.add(Math.floor(rnd() * bound));
+    return [...seen];
+  };
+
+  it.each([
+    ["a few ranks (insertion sort)", 7, 100],
+    ["one pass of digits", 500, 2000],
+    ["two passes", 1000, 10_000],
+    ["three passes (ranks past 2**22)", 3000, 50_000_000],
+    ["every rank of a small bound", 256, 256],
+  ])("orders %s by rank", (_name, n, bound) => {
+    const sorter = new RankSorter();
+    // The same sorter, batch after batch: its buffers are reused (and grow).
+    for (const size of [n, Math.ceil(n / 3), n]) {
+      const ranks = distinct(size, bound);
+      const buf = sorter.ranksFor(size);
+      for (let i = 0; i < size; i++) buf[i] = ranks[i];
+      const order = Array.from(sorter.sort(size, bound).subarray(0, size));
+      expect(order.map((i) => ranks[i])).toEqual(ranks.slice().sort((a, b) => a - b));
+    }
   });
 });

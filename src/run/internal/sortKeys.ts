@@ -77,3 +77,82 @@ function sortRange(a: string[], lo: number, hi: number, d: number, depth: number
     a[j + 1] = s;
   }
 }
+
+/**
+ * @internal Orders a batch's keys by their ranks (distinct integers below a
+ * known bound) with a least-significant-digit radix sort: two or three
+ * passes over the batch, rather than a comparison sort. Its buffers are
+ * reused from batch to batch (a typed array of a thousand entries is not
+ * cheap to allocate).
+ */
+export class RankSorter {
+  private ranks = new Uint32Array(0);
+  private order = new Uint32Array(0);
+  private spare = new Uint32Array(0);
+  private counts = new Uint32Array(0);
+
+  /** A buffer for `n` ranks, to fill before calling {@link sort}. */
+  ranksFor(n: number): Uint32Array {
+    if (this.ranks.length < n) {
+      const size = Math.max(n, this.ranks.length * 2, 64);
+      this.ranks = new Uint32Array(size);
+      this.order = new Uint32Array(size);
+      this.spare = new Uint32Array(size);
+    }
+    return this.ranks;
+  }
+
+  /**
+   * The indexes `0..n-1` ordered by the ranks {@link ranksFor} holds (each
+   * below `bound`); valid until the next call.
+   */
+  sort(n: number, bound: number): Uint32Array {
+    const ranks = this.ranks;
+    let order = this.order;
+    if (n < 32) {
+      for (let i = 0; i < n; i++) {
+        const r = ranks[i];
+        let j = i - 1;
+        while (j >= 0 && ranks[order[j]] > r) {
+          order[j + 1] = order[j];
+          j--;
+        }
+        order[j + 1] = i;
+      }
+      return order;
+    }
+    const bits = Math.max(1, 32 - Math.clz32(Math.max(bound - 1, 1)));
+    const passes = Math.ceil(bits / 11);
+    const digit = Math.ceil(bits / passes);
+    const size = 1 << digit;
+    if (this.counts.length < size) this.counts = new Uint32Array(size);
+    const counts = this.counts;
+    const mask = size - 1;
+    let from = order;
+    let to = this.spare;
+    for (let i = 0; i < n; i++) from[i] = i;
+    for (let p = 0, shift = 0; p < passes; p++, shift += digit) {
+      counts.fill(0, 0, size);
+      for (let i = 0; i < n; i++) counts[(ranks[i] >>> shift) & mask]++;
+      let sum = 0;
+      for (let b = 0; b < size; b++) {
+        const c = counts[b];
+        counts[b] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < n; i++) {
+        const at = from[i];
+        to[counts[(ranks[at] >>> shift) & mask]++] = at;
+      }
+      const t = from;
+      from = to;
+      to = t;
+    }
+    // After an odd number of passes the result is in the spare buffer: swap the roles.
+    if (from !== this.order) {
+      this.spare = this.order;
+      this.order = order = from;
+    }
+    return order;
+  }
+}

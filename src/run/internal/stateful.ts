@@ -11,7 +11,7 @@ import { checkLogicResult as checkResult, RETAIN_NOTHING } from "../../dataflow/
 import { RuntimeNode, type NodeContext, type OpenContext, type Route, type SnapshotEntry } from "./node.js";
 import { stepFailure } from "./failure.js";
 import { TimerHeap } from "./timerHeap.js";
-import { sortKeys } from "./sortKeys.js";
+import { RankSorter, sortKeys } from "./sortKeys.js";
 import { ownedKeys } from "./resume.js";
 import { stableHash } from "../../internal/hash.js";
 import { NOTIFY_AT_MS, ON_BATCH_INTO, type BatchInto, type TimedInMs } from "../../dataflow/stateful/builtinLogic.js";
@@ -82,9 +82,6 @@ const newEntry = (logic: Logic): KeyEntry => ({
 });
 const BASE_ON_EOF = StatefulBatchLogic.prototype.onEof;
 
-/** Batches larger than this (distinct keys) are always sorted by string: ranks are packed with 20-bit indexes. */
-const MAX_RANKED_BATCH = 1 << 20;
-
 /** Route `[key, value]` items by `stableHash(key) % workerCount`; malformed items stay here (the step reports them). */
 const byKey: Route = (items, workerCount, self) => {
   const buckets: unknown[][] = Array.from({ length: workerCount }, () => []);
@@ -108,12 +105,16 @@ export class StatefulBatchNode extends RuntimeNode {
   private ended = false;
   /**
    * Whether every entry's `rank` is its position in the sorted order of all
-   * keys, so a batch of known keys sorts by rank (a native numeric sort)
-   * rather than by string. A new key clears it; it is recomputed once batches
+   * keys, so a batch of known keys sorts by rank (a radix sort) rather
+   * than by string. A new key clears it; it is recomputed once batches
    * of known keys have added up to as many keys as the step holds, so the
    * full sort it costs is paid back.
    */
   private ranked = false;
+  /** Every rank is below this (the number of keys when they were ranked). */
+  private rankBound = 0;
+  /** Orders a batch's keys by rank. */
+  private readonly sorter = new RankSorter();
   /** Keys in batches of known keys since `ranked` was cleared. */
   private rankCredit = 0;
   /** Keys created by the batch being processed. */
@@ -280,7 +281,7 @@ export class StatefulBatchNode extends RuntimeNode {
   /**
    * A batch when every known key has a rank: each item's entry is looked up
    * once and collects the key's values (no per-batch map), then the keys are
-   * called in rank order (a native numeric sort). Returns false, having
+   * called in rank order (a radix sort). Returns false, having
    * called nothing, if a key of the batch is new (no rank yet).
    */
   private processRanked(items: unknown[], ctx: NodeContext): boolean {
@@ -311,15 +312,14 @@ export class StatefulBatchNode extends RuntimeNode {
       }
     }
     const n = entries.length;
-    if (n > MAX_RANKED_BATCH) return false;
-    const packed = new Float64Array(n);
-    for (let i = 0; i < n; i++) packed[i] = entries[i].rank * MAX_RANKED_BATCH + i;
-    packed.sort();
+    const ranks = this.sorter.ranksFor(n);
+    for (let i = 0; i < n; i++) ranks[i] = entries[i].rank;
+    const order = this.sorter.sort(n, this.rankBound);
     const out: unknown[] = [];
     // Lent to built-in logics (`into`), which keep no reference to their values.
     const one: unknown[] = [undefined];
     for (let j = 0; j < n; j++) {
-      const at = packed[j] % MAX_RANKED_BATCH;
+      const at = order[j];
       const entry = entries[at];
       let values = more[at];
       if (values === undefined) {
@@ -347,6 +347,7 @@ export class StatefulBatchNode extends RuntimeNode {
     if (this.ranked || this.rankCredit < this.keys.size) return;
     const all = sortKeys([...this.keys.keys()]);
     for (let i = 0; i < all.length; i++) this.keys.get(all[i])!.rank = i;
+    this.rankBound = all.length;
     this.ranked = true;
   }
 
