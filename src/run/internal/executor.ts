@@ -395,10 +395,11 @@ export class Executor {
    * encoded (its `bytes` are empty): the same errors, for less work.
    */
   snapshotEpoch(needBytes: boolean): EncodedSnapshot[] {
-    const entries: SnapshotEntry[] = [];
-    for (const node of this.nodes) node.snapshot(entries, needBytes);
     const serde = this.flow.stateSerde;
     const checkOnly = !needBytes && serde === defaultSerde;
+    const entries: SnapshotEntry[] = [];
+    const check = checkOnly ? checkWithDefaultSerde : undefined;
+    for (const node of this.nodes) node.snapshot(entries, needBytes, check);
     const encoded: EncodedSnapshot[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];

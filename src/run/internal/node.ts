@@ -194,8 +194,14 @@ export abstract class RuntimeNode {
   /** Called once when every origin upstream of this node has ended. */
   onEof(_ctx: NodeContext): void | Promise<void> {}
 
-  /** Add the states changed since the last call to `out`; `_stored`: whether they will be stored (else only checked). */
-  snapshot(_out: SnapshotEntry[], _stored?: boolean): void {}
+  /**
+   * Add the states changed since the last call to `out`; `_stored`: whether
+   * they will be stored (else only checked). With `_check` (not stored, and
+   * the flow's serde is the default one), a node may instead check each
+   * state with it on the spot, throwing what it throws as the snapshot's
+   * `StepError`: no entry per state when nobody stores them.
+   */
+  snapshot(_out: SnapshotEntry[], _stored?: boolean, _check?: (state: unknown) => void): void {}
 
   /**
    * The snapshot this node took at `epoch` (and at every earlier epoch) is

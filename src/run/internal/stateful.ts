@@ -414,8 +414,9 @@ export class StatefulBatchNode extends RuntimeNode {
     this.emit(0, out);
   }
 
-  override snapshot(out: SnapshotEntry[], stored = true): void {
+  override snapshot(out: SnapshotEntry[], stored = true, check?: (state: unknown) => void): void {
     if (this.touched.length === 0) return;
+    if (!stored && check !== undefined) return this.checkTouched(check);
     // Stored snapshots go out in key order (sequential inserts into the store's index); checked ones in any.
     const keys = stored ? sortKeys(this.touched) : this.touched;
     this.touched = [];
@@ -436,6 +437,32 @@ export class StatefulBatchNode extends RuntimeNode {
         throw stepFailure(err, "snapshot", this.userStepId, { key });
       }
       out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: true, stateKey: key, state, discarded: false });
+    }
+  }
+
+  /**
+   * {@link snapshot} when nothing is stored: check each touched key's state
+   * where it is (a run with a million keys makes no entry per key at every
+   * epoch close). Discarded keys are forgotten.
+   */
+  private checkTouched(check: (state: unknown) => void): void {
+    const keys = this.touched;
+    this.touched = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const entry = this.keys.get(key)!;
+      entry.touched = false;
+      const logic = entry.logic;
+      if (logic === undefined) {
+        this.keys.delete(key);
+        continue;
+      }
+      try {
+        check(logic.snapshot());
+      } catch (err) {
+        // The error of a throwing `snapshot()`, and the one the executor gives a state its check rejects.
+        throw stepFailure(err, "snapshot", this.userStepId, { key });
+      }
     }
   }
 
