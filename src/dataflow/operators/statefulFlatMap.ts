@@ -6,6 +6,17 @@ import { statefulBatchWith } from "./stateful.js";
 import { ON_BATCH_INTO, type BatchInto } from "../stateful/builtinLogic.js";
 
 /**
+ * @internal What every key's {@link MapStateLogic} of a step shares: the
+ * mapper, whether it returns one value (`statefulMap`) or an iterable of
+ * them (`statefulFlatMap`), and its name in errors.
+ */
+export interface MapStateSpec<V, S> {
+  readonly mapper: (state: S | undefined, value: V) => readonly [S | undefined, unknown];
+  readonly single: boolean;
+  readonly what: string;
+}
+
+/**
  * @internal A key's state and mapper, over a whole batch in one call: the
  * same mapper calls, in the same order, as item by item. A state of
  * `undefined` drops the key: the key's next value (in this batch or later)
@@ -14,10 +25,9 @@ import { ON_BATCH_INTO, type BatchInto } from "../stateful/builtinLogic.js";
  * `[state, values]` (statefulFlatMap).
  */
 export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> implements BatchInto {
+  /** `spec`: the step's mapper and kind, one object shared by every key's logic (a million keys make a million logics). */
   constructor(
-    private readonly mapper: (state: S | undefined, value: V) => readonly [S | undefined, unknown],
-    private readonly single: boolean,
-    private readonly what: string,
+    private readonly spec: MapStateSpec<V, S>,
     private state: S | undefined,
   ) {
     super();
@@ -36,12 +46,11 @@ export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> implemen
    * array of the key's values out, and no result tuple, per key and batch.
    */
   [ON_BATCH_INTO](values: unknown[], out: unknown[], _now: number, key: string): boolean {
-    const mapper = this.mapper;
-    const single = this.single;
+    const { mapper, single, what } = this.spec;
     for (let i = 0; i < values.length; i++) {
       const r = mapper(this.state, values[i] as V);
       if (!Array.isArray(r) || r.length !== 2) {
-        throw new TypeError(`${this.what} must return ${single ? "a [state, value]" : "a [state, values]"} pair; got ${describeType(r)}`);
+        throw new TypeError(`${what} must return ${single ? "a [state, value]" : "a [state, values]"} pair; got ${describeType(r)}`);
       }
       this.state = r[0] as S | undefined;
       if (single) {
@@ -52,7 +61,7 @@ export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> implemen
       if (Array.isArray(ws)) {
         for (let j = 0; j < ws.length; j++) out.push([key, ws[j]]);
       } else {
-        for (const w of checkIterable(ws, `${this.what} must return an iterable of values as the second element`)) out.push([key, w]);
+        for (const w of checkIterable(ws, `${what} must return an iterable of values as the second element`)) out.push([key, w]);
       }
     }
     return this.state === undefined;
@@ -87,5 +96,6 @@ export function statefulFlatMap<V, W, S>(
   up: KeyedStream<V>,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
 ): KeyedStream<W> {
-  return statefulBatchWith("statefulFlatMap", stepId, up, (resume: S | undefined) => new MapStateLogic<V, W, S>(mapper, false, "`statefulFlatMap` mapper", resume), "mapper");
+  const spec: MapStateSpec<V, S> = { mapper, single: false, what: "`statefulFlatMap` mapper" };
+  return statefulBatchWith("statefulFlatMap", stepId, up, (resume: S | undefined) => new MapStateLogic<V, W, S>(spec, resume), "mapper");
 }

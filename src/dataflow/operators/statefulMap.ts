@@ -1,5 +1,5 @@
 import type { KeyedStream } from "../stream.js";
-import { MapStateLogic } from "./statefulFlatMap.js";
+import { MapStateLogic, type MapStateSpec } from "./statefulFlatMap.js";
 import { statefulBatchWith } from "./stateful.js";
 
 /**
@@ -27,5 +27,6 @@ export function statefulMap<V, W, S>(
   up: KeyedStream<V>,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
 ): KeyedStream<W> {
-  return statefulBatchWith("statefulMap", stepId, up, (resume: S | undefined) => new MapStateLogic<V, W, S>(mapper, true, "`statefulMap` mapper", resume), "mapper");
+  const spec: MapStateSpec<V, S> = { mapper, single: true, what: "`statefulMap` mapper" };
+  return statefulBatchWith("statefulMap", stepId, up, (resume: S | undefined) => new MapStateLogic<V, W, S>(spec, resume), "mapper");
 }

@@ -23,30 +23,38 @@ const ON_EOF = 2;
 const METHODS = ["onBatch", "onNotify", "onEof"] as const;
 
 /**
- * A key of a stateful step: its logic (`undefined` once discarded), whether
- * it is in `touched`, and its rank in the sorted order of all keys (-1 if it
+ * A key of a stateful step: its logic (`undefined` once discarded), its
+ * {@link KeyFlags}, and its rank in the sorted order of all keys (-1 if it
  * came after the ranks were computed). One map lookup per key and batch finds
- * all three.
+ * them all. Kept small (a million keys hold a million entries): the
+ * booleans share one small integer.
  */
 interface KeyEntry {
   logic: Logic | undefined;
-  touched: boolean;
+  /** {@link KeyFlags} bits. */
+  flags: number;
   rank: number;
-  /** Whether the logic has a `notifyAt` of its own (else it never asks for a timer, and is not asked). */
-  timed: boolean;
   /** The last batch (`batchStamp`) that had this key, and the key's index among that batch's keys. */
   batch: number;
   slot: number;
   /** The key's notification, once its logic asked for one (most keys of most steps never do). */
   timer: KeyTimer | undefined;
-  /** Whether the logic has `ON_BATCH_INTO` (a built-in's), checked once. */
-  into: boolean;
+}
+
+/** The bits of a {@link KeyEntry}'s `flags`. */
+const enum KeyFlags {
+  /** The key is in `touched`. */
+  Touched = 1,
+  /** The logic has a `notifyAt` of its own (else it never asks for a timer, and is not asked). */
+  Timed = 2,
+  /** The logic has `ON_BATCH_INTO` (a built-in's), checked once. */
+  Into = 4,
   /**
-   * Whether a snapshot of the key went out (or it was resumed): only then
-   * does its discard need recording. A key born and discarded within one
-   * epoch (a short window, a count window) costs the store nothing.
+   * A snapshot of the key went out (or it was resumed): only then does its
+   * discard need recording. A key born and discarded within one epoch (a
+   * short window, a count window) costs the store nothing.
    */
-  stored: boolean;
+  Stored = 8,
 }
 
 const BASE_NOTIFY_AT = StatefulBatchLogic.prototype.notifyAt;
@@ -68,18 +76,12 @@ interface KeyTimer {
 /** Whether `logic` has a `notifyAt` of its own (or the built-in logics' `NOTIFY_AT_MS`). */
 const isTimed = (logic: Logic): boolean => logic.notifyAt !== BASE_NOTIFY_AT || typeof (logic as Partial<TimedInMs>)[NOTIFY_AT_MS] === "function";
 
+/** The {@link KeyFlags} that depend on the logic (`Timed`, `Into`). */
+const logicFlags = (logic: Logic): number =>
+  (isTimed(logic) ? KeyFlags.Timed : 0) | (typeof (logic as Partial<BatchInto>)[ON_BATCH_INTO] === "function" ? KeyFlags.Into : 0);
+
 /** The entry of a key whose logic was just built. */
-const newEntry = (logic: Logic): KeyEntry => ({
-  logic,
-  touched: false,
-  rank: -1,
-  timed: isTimed(logic),
-  batch: 0,
-  slot: 0,
-  timer: undefined,
-  into: typeof (logic as Partial<BatchInto>)[ON_BATCH_INTO] === "function",
-  stored: false,
-});
+const newEntry = (logic: Logic): KeyEntry => ({ logic, flags: logicFlags(logic), rank: -1, batch: 0, slot: 0, timer: undefined });
 const BASE_ON_EOF = StatefulBatchLogic.prototype.onEof;
 
 /** Route `[key, value]` items by `stableHash(key) % workerCount`; malformed items stay here (the step reports them). */
@@ -143,9 +145,9 @@ export class StatefulBatchNode extends RuntimeNode {
     for (const key of sortKeys([...resume.keys()])) {
       const logic = this.build(key, resume.get(key), ctx);
       const entry = newEntry(logic);
-      entry.stored = true;
+      entry.flags |= KeyFlags.Stored;
       this.keys.set(key, entry);
-      if (entry.timed) this.schedule(key, entry, logic, ctx);
+      if ((entry.flags & KeyFlags.Timed) !== 0) this.schedule(key, entry, logic, ctx);
     }
   }
 
@@ -323,7 +325,7 @@ export class StatefulBatchNode extends RuntimeNode {
       const entry = entries[at];
       let values = more[at];
       if (values === undefined) {
-        if (entry.into && entry.logic !== undefined) {
+        if ((entry.flags & KeyFlags.Into) !== 0 && entry.logic !== undefined) {
           one[0] = firsts[at];
           values = one;
         } else {
@@ -422,14 +424,14 @@ export class StatefulBatchNode extends RuntimeNode {
     this.touched = [];
     for (const key of keys) {
       const entry = this.keys.get(key)!;
-      entry.touched = false;
+      entry.flags &= ~KeyFlags.Touched;
       const logic = entry.logic;
       if (logic === undefined) {
         this.keys.delete(key);
-        if (entry.stored) out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: true, stateKey: key, state: undefined, discarded: true });
+        if ((entry.flags & KeyFlags.Stored) !== 0) out.push({ stepId: this.stepId, userStepId: this.userStepId, keyed: true, stateKey: key, state: undefined, discarded: true });
         continue;
       }
-      entry.stored = true;
+      entry.flags |= KeyFlags.Stored;
       let state: unknown;
       try {
         state = logic.snapshot();
@@ -451,7 +453,7 @@ export class StatefulBatchNode extends RuntimeNode {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const entry = this.keys.get(key)!;
-      entry.touched = false;
+      entry.flags &= ~KeyFlags.Touched;
       const logic = entry.logic;
       if (logic === undefined) {
         this.keys.delete(key);
@@ -492,7 +494,7 @@ export class StatefulBatchNode extends RuntimeNode {
     const logic = entry.logic!;
     let discard: boolean;
     try {
-      if (method === ON_BATCH && entry.into) {
+      if (method === ON_BATCH && (entry.flags & KeyFlags.Into) !== 0) {
         if (Number.isNaN(this.batchNow)) this.batchNow = ctx.clock.now();
         discard = (logic as unknown as BatchInto)[ON_BATCH_INTO](values!, out, this.batchNow, key);
       } else {
@@ -521,8 +523,7 @@ export class StatefulBatchNode extends RuntimeNode {
       this.newKeys++;
     } else if (entry.logic === undefined) {
       entry.logic = this.build(key, undefined, ctx);
-      entry.timed = isTimed(entry.logic);
-      entry.into = typeof (entry.logic as Partial<BatchInto>)[ON_BATCH_INTO] === "function";
+      entry.flags = (entry.flags & (KeyFlags.Touched | KeyFlags.Stored)) | logicFlags(entry.logic);
       if (entry.timer !== undefined) entry.timer.due = Infinity;
     }
     return entry;
@@ -544,14 +545,14 @@ export class StatefulBatchNode extends RuntimeNode {
 
   /** After a call of `key`'s logic: note the key as touched, drop it or ask for its timer. */
   private settle(key: string, entry: KeyEntry, logic: Logic, discard: boolean, ctx: NodeContext): void {
-    if (!entry.touched) {
-      entry.touched = true;
+    if ((entry.flags & KeyFlags.Touched) === 0) {
+      entry.flags |= KeyFlags.Touched;
       this.touched.push(key);
     }
     if (discard) {
       entry.logic = undefined;
       if (entry.timer !== undefined) entry.timer.due = Infinity;
-    } else if (entry.timed) {
+    } else if ((entry.flags & KeyFlags.Timed) !== 0) {
       this.schedule(key, entry, logic, ctx);
     }
   }
