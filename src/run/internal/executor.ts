@@ -44,6 +44,13 @@ const NO_LOOPS: Loop[] = [];
 /** How often (real ms) a busy loop lets the event loop run other tasks. */
 const YIELD_EVERY_MS = 4;
 
+/** The batches of `pending`, as one, leaving it empty. */
+function takeAll(pending: unknown[][]): unknown[] {
+  const batch = pending.flat();
+  pending.length = 0;
+  return batch;
+}
+
 /** @internal One worker running one compiled flow. */
 export class Executor {
   readonly nodes: readonly RuntimeNode[];
@@ -72,6 +79,8 @@ export class Executor {
   timeBatch: ((node: RuntimeNode, ms: number) => void) | undefined;
   /** Per node, its index. */
   private readonly index: Map<RuntimeNode, number>;
+  /** Per node, its `pending` array (the same array for the whole run). */
+  private readonly inboxes: readonly unknown[][][];
   /** With several workers: the channels to the other workers. */
   readonly peers: PeerLink | undefined;
   /**
@@ -101,6 +110,7 @@ export class Executor {
     this.eofDone = this.nodes.map(() => false);
     this.timed = this.nodes.flatMap((node, index) => (node.timed ? [{ node, index }] : []));
     this.index = new Map(this.nodes.map((n, i) => [n, i]));
+    this.inboxes = this.nodes.map((n) => n.pending);
     this.peers = options.peers;
     this.exchangeEdges = this.exchanges.map((x) => this.edgesBelow(x));
     this.loops = this.nodes.flatMap((n) => n.loop() ?? []);
@@ -217,6 +227,12 @@ export class Executor {
     // tasks, and a round of CPU-heavy batches may take milliseconds, so 32 of them
     // would leave the peers waiting for credit long enough to idle them.
     const roundsPerLook = this.peers === undefined ? 31 : 0;
+    // The run's clock is read at those looks too, and at every round after one that slept or
+    // read nothing; in between, a busy loop goes on with the time it read last (reading the
+    // clock costs as much as a round of one-item batches). The time moves on a virtual clock
+    // only while every run sleeps, so its runs see it move exactly as when read every round.
+    let now = 0;
+    let look = true;
     for (;;) {
       if (driver.stopping()) return "stopped";
       let ended = driver.beforeRound();
@@ -225,8 +241,8 @@ export class Executor {
         for (const node of this.nodes) await node.close();
         return "eof";
       }
-      // Read once a round: a feed read in this round is due again at this instant.
-      const now = clock.now();
+      // A feed read in a round is due again at the round's instant.
+      if (look) now = clock.now();
       if (this.nextDue() <= now) await this.fireTimers(now);
       let read = 0;
       if (driver.mayRead()) {
@@ -246,7 +262,11 @@ export class Executor {
       }
       const closed = driver.afterRound(now, read);
       if (closed !== undefined) await closed;
-      if (driver.interrupted()) continue;
+      look = read === 0;
+      if (driver.interrupted()) {
+        look = true;
+        continue;
+      }
       let next = Math.min(driver.nextWake(), this.nextDue());
       if (driver.mayRead()) {
         // A blocked feed is woken by the credit that unblocks it (a message from a peer).
@@ -256,10 +276,14 @@ export class Executor {
       if (next > now) {
         await this.sleepUntil(next);
         lastYield = performance.now();
-      } else if ((++rounds & roundsPerLook) === 0 && performance.now() - lastYield >= YIELD_EVERY_MS) {
-        // Busy: let the event loop run other tasks (I/O, signals) now and then.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
+        look = true;
+      } else if ((++rounds & roundsPerLook) === 0) {
+        look = true;
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          // Busy: let the event loop run other tasks (I/O, signals) now and then.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
       }
     }
   }
@@ -294,12 +318,16 @@ export class Executor {
   /** Process pending batches of nodes `from..end` in topological order. */
   drain(from: number): void | Promise<void> {
     const nodes = this.nodes;
+    // Each node's `pending`, read from one array: nodes are of many classes, and reading a
+    // field of each would cost a megamorphic load per node and batch (most nodes of a
+    // fused chain never have a batch).
+    const inboxes = this.inboxes;
     for (let i = from; i < nodes.length; i++) {
-      const node = nodes[i];
-      const pending = node.pending;
+      const pending = inboxes[i];
       if (pending.length === 0) continue;
-      const batch = pending.length === 1 ? pending[0] : pending.flat();
-      node.pending = [];
+      // `pop`, not `length = 0`: setting an array's length is a call into the runtime.
+      const batch = pending.length === 1 ? pending.pop()! : takeAll(pending);
+      const node = nodes[i];
       node.itemsIn += batch.length;
       if (++node.batches % TIME_EVERY === 0 && this.timeBatch !== undefined) return this.drainTimed(i, node, batch);
       const r = node.process(batch, this.ctx);

@@ -93,8 +93,8 @@ export interface Loop extends Feed {
 
 /** @internal Base of every runtime node. */
 export abstract class RuntimeNode {
-  /** Batches waiting to be processed, appended by upstream nodes. */
-  pending: unknown[][] = [];
+  /** Batches waiting to be processed, appended by upstream nodes (the executor empties this array, never replaces it). */
+  readonly pending: unknown[][] = [];
   /** Consumers of each output port. */
   readonly downs: RuntimeNode[][];
   /**
