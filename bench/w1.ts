@@ -15,7 +15,7 @@ import { MetricsHub } from "../dist/run/internal/metrics/hub.js";
 import { Dataflow, runMain } from "../dist/index.js";
 import { TestingSource } from "../dist/testing/index.js";
 import { NullSink } from "./fixtures/nullSink.js";
-import { QUICK, compareSides, ratioTarget, sideRows, table, timeRepeated, type BenchOutput, type Row, type Sample } from "./lib.js";
+import { QUICK, compareSides, ratioTarget, sideRows, table, timeRepeated, type BenchOutput, type Row, type Sample, type Target } from "./lib.js";
 
 const ITEMS = QUICK ? 20_000 : 1_000_000;
 const BATCHES = [1, 10, 100, 1000];
@@ -102,10 +102,15 @@ export const sides = {
 
 export async function benchW1(): Promise<BenchOutput> {
   const rows: Row[] = [];
-  const targets = [];
+  const targets: Target[] = [];
   for (const batch of BATCHES) {
     const s = await compareSides("w1", { items: ITEMS, batch }, "w1");
     rows.push(...sideRows({ batch }, s));
+    if (batch === 1) {
+      // Issue 20's target: the fixed cost of a batch of one item through the executor.
+      const ns = (s.sluice.wallMs * 1e6) / s.sluice.items;
+      targets.push({ target: "W1 batch 1: Sluice <= 100 ns per item", measured: `${ns.toFixed(0)} ns/item`, met: ns <= 100 });
+    }
     if (batch === 1000) {
       targets.push(ratioTarget("W1 batch 1000: Sluice >= 30% of the hand-written loop", s.limit && s.limit.wallMs / s.sluice.wallMs, 0.3, true));
       targets.push(ratioTarget("W1 batch 1000: Sluice >= 10x Bytewax", s.bytewax && s.bytewax.wallMs / s.sluice.wallMs, 10, false));
