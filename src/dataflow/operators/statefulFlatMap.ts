@@ -3,17 +3,51 @@ import { describeType } from "../../errors.js";
 import { StatefulBatchLogic, type LogicResult } from "../stateful/logic.js";
 import { checkIterable } from "../stateful/result.js";
 import { statefulBatchWith } from "./stateful.js";
-import { ON_BATCH_INTO, type BatchInto } from "../stateful/builtinLogic.js";
+import { MAP_STATE, ON_BATCH_INTO, type BatchInto, type MapState } from "../stateful/builtinLogic.js";
 
 /**
  * @internal What every key's {@link MapStateLogic} of a step shares: the
  * mapper, whether it returns one value (`statefulMap`) or an iterable of
- * them (`statefulFlatMap`), and its name in errors.
+ * them (`statefulFlatMap`), and its name in errors. The runtime applies it
+ * to the states it keeps itself ({@link MAP_STATE}).
  */
-export interface MapStateSpec<V, S> {
-  readonly mapper: (state: S | undefined, value: V) => readonly [S | undefined, unknown];
-  readonly single: boolean;
-  readonly what: string;
+export class MapStateSpec<V, S> implements MapState {
+  constructor(
+    readonly mapper: (state: S | undefined, value: V) => readonly [S | undefined, unknown],
+    readonly single: boolean,
+    readonly what: string,
+  ) {}
+
+  apply(state: unknown, values: unknown[], out: unknown[], key: string): unknown {
+    const { mapper, single } = this;
+    let s = state as S | undefined;
+    for (let i = 0; i < values.length; i++) {
+      const r = mapper(s, values[i] as V);
+      if (!Array.isArray(r) || r.length !== 2) {
+        throw new TypeError(`${this.what} must return ${single ? "a [state, value]" : "a [state, values]"} pair; got ${describeType(r)}`);
+      }
+      s = r[0] as S | undefined;
+      if (single) {
+        out.push([key, r[1]]);
+        continue;
+      }
+      const ws = r[1] as Iterable<unknown>;
+      if (Array.isArray(ws)) {
+        for (let j = 0; j < ws.length; j++) out.push([key, ws[j]]);
+      } else {
+        for (const w of checkIterable(ws, `${this.what} must return an iterable of values as the second element`)) out.push([key, w]);
+      }
+    }
+    return s;
+  }
+}
+
+/**
+ * @internal A builder of {@link MapStateLogic}s over `spec`, marked with it
+ * ({@link MAP_STATE}) so the runtime may keep the states itself.
+ */
+export function mapStateBuilder<V, W, S>(spec: MapStateSpec<V, S>): (resume: S | undefined) => MapStateLogic<V, W, S> {
+  return Object.assign((resume: S | undefined) => new MapStateLogic<V, W, S>(spec, resume), { [MAP_STATE]: spec });
 }
 
 /**
@@ -25,7 +59,7 @@ export interface MapStateSpec<V, S> {
  * `[state, values]` (statefulFlatMap).
  */
 export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> implements BatchInto {
-  /** `spec`: the step's mapper and kind, one object shared by every key's logic (a million keys make a million logics). */
+  /** `spec`: the step's mapper and kind, one object shared by every key's logic. */
   constructor(
     private readonly spec: MapStateSpec<V, S>,
     private state: S | undefined,
@@ -46,24 +80,7 @@ export class MapStateLogic<V, W, S> extends StatefulBatchLogic<V, W, S> implemen
    * array of the key's values out, and no result tuple, per key and batch.
    */
   [ON_BATCH_INTO](values: unknown[], out: unknown[], _now: number, key: string): boolean {
-    const { mapper, single, what } = this.spec;
-    for (let i = 0; i < values.length; i++) {
-      const r = mapper(this.state, values[i] as V);
-      if (!Array.isArray(r) || r.length !== 2) {
-        throw new TypeError(`${what} must return ${single ? "a [state, value]" : "a [state, values]"} pair; got ${describeType(r)}`);
-      }
-      this.state = r[0] as S | undefined;
-      if (single) {
-        out.push([key, r[1]]);
-        continue;
-      }
-      const ws = r[1] as Iterable<W>;
-      if (Array.isArray(ws)) {
-        for (let j = 0; j < ws.length; j++) out.push([key, ws[j]]);
-      } else {
-        for (const w of checkIterable(ws, `${what} must return an iterable of values as the second element`)) out.push([key, w]);
-      }
-    }
+    this.state = this.spec.apply(this.state, values, out, key) as S | undefined;
     return this.state === undefined;
   }
 
@@ -96,6 +113,6 @@ export function statefulFlatMap<V, W, S>(
   up: KeyedStream<V>,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
 ): KeyedStream<W> {
-  const spec: MapStateSpec<V, S> = { mapper, single: false, what: "`statefulFlatMap` mapper" };
-  return statefulBatchWith("statefulFlatMap", stepId, up, (resume: S | undefined) => new MapStateLogic<V, W, S>(spec, resume), "mapper");
+  const spec = new MapStateSpec<V, S>(mapper, false, "`statefulFlatMap` mapper");
+  return statefulBatchWith("statefulFlatMap", stepId, up, mapStateBuilder<V, W, S>(spec), "mapper");
 }

@@ -1,5 +1,5 @@
 import type { KeyedStream } from "../stream.js";
-import { MapStateLogic, type MapStateSpec } from "./statefulFlatMap.js";
+import { MapStateSpec, mapStateBuilder } from "./statefulFlatMap.js";
 import { statefulBatchWith } from "./stateful.js";
 
 /**
@@ -27,6 +27,5 @@ export function statefulMap<V, W, S>(
   up: KeyedStream<V>,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
 ): KeyedStream<W> {
-  const spec: MapStateSpec<V, S> = { mapper, single: true, what: "`statefulMap` mapper" };
-  return statefulBatchWith("statefulMap", stepId, up, (resume: S | undefined) => new MapStateLogic<V, W, S>(spec, resume), "mapper");
+  return statefulBatchWith("statefulMap", stepId, up, mapStateBuilder<V, W, S>(new MapStateSpec<V, S>(mapper, true, "`statefulMap` mapper")), "mapper");
 }

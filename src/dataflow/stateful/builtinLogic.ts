@@ -31,3 +31,21 @@ export const ON_BATCH_INTO: unique symbol = Symbol("sluice.onBatchInto");
 export interface BatchInto {
   [ON_BATCH_INTO](values: unknown[], out: unknown[], now: number, key: string): boolean;
 }
+
+/**
+ * @internal Marks the builder of a `statefulMap` / `statefulFlatMap` step
+ * with its {@link MapState}: the runtime then keeps each key's state in the
+ * key's entry and applies the mapper itself, without a logic object per key
+ * (a million keys would hold a million of them). Its results are those of
+ * the logic the builder makes.
+ */
+export const MAP_STATE: unique symbol = Symbol("sluice.mapState");
+
+/** @internal How a `statefulMap` / `statefulFlatMap` step maps a key's values. */
+export interface MapState {
+  /**
+   * Apply the mapper to `values` from `state`, pushing `[key, value]` items
+   * into `out`; the new state (`undefined`: the key is discarded).
+   */
+  apply(state: unknown, values: unknown[], out: unknown[], key: string): unknown;
+}

@@ -242,7 +242,8 @@ export class Executor {
         return "eof";
       }
       // A feed read in a round is due again at the round's instant.
-      if (look) now = clock.now();
+      const fresh = look;
+      if (fresh) now = clock.now();
       if (this.nextDue() <= now) await this.fireTimers(now);
       let read = 0;
       if (driver.mayRead()) {
@@ -267,17 +268,25 @@ export class Executor {
         look = true;
         continue;
       }
-      let next = Math.min(driver.nextWake(), this.nextDue());
-      if (driver.mayRead()) {
-        // A blocked feed is woken by the credit that unblocks it (a message from a peer).
-        const feeds = this.feeds;
-        for (let i = 0; i < feeds.length; i++) if (!feeds[i].done && feeds[i].awake < next && !this.blocked(i)) next = feeds[i].awake;
+      // One worker that read something goes on: if nothing is due now after all, the next
+      // round reads nothing and sleeps then (what is due is found once per sleep, not per round).
+      if (read === 0 || roundsPerLook === 0) {
+        // Before sleeping, the time as it is (not as a busy stretch left it).
+        if (!fresh) now = clock.now();
+        let next = Math.min(driver.nextWake(), this.nextDue());
+        if (driver.mayRead()) {
+          // A blocked feed is woken by the credit that unblocks it (a message from a peer).
+          const feeds = this.feeds;
+          for (let i = 0; i < feeds.length; i++) if (!feeds[i].done && feeds[i].awake < next && !this.blocked(i)) next = feeds[i].awake;
+        }
+        if (next > now) {
+          await this.sleepUntil(next);
+          lastYield = performance.now();
+          look = true;
+          continue;
+        }
       }
-      if (next > now) {
-        await this.sleepUntil(next);
-        lastYield = performance.now();
-        look = true;
-      } else if ((++rounds & roundsPerLook) === 0) {
+      if ((++rounds & roundsPerLook) === 0) {
         look = true;
         if (performance.now() - lastYield >= YIELD_EVERY_MS) {
           // Busy: let the event loop run other tasks (I/O, signals) now and then.

@@ -14,7 +14,7 @@ import { TimerHeap } from "./timerHeap.js";
 import { RankSorter, sortKeys } from "./sortKeys.js";
 import { ownedKeys } from "./resume.js";
 import { stableHash } from "../../internal/hash.js";
-import { NOTIFY_AT_MS, ON_BATCH_INTO, type BatchInto, type TimedInMs } from "../../dataflow/stateful/builtinLogic.js";
+import { MAP_STATE, NOTIFY_AT_MS, ON_BATCH_INTO, type BatchInto, type MapState, type TimedInMs } from "../../dataflow/stateful/builtinLogic.js";
 
 type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
 const ON_BATCH = 0;
@@ -30,6 +30,7 @@ const METHODS = ["onBatch", "onNotify", "onEof"] as const;
  * booleans share one small integer.
  */
 interface KeyEntry {
+  /** With a {@link MapState} step, the key's state itself (no logic object per key). */
   logic: Logic | undefined;
   /** {@link KeyFlags} bits. */
   flags: number;
@@ -125,6 +126,8 @@ export class StatefulBatchNode extends RuntimeNode {
   private batchStamp = 0;
   /** The run clock's time for the batch being processed, read when first needed (`NaN`: not yet). */
   private batchNow = NaN;
+  /** A `statefulMap` / `statefulFlatMap` step's mapping: each entry's `logic` is then the key's state. */
+  private readonly mapState: MapState | undefined;
 
   constructor(
     stepId: string,
@@ -137,12 +140,17 @@ export class StatefulBatchNode extends RuntimeNode {
     private readonly concurrency = 0,
   ) {
     super(stepId, userStepId, 1);
+    this.mapState = concurrency === 0 && !unordered ? (builder as Partial<Record<typeof MAP_STATE, MapState>>)[MAP_STATE] : undefined;
   }
 
   /** Rebuild this worker's keys from their resume states and ask for their timers again. */
   override open({ ctx, states }: OpenContext): void {
     const resume = ownedKeys(states(this.stepId), ctx.worker, ctx.workerCount);
     for (const key of sortKeys([...resume.keys()])) {
+      if (this.mapState !== undefined) {
+        this.keys.set(key, { logic: resume.get(key) as Logic, flags: KeyFlags.Stored, rank: -1, batch: 0, slot: 0, timer: undefined });
+        continue;
+      }
       const logic = this.build(key, resume.get(key), ctx);
       const entry = newEntry(logic);
       entry.flags |= KeyFlags.Stored;
@@ -325,7 +333,7 @@ export class StatefulBatchNode extends RuntimeNode {
       const entry = entries[at];
       let values = more[at];
       if (values === undefined) {
-        if ((entry.flags & KeyFlags.Into) !== 0 && entry.logic !== undefined) {
+        if (this.mapState !== undefined || ((entry.flags & KeyFlags.Into) !== 0 && entry.logic !== undefined)) {
           one[0] = firsts[at];
           values = one;
         } else {
@@ -405,6 +413,11 @@ export class StatefulBatchNode extends RuntimeNode {
   }
 
   override onEof(ctx: NodeContext): void {
+    if (this.mapState !== undefined) {
+      // Nothing to call: a mapped key has no `onEof`.
+      this.ended = true;
+      return;
+    }
     const out: unknown[] = [];
     const live: string[] = [];
     // A logic without an onEof of its own would emit nothing and keep its state: not calling it
@@ -434,7 +447,7 @@ export class StatefulBatchNode extends RuntimeNode {
       entry.flags |= KeyFlags.Stored;
       let state: unknown;
       try {
-        state = logic.snapshot();
+        state = this.mapState !== undefined ? logic : logic.snapshot();
       } catch (err) {
         throw stepFailure(err, "snapshot", this.userStepId, { key });
       }
@@ -460,7 +473,7 @@ export class StatefulBatchNode extends RuntimeNode {
         continue;
       }
       try {
-        check(logic.snapshot());
+        check(this.mapState !== undefined ? logic : logic.snapshot());
       } catch (err) {
         // The error of a throwing `snapshot()`, and the one the executor gives a state its check rejects.
         throw stepFailure(err, "snapshot", this.userStepId, { key });
@@ -490,6 +503,7 @@ export class StatefulBatchNode extends RuntimeNode {
     ctx: NodeContext,
     known: KeyEntry | undefined = this.keys.get(key),
   ): void {
+    if (this.mapState !== undefined) return this.callMapState(this.mapState, key, values!, out, ctx, known);
     const entry = this.entryFor(key, known, ctx);
     const logic = entry.logic!;
     let discard: boolean;
@@ -505,6 +519,33 @@ export class StatefulBatchNode extends RuntimeNode {
       throw this.failure(err, method, key, ctx);
     }
     this.settle(key, entry, logic, discard, ctx);
+  }
+
+  /**
+   * {@link call} of a `statefulMap` / `statefulFlatMap` step: the mapping
+   * applied to the state the entry holds (a new key's entry starts without
+   * one, as a discarded key's does), with the logic's results and errors.
+   */
+  private callMapState(mapState: MapState, key: string, values: unknown[], out: unknown[], ctx: NodeContext, known: KeyEntry | undefined): void {
+    let entry = known;
+    if (entry === undefined) {
+      entry = { logic: undefined, flags: 0, rank: -1, batch: 0, slot: 0, timer: undefined };
+      this.keys.set(key, entry);
+      this.ranked = false;
+      this.newKeys++;
+    }
+    let state: unknown;
+    try {
+      state = mapState.apply(entry.logic, values, out, key);
+    } catch (err) {
+      throw this.failure(err, ON_BATCH, key, ctx);
+    }
+    // `undefined` discards the key, as the logic's discard flag does.
+    entry.logic = state as Logic | undefined;
+    if ((entry.flags & KeyFlags.Touched) === 0) {
+      entry.flags |= KeyFlags.Touched;
+      this.touched.push(key);
+    }
   }
 
   /** `err`, thrown by `method` of `key`'s logic, as the step's error (a batch names the step's function, if it has one). */
