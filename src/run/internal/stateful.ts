@@ -35,8 +35,7 @@ interface KeyEntry {
   /** {@link KeyFlags} bits. */
   flags: number;
   rank: number;
-  /** The last batch (`batchStamp`) that had this key, and the key's index among that batch's keys. */
-  batch: number;
+  /** While `processRanked` groups a batch, the key's index among the batch's keys; else -1. */
   slot: number;
   /** The key's notification, once its logic asked for one (most keys of most steps never do). */
   timer: KeyTimer | undefined;
@@ -82,7 +81,7 @@ const logicFlags = (logic: Logic): number =>
   (isTimed(logic) ? KeyFlags.Timed : 0) | (typeof (logic as Partial<BatchInto>)[ON_BATCH_INTO] === "function" ? KeyFlags.Into : 0);
 
 /** The entry of a key whose logic was just built. */
-const newEntry = (logic: Logic): KeyEntry => ({ logic, flags: logicFlags(logic), rank: -1, batch: 0, slot: 0, timer: undefined });
+const newEntry = (logic: Logic): KeyEntry => ({ logic, flags: logicFlags(logic), rank: -1, slot: -1, timer: undefined });
 const BASE_ON_EOF = StatefulBatchLogic.prototype.onEof;
 
 /** Route `[key, value]` items by `stableHash(key) % workerCount`; malformed items stay here (the step reports them). */
@@ -122,8 +121,6 @@ export class StatefulBatchNode extends RuntimeNode {
   private rankCredit = 0;
   /** Keys created by the batch being processed. */
   private newKeys = 0;
-  /** Number of the batch being grouped by `processRanked`. */
-  private batchStamp = 0;
   /** The run clock's time for the batch being processed, read when first needed (`NaN`: not yet). */
   private batchNow = NaN;
   /** A `statefulMap` / `statefulFlatMap` step's mapping: each entry's `logic` is then the key's state. */
@@ -148,7 +145,7 @@ export class StatefulBatchNode extends RuntimeNode {
     const resume = ownedKeys(states(this.stepId), ctx.worker, ctx.workerCount);
     for (const key of sortKeys([...resume.keys()])) {
       if (this.mapState !== undefined) {
-        this.keys.set(key, { logic: resume.get(key) as Logic, flags: KeyFlags.Stored, rank: -1, batch: 0, slot: 0, timer: undefined });
+        this.keys.set(key, { logic: resume.get(key) as Logic, flags: KeyFlags.Stored, rank: -1, slot: -1, timer: undefined });
         continue;
       }
       const logic = this.build(key, resume.get(key), ctx);
@@ -295,7 +292,6 @@ export class StatefulBatchNode extends RuntimeNode {
    * called nothing, if a key of the batch is new (no rank yet).
    */
   private processRanked(items: unknown[], ctx: NodeContext): boolean {
-    const stamp = ++this.batchStamp;
     // Per-batch arrays indexed by the entry's `slot`: entries (long-lived) only get numbers written
     // to them, never a pointer to a young object. A key's first value goes to `firsts`; an array of
     // its values is made only when it has a second one (most keys of a batch have one value).
@@ -306,9 +302,11 @@ export class StatefulBatchNode extends RuntimeNode {
     for (let i = 0; i < items.length; i++) {
       const kv = this.pair(items[i], ctx);
       const entry = this.keys.get(kv[0]);
-      if (entry === undefined || entry.rank < 0) return false;
-      if (entry.batch !== stamp) {
-        entry.batch = stamp;
+      if (entry === undefined || entry.rank < 0) {
+        for (let j = 0; j < entries.length; j++) entries[j].slot = -1;
+        return false;
+      }
+      if (entry.slot < 0) {
         entry.slot = entries.length;
         entries.push(entry);
         keys.push(kv[0]);
@@ -323,7 +321,11 @@ export class StatefulBatchNode extends RuntimeNode {
     }
     const n = entries.length;
     const ranks = this.sorter.ranksFor(n);
-    for (let i = 0; i < n; i++) ranks[i] = entries[i].rank;
+    for (let i = 0; i < n; i++) {
+      const entry = entries[i];
+      ranks[i] = entry.rank;
+      entry.slot = -1;
+    }
     const order = this.sorter.sort(n, this.rankBound);
     const out: unknown[] = [];
     // Lent to built-in logics (`into`), which keep no reference to their values.
@@ -529,7 +531,7 @@ export class StatefulBatchNode extends RuntimeNode {
   private callMapState(mapState: MapState, key: string, values: unknown[], out: unknown[], ctx: NodeContext, known: KeyEntry | undefined): void {
     let entry = known;
     if (entry === undefined) {
-      entry = { logic: undefined, flags: 0, rank: -1, batch: 0, slot: 0, timer: undefined };
+      entry = { logic: undefined, flags: 0, rank: -1, slot: -1, timer: undefined };
       this.keys.set(key, entry);
       this.ranked = false;
       this.newKeys++;
