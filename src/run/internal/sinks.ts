@@ -248,16 +248,26 @@ export class DynamicSinkNode extends RuntimeNode {
   }
 
   process(items: unknown[], ctx: NodeContext): void | Promise<void> {
-    const fail = (err: unknown): never => {
-      throw stepFailure(err, "writeBatch", this.userStepId, { epoch: ctx.epoch });
-    };
+    // No closure per batch: a batch of one item is a common case (W1 batch 1).
     let r: unknown;
     try {
       r = this.part!.writeBatch(items);
     } catch (err) {
-      fail(err);
+      throw this.writeFailure(err, ctx);
     }
-    if (isThenable(r)) return Promise.resolve(r).then(() => undefined, fail);
+    if (isThenable(r)) {
+      return Promise.resolve(r).then(
+        () => undefined,
+        (err: unknown) => {
+          throw this.writeFailure(err, ctx);
+        },
+      );
+    }
+  }
+
+  /** A failed `writeBatch`, as the step's error. */
+  private writeFailure(err: unknown, ctx: NodeContext): Error {
+    return stepFailure(err, "writeBatch", this.userStepId, { epoch: ctx.epoch });
   }
 
   override abort(error: unknown): void {
