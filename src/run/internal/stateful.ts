@@ -182,12 +182,56 @@ export class StatefulBatchNode extends RuntimeNode {
       return;
     }
     if (this.ranked && this.processRanked(items, ctx)) return;
+    if (this.mapState !== undefined) return this.processMapped(items, ctx);
     const groups = this.group(items, ctx);
     const out: unknown[] = [];
     const n = groups.size;
     const keys = sortKeys([...groups.keys()]);
     this.newKeys = 0;
     for (let i = 0; i < keys.length; i++) this.call(keys[i], ON_BATCH, groups.get(keys[i])!, out, ctx);
+    this.updateRanks(n);
+    this.emit(0, out);
+  }
+
+  /**
+   * A batch of a `statefulMap` / `statefulFlatMap` step that {@link processRanked}
+   * did not take: grouped by key as {@link process} does, but without an
+   * array per key that has a single value (the mapping keeps no reference
+   * to the values it is lent).
+   */
+  private processMapped(items: unknown[], ctx: NodeContext): void {
+    const slots = new Map<string, number>();
+    const keys: string[] = [];
+    const firsts: unknown[] = [];
+    const more: (unknown[] | undefined)[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const kv = this.pair(items[i], ctx);
+      const slot = slots.get(kv[0]);
+      if (slot === undefined) {
+        slots.set(kv[0], keys.length);
+        keys.push(kv[0]);
+        firsts.push(kv[1]);
+        more.push(undefined);
+      } else {
+        const vs = more[slot];
+        if (vs === undefined) more[slot] = [firsts[slot], kv[1]];
+        else vs.push(kv[1]);
+      }
+    }
+    const n = keys.length;
+    const sorted = sortKeys(keys.slice());
+    const out: unknown[] = [];
+    const one: unknown[] = [undefined];
+    this.newKeys = 0;
+    for (let i = 0; i < n; i++) {
+      const at = slots.get(sorted[i])!;
+      let values = more[at];
+      if (values === undefined) {
+        one[0] = firsts[at];
+        values = one;
+      }
+      this.call(sorted[i], ON_BATCH, values, out, ctx);
+    }
     this.updateRanks(n);
     this.emit(0, out);
   }
