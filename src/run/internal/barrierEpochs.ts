@@ -19,9 +19,11 @@
  * after its exchange) unless it holds items and a channel those steps send
  * to is full; markers are never held back by credit, only by the items
  * before them. Once a message's items are processed, their credit goes back
- * to the sender. A stop drops what is queued: it is replayed from the last
- * commit, and the epoch it belonged to is never committed (this worker sends
- * no snapshot of it).
+ * to the sender: one credit message per sender and exchange for what one
+ * delivery processed (sent before it waits on an asynchronous step, and when
+ * it ends), not one per message. A stop drops what is queued: it is
+ * replayed from the last commit, and the epoch it belonged to is never
+ * committed (this worker sends no snapshot of it).
  *
  * An origin has ended when the coordinator says so in a barrier: an input
  * when it ended on every worker, a loop when its inputs had ended and
@@ -68,6 +70,12 @@ export class BarrierEpochs implements EpochDriver {
   /** Whether this worker said, this epoch, that its loops are idle. */
   private reportedIdle = false;
   private readonly ended = (origin: RuntimeNode): boolean => this.globalDone.has(origin.stepId);
+  /** Per exchange: the index of the node after it (where its delivered items are drained from). */
+  private readonly drainFrom: number[];
+  /** Per worker, per exchange: items processed whose credit is not sent yet. */
+  private readonly pendingCredit: number[][];
+  /** `worker * exchanges + edge` of each nonzero entry of `pendingCredit`, in the order they became nonzero. */
+  private readonly creditTo: number[] = [];
 
   constructor(
     private readonly exec: Executor,
@@ -80,6 +88,8 @@ export class BarrierEpochs implements EpochDriver {
   ) {
     this.markers = exec.exchanges.map(() => 0);
     this.inbox = exec.exchanges.map(() => []);
+    this.drainFrom = exec.exchanges.map((x) => exec.nodes.indexOf(x) + 1);
+    this.pendingCredit = Array.from({ length: exec.ctx.workerCount }, () => exec.exchanges.map(() => 0));
   }
 
   /** A message from worker `from`. */
@@ -200,28 +210,59 @@ export class BarrierEpochs implements EpochDriver {
     const exec = this.exec;
     let progressed = true;
     let left = limit;
-    while (progressed && this.queued > 0 && left > 0) {
-      progressed = false;
-      for (let e = 0; e < inbox.length && left > 0; e++) {
-        const queue = inbox[e];
-        while (queue.length > 0 && left > 0 && this.mayDeliver(e)) {
-          if (this.stop) throw new StopRequested();
-          const { from, msg } = queue.shift()!;
-          this.queued--;
-          left--;
-          progressed = true;
-          if (msg.t === 1) {
-            this.markers[e]++;
-            continue;
+    try {
+      while (progressed && this.queued > 0 && left > 0) {
+        progressed = false;
+        for (let e = 0; e < inbox.length && left > 0; e++) {
+          const queue = inbox[e];
+          while (queue.length > 0 && left > 0 && this.mayDeliver(e)) {
+            if (this.stop) throw new StopRequested();
+            const { from, msg } = queue.shift()!;
+            this.queued--;
+            left--;
+            progressed = true;
+            if (msg.t === 1) {
+              this.markers[e]++;
+              continue;
+            }
+            const ex = exec.exchanges[e];
+            ex.receive(msg.bytes);
+            const r = exec.drain(this.drainFrom[e]);
+            if (r !== undefined) {
+              // Asynchronous steps: what was processed before gets its credit before waiting.
+              this.returnCredit();
+              await r;
+            }
+            this.credit(from, e, msg.n);
           }
-          const ex = exec.exchanges[e];
-          ex.receive(msg.bytes);
-          const r = exec.drain(exec.nodes.indexOf(ex) + 1);
-          if (r !== undefined) await r;
-          this.channels.toPeer(from, { t: 2, edge: e, n: msg.n });
         }
       }
+    } finally {
+      this.returnCredit();
     }
+  }
+
+  /** `n` items of exchange `edge` from worker `from` were processed: their credit goes back with the others of this delivery. */
+  private credit(from: number, edge: number, n: number): void {
+    const pending = this.pendingCredit[from];
+    if (n === 0) return;
+    if (pending[edge] === 0) this.creditTo.push(from * this.markers.length + edge);
+    pending[edge] += n;
+  }
+
+  /** Send the credit gathered since the last call: one message per worker and exchange, not one per delivered message. */
+  private returnCredit(): void {
+    const to = this.creditTo;
+    if (to.length === 0) return;
+    const edges = this.markers.length;
+    for (let i = 0; i < to.length; i++) {
+      const from = Math.floor(to[i] / edges);
+      const edge = to[i] - from * edges;
+      const n = this.pendingCredit[from][edge];
+      this.pendingCredit[from][edge] = 0;
+      this.channels.toPeer(from, { t: 2, edge, n });
+    }
+    to.length = 0;
   }
 
   /** Wait for a message that can be delivered (or a stop), then deliver what can be. */
