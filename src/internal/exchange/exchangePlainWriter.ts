@@ -155,7 +155,12 @@ export class PlainWriter {
       this.arrays = 0;
       const x = items[i];
       if (x === undefined && !(i in items)) return i;
-      p = this.value(x, p, 0);
+      // `[key, value]`, what every keyed exchange carries: written here, without the general walk.
+      if (typeof x === "object" && x !== null && getPrototypeOf(x) === ARRAY_PROTO && isArray(x) && x.length === 2 && typeof x[0] === "string") {
+        p = this.keyed(x as unknown[], x[0], p);
+      } else {
+        p = this.value(x, p, 0);
+      }
       if (p < 0) return p === FULL ? FULL : i;
       if (this.strings.length > MAX_STRING_CHARS) return i;
     }
@@ -186,6 +191,28 @@ export class PlainWriter {
     p += buf.write(this.strings, p, ascii ? "latin1" : "utf16le");
     this.end = p;
     return ALL_WRITTEN;
+  }
+
+  /**
+   * A `[key, value]` item (an array of two, its first a string): the same
+   * bytes as {@link array} writes, with a small integer value written here too.
+   */
+  private keyed(kv: unknown[], key: string, p: number): number {
+    const buf = this.buf;
+    if (p + MARGIN > buf.length) return FULL;
+    buf[p++] = T_ARRAY;
+    buf[p++] = 2;
+    buf[p++] = T_STRING;
+    this.strings += key;
+    p = writeVarint(buf, p, key.length);
+    const v = kv[1];
+    if (typeof v === "number" && (v | 0) === v && (v !== 0 || 1 / v > 0)) {
+      buf[p++] = T_INT;
+      return writeVarint(buf, p, ((v << 1) ^ (v >> 31)) >>> 0);
+    }
+    // A hole reads as undefined; V8's format keeps holes, so leave those arrays to it.
+    if (v === undefined && !(1 in kv)) return NOT_PLAIN;
+    return this.value(v, p, 1);
   }
 
   private value(x: unknown, p: number, depth: number): number {

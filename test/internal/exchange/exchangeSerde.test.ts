@@ -110,6 +110,29 @@ describe("ExchangeSerde round-trips", () => {
     }
   });
 
+  it("writes [key, value] items by their own path: every value kind, holes and odd numbers included, in the plain format", () => {
+    const holePair = ["k", 1];
+    delete holePair[1];
+    const pairs: unknown[] = [
+      ["a", 0], ["b", -0], ["c", 2 ** 31 - 1], ["d", -(2 ** 31)], ["e", 2 ** 31], ["f", 0.5], ["g", Number.NaN],
+      ["h", "text"], ["日本", 1], ["", undefined], ["i", null], ["j", [1, ["x"]]], ["k", { nested: ["y", 2] }],
+      ["l", new Money(5, "EUR")], ["m", Buffer.from("b")], ["n", new Map([["z", 1]])], ["o", 10n],
+    ];
+    const bytes = serde.encode(pairs);
+    expect(bytes[0]).toBe(TAG_PLAIN);
+    const back = serde.decode(bytes);
+    expect(back).toStrictEqual(pairs);
+    expect(Object.is((back[1] as unknown[])[1], -0)).toBe(true);
+    expect((back[13] as unknown[])[1]).toBeInstanceOf(Money);
+    // A pair with a hole goes to V8's format, which keeps the hole.
+    const holey = serde.decode(serde.encode([["a", 1], holePair])) as unknown[][];
+    expect(holey[1]).toHaveLength(2);
+    expect(1 in holey[1]).toBe(false);
+    // A pair whose key is not a string, or an array of another length, takes the general path: same round trip.
+    const others = [[1, "v"], ["k", 1, 2], ["k"], [["k"], 1]];
+    expect(roundTrip(others)).toStrictEqual(others);
+  });
+
   it.each([
     ["plain", [] as unknown[], TAG_PLAIN],
     ["V8", [/v8/], TAG_V8],
