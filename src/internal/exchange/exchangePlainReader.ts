@@ -63,7 +63,18 @@ class PlainReader {
 
   items(): unknown[] {
     const items: unknown[] = [];
-    for (let n = this.varint(); n > 0; n--) items.push(this.value());
+    const b = this.bytes;
+    for (let n = this.varint(); n > 0; n--) {
+      const p = this.pos;
+      // `[key, value]` (what the writer's `keyed` writes): read here, without the general dispatch for the pair and its key.
+      if (b[p] === T_ARRAY && b[p + 1] === 2 && b[p + 2] === T_STRING) {
+        this.pos = p + 3;
+        const key = this.string(this.varint());
+        items.push([key, this.value()]);
+      } else {
+        items.push(this.value());
+      }
+    }
     return items;
   }
 
