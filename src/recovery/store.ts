@@ -166,9 +166,10 @@ export class RecoveryStore {
   readonly resumeEpoch: number;
   /** This execution's number. */
   readonly exNum: number;
-  private readonly parts: Partition[];
-  private readonly commitTimes: [epoch: number, at: number][] = [];
-  private lastGc = 0;
+  private readonly opened: readonly { readonly db: Db; readonly file: string }[];
+  private readonly gcEpochs: readonly number[];
+  private readonly commitTimes: readonly (readonly [epoch: number, at: number])[];
+  private writer: SnapshotWriter | undefined;
 
   private constructor(
     /** The recovery directory and backup interval this store was opened with. */
@@ -203,8 +204,8 @@ export class RecoveryStore {
     this.resumeEpoch = resume;
     this.exNum = lastEx + 1;
     const startedAt = new Date().toISOString();
-    this.parts = opened.map(({ db, file }, index) =>
-      onPartitionFile(file, () => {
+    for (const { db, file } of opened) {
+      onPartitionFile(file, () =>
         db.transaction(() => {
           // Snapshots and commits of epochs that never committed everywhere are void.
           db.prepare(COMMIT_SQL.voidSnaps).run(resume);
@@ -214,29 +215,16 @@ export class RecoveryStore {
           );
           const front = db.prepare("INSERT INTO fronts (ex_num, worker_index, worker_frontier, crc) VALUES (?, ?, ?, ?)");
           for (let w = 0; w < workerCount; w++) front.run(this.exNum, w, resume, frontCrc(this.exNum, w, resume));
-        })();
-        const insert = (rows: number): string =>
-          `INSERT OR REPLACE INTO snaps (step_id, state_key, snap_epoch, ser_change, crc) VALUES ${Array<string>(rows).fill("(?, ?, ?, ?, ?)").join(", ")}`;
-        return {
-          index,
-          file,
-          db,
-          upsertMany: db.prepare(insert(ROWS_PER_INSERT)),
-          upsert: db.prepare(insert(1)),
-          advance: db.prepare(COMMIT_SQL.advance),
-          commit: db.prepare(COMMIT_SQL.commit),
-          collectSuperseded: db.prepare(COMMIT_SQL.collectSuperseded),
-          collectDiscards: db.prepare(COMMIT_SQL.collectDiscards),
-          collectCommits: db.prepare(COMMIT_SQL.collectCommits),
-          gcEpoch: gcs[index],
-        };
-      }),
-    );
+        })(),
+      );
+    }
+    this.opened = opened;
+    this.gcEpochs = gcs;
     const first = opened[0];
     const rows = onPartitionFile(first.file, () =>
       first.db.prepare("SELECT commit_epoch AS e, committed_at AS t FROM commits ORDER BY commit_epoch").all() as { e: number; t: number }[],
     );
-    for (const r of rows) this.commitTimes.push([r.e, r.t]);
+    this.commitTimes = rows.map((r) => [r.e, r.t] as const);
   }
 
   /**
@@ -312,7 +300,7 @@ export class RecoveryStore {
 
   /** Number of partitions. */
   get partitionCount(): number {
-    return this.parts.length;
+    return this.opened.length;
   }
 
   /**
@@ -324,7 +312,7 @@ export class RecoveryStore {
    */
   loadStates(): Map<string, Map<string, Uint8Array>> {
     const out = new Map<string, Map<string, Uint8Array>>();
-    for (const p of this.parts) {
+    for (const p of this.opened) {
       onPartitionFile(p.file, () => {
         // One pass in primary key order: a key's rows are adjacent, oldest first, so its last row is the one to restore.
         const rows = p.db
@@ -352,6 +340,84 @@ export class RecoveryStore {
       });
     }
     return out;
+  }
+
+  /**
+   * Make epoch `epoch` durable in this thread: see {@link SnapshotWriter.commit}.
+   * (A run commits through a `StoreThread` instead, off its hot path.)
+   */
+  commit(epoch: number, writes: readonly SnapshotWrite[], now = Date.now()): void {
+    this.writer ??= new SnapshotWriter(this.opened, this.writerState());
+    this.writer.commit(epoch, writes, now);
+  }
+
+  /** What a {@link SnapshotWriter} of this execution starts from, on its own connections. */
+  writerState(): WriterState {
+    return {
+      files: this.opened.map((p) => p.file),
+      exNum: this.exNum,
+      gcEpochs: [...this.gcEpochs],
+      commitTimes: this.commitTimes.map(([e, at]) => [e, at] as const),
+      backupInterval: this.config.backupInterval,
+    };
+  }
+
+  /** Close every partition file. */
+  close(): void {
+    for (const p of this.opened) p.db.close();
+  }
+}
+
+/**
+ * @internal Where the writer of an execution starts: its partition files (by
+ * index), the execution, how far each partition collected, the commit times
+ * the backup interval is measured against. Plain data: it crosses to the
+ * store thread.
+ */
+export interface WriterState {
+  readonly files: readonly string[];
+  readonly exNum: number;
+  readonly gcEpochs: readonly number[];
+  readonly commitTimes: readonly (readonly [epoch: number, at: number])[];
+  readonly backupInterval: number;
+}
+
+/**
+ * @internal The commit path of one execution: writes each epoch's snapshots
+ * and progress rows into every partition, in the order it is called, and
+ * collects superseded snapshots. Runs wherever the partitions' connections
+ * are: in the run's thread (`RecoveryStore.commit`) or in the store thread.
+ */
+export class SnapshotWriter {
+  private readonly parts: Partition[];
+  private readonly commitTimes: [epoch: number, at: number][];
+  private readonly exNum: number;
+  private readonly backupInterval: number;
+  private lastGc = 0;
+
+  constructor(opened: readonly { readonly db: Db; readonly file: string }[], state: WriterState) {
+    this.exNum = state.exNum;
+    this.backupInterval = state.backupInterval;
+    this.commitTimes = state.commitTimes.map(([e, at]) => [e, at]);
+    this.parts = opened.map(({ db, file }, index) =>
+      onPartitionFile(file, () => {
+        const insert = (rows: number): string =>
+          `INSERT OR REPLACE INTO snaps (step_id, state_key, snap_epoch, ser_change, crc) VALUES ${Array<string>(rows).fill("(?, ?, ?, ?, ?)").join(", ")}`;
+        return {
+          index,
+          file,
+          db,
+          upsertMany: db.prepare(insert(ROWS_PER_INSERT)),
+          upsert: db.prepare(insert(1)),
+          advance: db.prepare(COMMIT_SQL.advance),
+          commit: db.prepare(COMMIT_SQL.commit),
+          collectSuperseded: db.prepare(COMMIT_SQL.collectSuperseded),
+          collectDiscards: db.prepare(COMMIT_SQL.collectDiscards),
+          collectCommits: db.prepare(COMMIT_SQL.collectCommits),
+          gcEpoch: state.gcEpochs[index],
+        };
+      }),
+    );
   }
 
   /**
@@ -404,13 +470,9 @@ export class RecoveryStore {
   private gcHorizon(epoch: number, now: number): number {
     let h = 0;
     for (const [e, at] of this.commitTimes) {
-      if (e < epoch && at <= now - this.config.backupInterval) h = e;
+      if (e < epoch && at <= now - this.backupInterval) h = e;
     }
     return h;
   }
 
-  /** Close every partition file. */
-  close(): void {
-    for (const p of this.parts) p.db.close();
-  }
 }

@@ -13,6 +13,7 @@ import type { EncodedSnapshot } from "./internal/node.js";
 import { Resume } from "./internal/resume.js";
 import { RecoveryConfig } from "../recovery/config.js";
 import { RecoveryStore } from "../recovery/store.js";
+import { StoreThread } from "../recovery/storeThread.js";
 import { RunLog } from "./internal/runLog.js";
 import { StderrLog } from "../internal/stderrLog.js";
 import { RunClock, systemClock } from "../clock.js";
@@ -115,6 +116,7 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
   // Attached before anything is awaited, so a virtual clock advanced right after this call waits for the run.
   const detach = clock.attach();
   let store: RecoveryStore | undefined;
+  let writer: StoreThread | undefined;
   const log = RunLog.fromEnv();
   let executor: Executor | undefined;
   let ops: Ops | undefined;
@@ -129,18 +131,14 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
     const resume = store === undefined ? Resume.none(flow.stateSerde) : Resume.fromStore(store, flow.stateSerde);
     log?.started(flow.flowId, 1, epochInterval, store);
     const exec = (executor = new Executor(compiled, { worker: 0, workerCount: 1, clock, startEpoch: resume.epoch }));
-    const userHook = options.onEpochClose;
-    const commit = store === undefined ? undefined : (epoch: number, entries: EncodedSnapshot[]): void => store!.commit(epoch, entries, clock.now());
+    // The store thread commits each epoch while this thread runs the next.
+    if (store !== undefined) writer = StoreThread.start(store);
+    const commits = writer;
     const driver = new LocalEpochs(exec, {
       epochInterval,
       signal: options.signal,
-      onEpochClose:
-        commit === undefined
-          ? userHook
-          : async (epoch, entries) => {
-              commit(epoch, entries);
-              if (userHook !== undefined) await userHook(epoch, entries);
-            },
+      store: commits === undefined ? undefined : { commit: (epoch, entries) => commits.commit(epoch, entries, clock.now()) },
+      onEpochClose: options.onEpochClose,
       // Not through onEpochClose: without recovery, snapshots stay only checked, never encoded.
       afterEpoch:
         log === undefined && ops === undefined
@@ -165,6 +163,8 @@ export async function runFlow(flow: Dataflow, options: InternalRunOptions = {}):
     ops?.hub.ended("failed");
     throw err;
   } finally {
+    // Epochs handed to the store thread are committed before the run settles.
+    await writer?.close();
     store?.close();
     detach();
     await ops?.close();

@@ -62,7 +62,19 @@ export interface LocalEpochsOptions {
   readonly epochInterval: number;
   /** Stops the run at the next batch boundary, without closing the epoch. */
   readonly signal?: AbortSignal | undefined;
-  /** Receives the changed states of each closed epoch; awaited before the next batch. Without it, snapshots are only checked. */
+  /**
+   * Makes each closed epoch durable while the next one runs (the store
+   * thread): at most one commit is in flight (an epoch on time stays open
+   * until the previous commit ended); the nodes are told an epoch is
+   * committed, and `onEpochClose` and `afterEpoch` are called, only once its
+   * Promise resolved, in epoch order, at the start of a round.
+   */
+  readonly store?: { commit(epoch: number, entries: readonly EncodedSnapshot[]): Promise<void> } | undefined;
+  /**
+   * Receives the changed states of each closed epoch; awaited before the next
+   * batch (with a `store`: once the epoch is durable). Without either,
+   * snapshots are only checked.
+   */
   readonly onEpochClose?: ((epoch: number, entries: EncodedSnapshot[]) => void | Promise<void>) | undefined;
   /**
    * Told each closed epoch, after `onEpochClose`, with the snapshots that got
@@ -81,6 +93,12 @@ const localEnded = (origin: RuntimeNode): boolean => origin.localEnded();
 export class LocalEpochs implements EpochDriver {
   private deadline = Infinity;
   private readonly onAbort = (): void => this.exec.wake();
+  /** The epoch being committed by the store, if any. */
+  private pending: { epoch: number; entries: EncodedSnapshot[]; startedAt: number; done: Promise<void> } | undefined;
+  /** Whether `pending` is durable (its Promise resolved). */
+  private durable = false;
+  /** Why `pending` could not be committed. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly exec: Executor,
@@ -96,13 +114,32 @@ export class LocalEpochs implements EpochDriver {
 
   stopping(): boolean {
     if (this.options.signal?.aborted !== true) return false;
+    // An epoch closed before the stop is still committed (beforeRound waits for it): the stop loses no epoch.
+    if (this.pending !== undefined && this.failure === undefined) return false;
     this.options.signal.removeEventListener("abort", this.onAbort);
     return true;
   }
 
   beforeRound(): boolean | Promise<boolean> {
+    if (this.pending !== undefined && (this.durable || this.failure !== undefined || this.options.signal?.aborted === true)) {
+      return this.settle().then(() => this.beforeRound());
+    }
     if (this.exec.quietLoops().length === 0 && this.exec.live()) return false;
     return this.endLoopsOrRun();
+  }
+
+  /** Wait until the epoch being committed is durable, then tell the nodes and the hooks. */
+  private async settle(): Promise<void> {
+    const p = this.pending!;
+    try {
+      await p.done;
+    } finally {
+      this.pending = undefined;
+    }
+    const { onEpochClose, afterEpoch } = this.options;
+    if (onEpochClose !== undefined) await onEpochClose(p.epoch, p.entries);
+    this.exec.epochCommitted(p.epoch);
+    afterEpoch?.(p.epoch, p.entries, p.startedAt);
   }
 
   /** End the loops nothing can feed any more; then, if nothing is left to read, the run. */
@@ -119,15 +156,18 @@ export class LocalEpochs implements EpochDriver {
   }
 
   mayRead(): boolean {
-    return true;
+    // A stop that waits for the epoch being committed reads nothing meanwhile.
+    return this.options.signal?.aborted !== true;
   }
 
   afterBatch(): void | Promise<void> {
     if (this.options.epochInterval === 0) return this.closeEpoch();
   }
 
-  afterRound(now: number): void | Promise<void> {
-    if (now < this.deadline) return;
+  afterRound(now: number, itemsRead: number): void | Promise<void> {
+    if (now < this.deadline || this.options.signal?.aborted === true) return;
+    // A busy flow goes on while the store commits the previous epoch; an idle one waits for it, then closes.
+    if (this.storeBusy() && itemsRead > 0) return;
     this.deadline = now + this.options.epochInterval;
     return this.closeEpoch();
   }
@@ -141,11 +181,23 @@ export class LocalEpochs implements EpochDriver {
     return this.deadline;
   }
 
+  /**
+   * Whether the store is still committing the previous epoch, so an epoch on
+   * time goes on instead of closing while the flow has items to process: one
+   * commit in flight at most, and a store slower than the interval lengthens
+   * epochs rather than stalling the flow (an interval of 0 waits: an epoch
+   * per batch is what it asks for).
+   */
+  private storeBusy(): boolean {
+    return this.pending !== undefined && !this.durable && this.failure === undefined && this.options.epochInterval > 0;
+  }
+
   async feedEnded(): Promise<void> {
     await this.exec.fireEofs(localEnded);
   }
 
   private async closeEpoch(): Promise<void> {
+    if (this.options.store !== undefined) return this.closeEpochStored(this.options.store);
     const { onEpochClose, afterEpoch } = this.options;
     const startedAt = afterEpoch === undefined ? 0 : Date.now();
     const epoch = this.exec.ctx.epoch;
@@ -155,5 +207,35 @@ export class LocalEpochs implements EpochDriver {
     this.exec.epochCommitted(epoch);
     afterEpoch?.(epoch, onEpochClose === undefined ? undefined : encoded, startedAt);
     this.exec.ctx.epoch++;
+  }
+
+  /**
+   * Close an epoch into the store: snapshot and encode it here, wait for the
+   * previous epoch's commit (one in flight at most: a store slower than the
+   * flow slows the flow, never piles up epochs), hand this one over and go
+   * on; the last epoch of the run is waited for.
+   */
+  private async closeEpochStored(store: NonNullable<LocalEpochsOptions["store"]>): Promise<void> {
+    const startedAt = this.options.afterEpoch === undefined ? 0 : Date.now();
+    const epoch = this.exec.ctx.epoch;
+    const entries = this.exec.snapshotEpoch(true);
+    if (this.pending !== undefined) await this.settle();
+    this.durable = false;
+    const done = store.commit(epoch, entries).then(
+      () => {
+        this.durable = true;
+        this.exec.wake();
+      },
+      (error: unknown) => {
+        this.failure = { error };
+        this.exec.wake();
+        throw error;
+      },
+    );
+    // Handled in settle(); never an unhandled rejection meanwhile.
+    done.catch(() => undefined);
+    this.pending = { epoch, entries, startedAt, done };
+    this.exec.ctx.epoch++;
+    if (!this.exec.live()) await this.settle();
   }
 }
