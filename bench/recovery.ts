@@ -54,10 +54,17 @@ export async function benchRecovery(): Promise<BenchOutput> {
   row("off", "limit", limit, undefined);
   if (bwOff !== undefined) row("off", "bytewax", bwOff, bwOff);
   if (bwOn !== undefined) row("on, 1 s", "bytewax", bwOn, bwOff);
-  const cost = 1 - off.wallMs / on.get(1)!.wallMs;
+  const cost = (s: number): number => 1 - off.wallMs / on.get(s)!.wallMs;
   return {
     rows,
-    targets: [{ target: "W5 10,000 keys: recovery at 1 s snapshots costs <= 15% throughput", measured: `${(cost * 100).toFixed(1)}%`, met: cost <= 0.15 }],
+    targets: [
+      { target: "W5 10,000 keys: recovery at 1 s snapshots costs <= 15% throughput", measured: `${(cost(1) * 100).toFixed(1)}%`, met: cost(1) <= 0.15 },
+      {
+        target: "W5 10,000 keys: recovery at 0.1 s snapshots costs <= 20% throughput (>= 80% of recovery off)",
+        measured: `${(cost(0.1) * 100).toFixed(1)}% (${((1 - cost(0.1)) * 100).toFixed(1)}% of off)`,
+        met: cost(0.1) <= 0.2,
+      },
+    ],
     notes: [`W5: ${ROWS} rows (BENCH_W5_ROWS), ${KEYS} keys`],
   };
 }

@@ -11,6 +11,7 @@ import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { ConnectorError } from "../../errors.js";
 import type { RecoveryConfig } from "../../recovery/config.js";
 import { RecoveryStore } from "../../recovery/store.js";
+import { StoreThread } from "../../recovery/storeThread.js";
 import { RunLog } from "./runLog.js";
 import type { RunOutcome } from "./executor.js";
 import { Coordinator, type CoordinatorCommand, type CoordinatorEvent } from "./coordinator.js";
@@ -82,20 +83,26 @@ function runThreads(file: string, exportName: string, options: WorkersOptions, o
     return new Worker(workerUrl, { workerData: data, transferList: mine.filter((p): p is MessagePort => p !== null) });
   });
   const coordinator = new Coordinator({ workers: n, epochInterval: options.epochInterval, startEpoch, storing: store !== undefined });
+  // The store thread commits; this thread stays free to pass the workers' messages meanwhile.
+  const writer = store === undefined ? undefined : StoreThread.start(store);
 
   return new Promise<RunOutcome>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     /** What closed this thread's stdout, where the workers' stdout is piped (EPIPE: the reader went away). */
     let stdoutFailure: Error | undefined;
-    const end = (): void => {
+    /** Stop the timer and listeners, let the store thread finish what it was sent, close the store; then `settle`. */
+    const end = (settle: () => void): void => {
       if (timer !== undefined) clearInterval(timer);
       options.signal?.removeEventListener("abort", onAbort);
       process.stdout.off("error", onStdoutError);
-      try {
-        store?.close();
-      } catch {
-        // Closing after a failure: the original error matters more.
-      }
+      void (writer?.close() ?? Promise.resolve()).finally(() => {
+        try {
+          store?.close();
+        } catch {
+          // Closing after a failure: the original error matters more.
+        }
+        settle();
+      });
     };
     /** For metrics: when the barrier in progress started, and what the last commit wrote. */
     let barrierAt = Date.now();
@@ -113,14 +120,15 @@ function runThreads(file: string, exportName: string, options: WorkersOptions, o
           timer = setInterval(() => on({ t: "tick" }), options.epochInterval);
           break;
         case "commit":
-          if (store !== undefined) written = cmd.entries;
-          try {
-            store?.commit(cmd.epoch, cmd.entries);
-          } catch (error) {
-            on({ t: "commitFailed", error });
-            return;
+          if (writer === undefined) {
+            on({ t: "committed", epoch: cmd.epoch });
+            break;
           }
-          on({ t: "committed", epoch: cmd.epoch });
+          written = cmd.entries;
+          writer.commit(cmd.epoch, cmd.entries, Date.now()).then(
+            () => on({ t: "committed", epoch: cmd.epoch }),
+            (error: unknown) => on({ t: "commitFailed", error }),
+          );
           break;
         case "logEpoch":
           log?.epoch(cmd.epoch, cmd.items, cmd.stored);
@@ -128,25 +136,25 @@ function runThreads(file: string, exportName: string, options: WorkersOptions, o
           written = [];
           break;
         case "finish":
-          end();
           log?.ended(cmd.outcome, cmd.items);
           ops?.hub.ended(cmd.outcome);
-          if (cmd.outcome === "stopped" && stdoutFailure !== undefined) {
-            reject(
-              new ConnectorError(`standard output is closed (${(stdoutFailure as NodeJS.ErrnoException).code ?? stdoutFailure.message}); the run was stopped`, {
-                cause: stdoutFailure,
-              }),
-            );
-          } else {
-            resolve(cmd.outcome);
-          }
+          end(() => {
+            if (cmd.outcome === "stopped" && stdoutFailure !== undefined) {
+              reject(
+                new ConnectorError(`standard output is closed (${(stdoutFailure as NodeJS.ErrnoException).code ?? stdoutFailure.message}); the run was stopped`, {
+                  cause: stdoutFailure,
+                }),
+              );
+            } else {
+              resolve(cmd.outcome);
+            }
+          });
           break;
         case "fail":
-          end();
           // Workers report what they read at epoch closes only: after a failure, the count is not known.
           log?.failed(cmd.error, undefined);
           for (const w of workers) void w.terminate();
-          reject(cmd.error);
+          end(() => reject(cmd.error));
           break;
       }
     };
