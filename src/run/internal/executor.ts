@@ -227,12 +227,15 @@ export class Executor {
     // tasks, and a round of CPU-heavy batches may take milliseconds, so 32 of them
     // would leave the peers waiting for credit long enough to idle them.
     const roundsPerLook = this.peers === undefined ? 31 : 0;
-    // The run's clock is read at those looks too, and at every round after one that slept or
-    // read nothing; in between, a busy loop goes on with the time it read last (reading the
-    // clock costs as much as a round of one-item batches). The time moves on a virtual clock
+    // The run's clock is read at those looks too, and at every round after one that slept,
+    // read nothing, waited for anything, or brought the items read since the last reading to
+    // 1024; in between, a busy loop of small synchronous batches goes on with the time it read
+    // last (reading the clock costs as much as a round of one-item batches). The time moves on a virtual clock
     // only while every run sleeps, so its runs see it move exactly as when read every round.
     let now = 0;
     let look = true;
+    /** Items read since the clock was last read. */
+    let sinceLook = 0;
     for (;;) {
       if (driver.stopping()) return "stopped";
       let ended = driver.beforeRound();
@@ -243,8 +246,16 @@ export class Executor {
       }
       // A feed read in a round is due again at the round's instant.
       const fresh = look;
-      if (fresh) now = clock.now();
-      if (this.nextDue() <= now) await this.fireTimers(now);
+      if (fresh) {
+        now = clock.now();
+        sinceLook = 0;
+      }
+      // A round that waited (an asynchronous step, a sink, a timer) took an unknown time: the next reads the clock.
+      let waited = false;
+      if (this.nextDue() <= now) {
+        await this.fireTimers(now);
+        waited = true;
+      }
       let read = 0;
       if (driver.mayRead()) {
         const feeds = this.feeds;
@@ -252,18 +263,30 @@ export class Executor {
           const feed = feeds[i];
           if (feed.done || feed.awake > now || this.blocked(i)) continue;
           let n = this.read(i, driver, now);
-          if (typeof n !== "number") n = await n;
+          if (typeof n !== "number") {
+            n = await n;
+            waited = true;
+          }
           if (n > 0) {
             read += n;
             const closed = driver.afterBatch();
-            if (closed !== undefined) await closed;
+            if (closed !== undefined) {
+              await closed;
+              waited = true;
+            }
           }
           if (driver.interrupted()) break;
         }
       }
       const closed = driver.afterRound(now, read);
-      if (closed !== undefined) await closed;
-      look = read === 0;
+      if (closed !== undefined) {
+        await closed;
+        waited = true;
+      }
+      // Busy with small synchronous batches, the loop goes on with the time it read last, for
+      // at most 32 rounds and 1024 items: a round that waited, or many items, read it again.
+      sinceLook += read;
+      look = read === 0 || waited || sinceLook >= 1024;
       if (driver.interrupted()) {
         look = true;
         continue;
