@@ -74,8 +74,8 @@ export class BarrierEpochs implements EpochDriver {
   private readonly drainFrom: number[];
   /** Per worker, per exchange: items processed whose credit is not sent yet. */
   private readonly pendingCredit: number[][];
-  /** `worker * exchanges + edge` of each nonzero entry of `pendingCredit`, in the order they became nonzero. */
-  private readonly creditTo: number[] = [];
+  /** Whether `pendingCredit` holds anything. */
+  private creditDue = false;
 
   constructor(
     private readonly exec: Executor,
@@ -244,25 +244,23 @@ export class BarrierEpochs implements EpochDriver {
 
   /** `n` items of exchange `edge` from worker `from` were processed: their credit goes back with the others of this delivery. */
   private credit(from: number, edge: number, n: number): void {
-    const pending = this.pendingCredit[from];
-    if (n === 0) return;
-    if (pending[edge] === 0) this.creditTo.push(from * this.markers.length + edge);
-    pending[edge] += n;
+    this.pendingCredit[from][edge] += n;
+    this.creditDue ||= n > 0;
   }
 
   /** Send the credit gathered since the last call: one message per worker and exchange, not one per delivered message. */
   private returnCredit(): void {
-    const to = this.creditTo;
-    if (to.length === 0) return;
-    const edges = this.markers.length;
-    for (let i = 0; i < to.length; i++) {
-      const from = Math.floor(to[i] / edges);
-      const edge = to[i] - from * edges;
-      const n = this.pendingCredit[from][edge];
-      this.pendingCredit[from][edge] = 0;
-      this.channels.toPeer(from, { t: 2, edge, n });
+    if (!this.creditDue) return;
+    this.creditDue = false;
+    for (let from = 0; from < this.pendingCredit.length; from++) {
+      const pending = this.pendingCredit[from];
+      for (let edge = 0; edge < pending.length; edge++) {
+        const n = pending[edge];
+        if (n === 0) continue;
+        pending[edge] = 0;
+        this.channels.toPeer(from, { t: 2, edge, n });
+      }
     }
-    to.length = 0;
   }
 
   /** Wait for a message that can be delivered (or a stop), then deliver what can be. */

@@ -230,8 +230,9 @@ export class Executor {
     // The run's clock is read at those looks too, and at every round after one that slept,
     // read nothing, waited for anything, or brought the items read since the last reading to
     // 1024; in between, a busy loop of small synchronous batches goes on with the time it read
-    // last (reading the clock costs as much as a round of one-item batches). The time moves on a virtual clock
-    // only while every run sleeps, so its runs see it move exactly as when read every round.
+    // last (reading the clock costs as much as a round of one-item batches). The time moves on
+    // a virtual clock only while every run sleeps, so its runs see it move exactly as when read
+    // every round.
     let now = 0;
     let look = true;
     /** Items read since the clock was last read. */

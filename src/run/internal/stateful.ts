@@ -182,24 +182,18 @@ export class StatefulBatchNode extends RuntimeNode {
       return;
     }
     if (this.ranked && this.processRanked(items, ctx)) return;
-    if (this.mapState !== undefined) return this.processMapped(items, ctx);
-    const groups = this.group(items, ctx);
-    const out: unknown[] = [];
-    const n = groups.size;
-    const keys = sortKeys([...groups.keys()]);
-    this.newKeys = 0;
-    for (let i = 0; i < keys.length; i++) this.call(keys[i], ON_BATCH, groups.get(keys[i])!, out, ctx);
-    this.updateRanks(n);
-    this.emit(0, out);
+    this.processGrouped(items, ctx);
   }
 
   /**
-   * A batch of a `statefulMap` / `statefulFlatMap` step that {@link processRanked}
-   * did not take: grouped by key as {@link process} does, but without an
-   * array per key that has a single value (the mapping keeps no reference
-   * to the values it is lent).
+   * A batch that {@link processRanked} did not take: grouped by key, in
+   * arrival order, and the keys called in sorted order. A key's first value
+   * goes to `firsts`; an array of its values is made only when it has a
+   * second one. A `statefulMap` / `statefulFlatMap` step is lent one shared
+   * array for a key with a single value (the mapping keeps no reference to
+   * the values it is lent); other logics get an array of their own.
    */
-  private processMapped(items: unknown[], ctx: NodeContext): void {
+  private processGrouped(items: unknown[], ctx: NodeContext): void {
     const slots = new Map<string, number>();
     const keys: string[] = [];
     const firsts: unknown[] = [];
@@ -221,14 +215,17 @@ export class StatefulBatchNode extends RuntimeNode {
     const n = keys.length;
     const sorted = sortKeys(keys.slice());
     const out: unknown[] = [];
-    const one: unknown[] = [undefined];
+    const one: unknown[] | undefined = this.mapState !== undefined ? [undefined] : undefined;
     this.newKeys = 0;
     for (let i = 0; i < n; i++) {
       const at = slots.get(sorted[i])!;
       let values = more[at];
       if (values === undefined) {
-        one[0] = firsts[at];
-        values = one;
+        if (one === undefined) values = [firsts[at]];
+        else {
+          one[0] = firsts[at];
+          values = one;
+        }
       }
       this.call(sorted[i], ON_BATCH, values, out, ctx);
     }
