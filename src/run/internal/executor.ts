@@ -15,7 +15,7 @@ import type { EncodedSnapshot, Feed, Loop, NodeContext, RuntimeNode, SnapshotEnt
 import { stepFailure } from "./failure.js";
 import { checkWithDefaultSerde, defaultSerde } from "../../recovery/serde.js";
 import type { ExchangeNode, PeerLink } from "./exchange.js";
-import { buildRuntimeGraph } from "./runtimeGraph.js";
+import { buildRuntimeGraph, type ClusterGraph } from "./runtimeGraph.js";
 import type { Resume } from "./resume.js";
 import { StopRequested, type EpochDriver } from "./epochDriver.js";
 import { TIME_EVERY } from "./metrics/sample.js";
@@ -36,6 +36,8 @@ export interface ExecutorOptions {
   readonly startEpoch: number;
   /** With several workers: how exchanges reach the other workers. */
   readonly peers?: PeerLink | undefined;
+  /** In a cluster: how the task's graph differs (see `runtimeGraph.ts`). */
+  readonly cluster?: ClusterGraph | undefined;
 }
 
 /** The `bytes` of a snapshot that was checked, not encoded (nobody stores it). */

@@ -8,7 +8,7 @@
  * @internal
  */
 import type { CompiledFlow, CoreNode } from "./graph.js";
-import type { RuntimeNode } from "./node.js";
+import type { Route, RuntimeNode } from "./node.js";
 import { StatefulBatchNode } from "./stateful.js";
 import { BranchNode, FlatMapBatchNode, ForwardNode, InspectNode, PerItemNode, RedistributeNode } from "./stateless.js";
 import { DynamicSinkNode, FixedSinkNode } from "./sinks.js";
@@ -33,6 +33,21 @@ export interface GraphPlace {
   readonly workerCount: number;
   /** With several workers: how exchanges reach the other workers. */
   readonly peers?: PeerLink | undefined;
+  /** In a cluster (one task of an application): how the task's graph differs from a worker's. */
+  readonly cluster?: ClusterGraph | undefined;
+}
+
+/**
+ * @internal How a cluster task's graph differs: some nodes are its own
+ * (Kafka sinks in the task's transaction, inputs read by another task), and
+ * a repartition through Kafka stands where an exchange stands with several
+ * workers.
+ */
+export interface ClusterGraph {
+  /** The task's own node for `n`, or `undefined` for the usual one. */
+  makeNode(n: CoreNode): RuntimeNode | undefined;
+  /** The repartition in front of `node`: what its upstream now writes to, and the origin it now reads from. */
+  repartition(node: RuntimeNode, route: Route): { readonly out: RuntimeNode; readonly source: RuntimeNode };
 }
 
 function makeNode(n: CoreNode): RuntimeNode {
@@ -66,7 +81,8 @@ function makeNode(n: CoreNode): RuntimeNode {
 
 /** @internal Build the runtime graph of `flow` for one worker. */
 export function buildRuntimeGraph(flow: CompiledFlow, place: GraphPlace): RuntimeGraph {
-  const nodes = flow.nodes.map(makeNode);
+  const cluster = place.cluster;
+  const nodes = flow.nodes.map((n) => cluster?.makeNode(n) ?? makeNode(n));
   const producer = new Map<string, { node: number; port: number }>();
   flow.nodes.forEach((n, i) => n.downs.forEach((s, port) => producer.set(s, { node: i, port })));
   flow.nodes.forEach((n, i) => {
@@ -76,7 +92,8 @@ export function buildRuntimeGraph(flow: CompiledFlow, place: GraphPlace): Runtim
     }
   });
   const exchanges: ExchangeNode[] = [];
-  const all = place.workerCount > 1 ? withExchanges(nodes, exchanges, flow, place) : nodes;
+  const all =
+    cluster !== undefined ? withRepartitions(nodes, cluster) : place.workerCount > 1 ? withExchanges(nodes, exchanges, flow, place) : nodes;
   const upstream = upstreamOrigins(all);
   // After the origins are known: a fused node keeps the downstream nodes of the chain in the graph.
   for (const node of all) {
@@ -110,6 +127,30 @@ function withExchanges(nodes: RuntimeNode[], exchanges: ExchangeNode[], flow: Co
       }
       exchanges.push(ex);
       out.push(ex);
+    }
+    out.push(node);
+  }
+  return out;
+}
+
+/**
+ * In a cluster, put a repartition in front of every node whose items must
+ * reach a particular task: its upstream writes to the repartition topic, and
+ * the node reads the task's partition of it.
+ */
+function withRepartitions(nodes: RuntimeNode[], cluster: ClusterGraph): RuntimeNode[] {
+  const out: RuntimeNode[] = [];
+  for (const node of nodes) {
+    const route = node.route();
+    if (route !== undefined) {
+      const pair = cluster.repartition(node, route);
+      for (const producer of nodes) {
+        for (const targets of producer.downs) {
+          for (let t = 0; t < targets.length; t++) if (targets[t] === node) targets[t] = pair.out;
+        }
+      }
+      pair.source.downs[0].push(node);
+      out.push(pair.out, pair.source);
     }
     out.push(node);
   }
