@@ -24,6 +24,7 @@ export * as op from "./dataflow/operators/index.js";
 export * as win from "./dataflow/windowing/index.js";
 export { runMain, type RunOptions, type ServeOptions } from "./run/runMain.js";
 export { cliMain, type CliMainOptions } from "./run/cliMain.js";
+export type { ClusterOptions } from "./cluster/clusterOptions.js";
 export {
   AbortExecution,
   BuildError,

@@ -13,7 +13,7 @@ import { toJson } from "../visualize/json.js";
 import { toMermaid } from "../visualize/mermaid.js";
 import { toSvg } from "../visualize/svg.js";
 import type { Dataflow } from "../dataflow/dataflow.js";
-import { CliError, parseCli, type CliCommand, type FlowTarget, type ServeAddress, type VisualizeFormat } from "./internal/cliArgs.js";
+import { CliError, parseCli, type CliCommand, type ClusterArgs, type FlowTarget, type ServeAddress, type VisualizeFormat } from "./internal/cliArgs.js";
 import { loadFlow } from "./internal/loadFlow.js";
 import { runMain } from "./runMain.js";
 import { RecoveryConfig } from "../recovery/config.js";
@@ -23,6 +23,8 @@ import { formatVerifyReport, verifyRecovery } from "../recovery/verify.js";
 import { formatRecoveryReport } from "../recovery/formatRecoveryReport.js";
 import { stateStepIds } from "./internal/graph.js";
 import { runWorkers } from "./internal/workers.js";
+import { runCluster } from "../cluster/internal/clusterRun.js";
+import { checkClusterOptions } from "../cluster/clusterOptions.js";
 import { resolve as resolvePath } from "node:path";
 import { RunLog } from "./internal/runLog.js";
 import { StderrLog } from "../internal/stderrLog.js";
@@ -131,7 +133,7 @@ async function execute(command: CliCommand): Promise<number> {
       return run(command.target, command.epochInterval, command.recovery, command.workers, command.channelCapacity, {
         metrics: command.metrics,
         dashboard: command.dashboard,
-      });
+      }, command.cluster);
     case "recoveryInit": {
       // Asked to initialise it: create it (unlike initDbDir, which wants an existing directory).
       try {
@@ -189,6 +191,7 @@ async function run(
   workers: number,
   channelCapacity: number | undefined,
   ops: { metrics?: ServeAddress | undefined; dashboard?: ServeAddress | undefined },
+  cluster?: ClusterArgs,
 ): Promise<number> {
   const recovery =
     recoveryArgs === undefined ? undefined : new RecoveryConfig(recoveryArgs.dir, { backupInterval: recoveryArgs.backupInterval });
@@ -209,7 +212,12 @@ async function run(
   if (stdoutState.failure !== undefined) controller.abort();
   try {
     const serve = { ...(ops.metrics === undefined ? {} : { metrics: ops.metrics }), ...(ops.dashboard === undefined ? {} : { dashboard: ops.dashboard }) };
-    if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery, channelCapacity, ...serve });
+    if (cluster !== undefined) {
+      if (ops.metrics !== undefined || ops.dashboard !== undefined) {
+        throw new CliError("--metrics-port and --dashboard are not served by a cluster process yet", { command: "run" });
+      }
+      await runCluster(resolvePath(target.file), target.exportName, { cluster: checkClusterOptions(cluster), workers, epochInterval, signal: controller.signal });
+    } else if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery, channelCapacity, ...serve });
     else {
       await runWorkers(resolvePath(target.file), target.exportName, { workers, epochInterval, recovery, signal: controller.signal, channelCapacity, ops: serve });
     }

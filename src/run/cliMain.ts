@@ -13,6 +13,8 @@ import { loadingForCli } from "./internal/cliLoading.js";
 import { wantsOps } from "./internal/metrics/ops.js";
 import { channelCapacityOption } from "./internal/channels.js";
 import type { ServeOptions } from "./runMain.js";
+import { checkClusterOptions, type ClusterOptions } from "../cluster/clusterOptions.js";
+import { runCluster } from "../cluster/internal/clusterRun.js";
 
 /**
  * Options of {@link cliMain}.
@@ -45,6 +47,12 @@ export interface CliMainOptions {
   metrics?: number | ServeOptions;
   /** Serve the live dashboard (see {@link sluice!RunOptions.dashboard | RunOptions.dashboard}). */
   dashboard?: number | ServeOptions;
+  /**
+   * Run as one process of a cluster application, which shares the flow with
+   * its other processes through Kafka (see {@link ClusterOptions} and the
+   * cluster guide). `recovery`, `metrics` and `dashboard` do not apply.
+   */
+  cluster?: ClusterOptions;
 }
 
 /** Whether this code runs inside one of Sluice's worker threads, or is being loaded by `sluice run`. */
@@ -97,6 +105,13 @@ export async function cliMain(flowModule: string | URL, exportName = "flow", opt
   wantsOps(options);
   const text = flowModule instanceof URL ? flowModule.href : flowModule;
   const file = text.startsWith("file:") ? fileURLToPath(text) : resolvePath(text);
+  if (options.cluster !== undefined) {
+    const cluster = checkClusterOptions(options.cluster);
+    if (options.recovery !== undefined) throw new BuildError("options.recovery cannot be used with options.cluster: a cluster application keeps its state in Kafka");
+    if (options.metrics !== undefined || options.dashboard !== undefined) throw new BuildError("options.metrics and options.dashboard are not served by a cluster process yet");
+    await runCluster(file, exportName, { cluster, workers, epochInterval, signal: options.signal });
+    return;
+  }
   await runWorkers(file, exportName, {
     workers,
     epochInterval,

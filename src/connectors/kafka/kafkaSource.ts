@@ -190,6 +190,8 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
   private readonly consumerConfig: KafkaConsumerConfig | undefined;
   private client: KafkaClient | undefined;
   private parts: string[] | undefined;
+  /** The options it was made with (a private field: `util.inspect` never shows them), for {@link KafkaSource.copy}. */
+  readonly #options: KafkaSourceOptions<R>;
   /** The reader the partitions being built join, and the watermarks looked up for them. */
   private round: { reader: GroupReader; watermarks: Map<string, Promise<Watermarks>> } | undefined;
 
@@ -240,6 +242,20 @@ export class KafkaSource<R extends boolean = true> extends FixedPartitionedSourc
     this.raiseOnErrors = raiseOnErrors;
     this.#clientConfig = options.clientConfig;
     this.consumerConfig = options.consumerConfig;
+    this.#options = { ...options };
+  }
+
+  /**
+   * @internal A source with the same options and nothing shared: each task
+   * of a cluster reads its partitions with a consumer of its own.
+   */
+  copy(): KafkaSource<R> {
+    return new KafkaSource(this.#options);
+  }
+
+  /** @internal The client options it was made with (cluster tasks make their clients alike). */
+  clientOptions(): KafkaClientConfig | undefined {
+    return this.#clientConfig;
   }
 
   /**

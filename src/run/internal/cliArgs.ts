@@ -43,6 +43,8 @@ export type CliCommand =
       readonly logFormat?: LogFormat;
       /** `--channel-capacity` (or `SLUICE_CHANNEL_CAPACITY`): items a channel between two workers holds at most. */
       readonly channelCapacity?: number;
+      /** `--application-id` and `--bootstrap-servers`: this process is one of a cluster application's. */
+      readonly cluster?: ClusterArgs;
     }
   | { readonly kind: "recoveryInit"; readonly dir: string; readonly partitions: number }
   | { readonly kind: "recoveryVerify"; readonly dir: string }
@@ -55,6 +57,15 @@ export type CliCommand =
       readonly json: boolean;
     }
   | { readonly kind: "visualize"; readonly target: FlowTarget; readonly format: VisualizeFormat };
+
+/** @internal A cluster process's options from the command line (`cluster` of `cliMain`). */
+export interface ClusterArgs {
+  readonly applicationId: string;
+  readonly brokers: string[];
+  readonly process: number;
+  readonly processes: number;
+  readonly partitions?: number;
+}
 
 /** @internal What `sluice visualize -o` prints. */
 export type VisualizeFormat = (typeof VISUALIZE_FORMATS)[number];
@@ -156,6 +167,17 @@ Options:
                   Serve the live dashboard at http://HOST:PORT/: the dataflow
                   with each step's throughput, epochs and commits, workers'
                   load, source lag and errors (it serves /metrics too).
+  --application-id ID
+                  Run as a process of the cluster application ID, which
+                  shares the flow with its other processes through Kafka
+                  (see docs/cluster.md); needs --bootstrap-servers.
+  --bootstrap-servers HOST:PORT[,HOST:PORT...]
+                  The Kafka brokers of the cluster application.
+  --process I/N   This process is number I (from 0) of the application's N
+                  processes (default 0/1): it runs the tasks p with
+                  p % N == I, spread over its -w worker threads.
+  --partitions N  The application's task count, when its topics are first
+                  created (default: the most partitions of its Kafka inputs).
   --log-format FORMAT
                   How Sluice writes its lines on stderr (progress, warnings,
                   failures): text (default, 'sluice: ...') or json (one
@@ -175,6 +197,9 @@ Environment:
   SLUICE_METRICS_PORT        Default of --metrics-port
   SLUICE_DASHBOARD_PORT      Default of --dashboard
   SLUICE_CHANNEL_CAPACITY    Default of --channel-capacity
+  SLUICE_APPLICATION_ID      Default of --application-id
+  SLUICE_BOOTSTRAP_SERVERS   Default of --bootstrap-servers
+  SLUICE_PROCESS             Default of --process
   SLUICE_DEBUG               Set to print the stack trace of a failure
 
 ${EXIT_HELP}
@@ -315,6 +340,10 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     dashboard: { type: "string" },
     "log-format": { type: "string" },
     "channel-capacity": { type: "string" },
+    "application-id": { type: "string" },
+    "bootstrap-servers": { type: "string" },
+    process: { type: "string" },
+    partitions: { type: "string" },
     help: { type: "boolean", short: "h" },
   };
   const { values, positionals } = parseCommand("run", args, options);
@@ -358,10 +387,16 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     ...(metrics === undefined ? {} : { metrics }),
     ...(dashboard === undefined ? {} : { dashboard }),
     ...(channelCapacity === undefined ? {} : { channelCapacity }),
+    ...clusterArgs(pick),
   };
   const workers = workersArg === undefined ? 1 : Number(workersArg.text);
   if (!Number.isInteger(workers) || workers < 1) {
     throw new CliError(`${workersArg!.what} must be a positive integer; got '${workersArg!.text}'`, { command: "run" });
+  }
+  if (optionalFields.cluster !== undefined && dir !== undefined) {
+    throw new CliError(`${dir.what} cannot be used with --application-id: a cluster application keeps its state in Kafka (its changelog topic)`, {
+      command: "run",
+    });
   }
   if (dir === undefined) {
     if (backup !== undefined) throw new CliError(`${backup.what} needs a recovery directory (-r DIR)`, { command: "run" });
@@ -514,4 +549,44 @@ function parseSeconds(text: string, what: string): number {
     throw new CliError(`${what} must be a number of seconds >= 0; got '${text}'`, { command: "run" });
   }
   return value;
+}
+
+/** The cluster options of `sluice run`, if `--application-id` (or `SLUICE_APPLICATION_ID`) is given. */
+function clusterArgs(pick: (flag: string, envName: string) => { text: string; what: string } | undefined): { cluster?: ClusterArgs } {
+  const id = pick("application-id", "SLUICE_APPLICATION_ID");
+  const servers = pick("bootstrap-servers", "SLUICE_BOOTSTRAP_SERVERS");
+  const processArg = pick("process", "SLUICE_PROCESS");
+  const partitionsArg = pick("partitions", "SLUICE_PARTITIONS");
+  if (id === undefined) {
+    const stray = servers ?? processArg ?? partitionsArg;
+    if (stray !== undefined) throw new CliError(`${stray.what} needs --application-id: it is an option of a cluster process`, { command: "run" });
+    return {};
+  }
+  if (!/^[a-zA-Z0-9._-]+$/.test(id.text)) {
+    throw new CliError(`${id.what} must be letters, digits, '.', '_' and '-' (it names Kafka topics); got '${id.text}'`, { command: "run" });
+  }
+  if (servers === undefined) throw new CliError(`--application-id needs --bootstrap-servers HOST:PORT[,HOST:PORT...]`, { command: "run" });
+  const brokers = servers.text.split(",").map((b) => b.trim());
+  if (brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
+    throw new CliError(`${servers.what} must be HOST:PORT[,HOST:PORT...]; got '${servers.text}'`, { command: "run" });
+  }
+  let processIndex = 0;
+  let processes = 1;
+  if (processArg !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(processArg.text.trim());
+    if (m === null || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) {
+      throw new CliError(`${processArg.what} must be I/N with 0 <= I < N (this process's number and the process count); got '${processArg.text}'`, {
+        command: "run",
+      });
+    }
+    processIndex = Number(m[1]);
+    processes = Number(m[2]);
+  }
+  const cluster: ClusterArgs = { applicationId: id.text, brokers, process: processIndex, processes };
+  if (partitionsArg === undefined) return { cluster };
+  const partitions = Number(partitionsArg.text);
+  if (!Number.isSafeInteger(partitions) || partitions < 1) {
+    throw new CliError(`${partitionsArg.what} must be a positive integer (the application's task count); got '${partitionsArg.text}'`, { command: "run" });
+  }
+  return { cluster: { ...cluster, partitions } };
 }

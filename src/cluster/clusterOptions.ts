@@ -1,0 +1,90 @@
+/**
+ * Options of a process of a cluster application: several `sluice run`
+ * processes sharing one flow through Kafka.
+ *
+ * @module
+ */
+import { BuildError, describeType } from "../errors.js";
+import type { KafkaClientConfig } from "../connectors/kafka/config.js";
+
+/**
+ * How a process joins a cluster application (Kafka Streams' vocabulary: an
+ * application id and bootstrap brokers). Every process of the application
+ * runs the same flow with the same `applicationId`, `brokers` and
+ * `processes`, each with its own `process` index.
+ *
+ * The application's work is divided into **tasks**, one per partition of its
+ * Kafka input topics: task `p` reads partition `p` of every input topic, of
+ * every repartition topic and of the changelog, and commits each epoch in a
+ * Kafka transaction of its own. Process `i` of `n` runs the tasks `p` with
+ * `p % n === i`, spread over its worker threads. See the cluster guide.
+ *
+ * @category Running
+ * @example
+ * ```ts
+ * const cluster: ClusterOptions = { applicationId: "orders", brokers: ["127.0.0.1:9092"], process: 1, processes: 3 };
+ * await cliMain(import.meta.url, "flow", { workers: 2, epochInterval: 1000, cluster });
+ * ```
+ */
+export interface ClusterOptions {
+  /** Names the application: its topics (`<id>-<step>-repartition`, `<id>-changelog`) and transactional ids (`<id>-task-<p>`). */
+  applicationId: string;
+  /** Bootstrap brokers, `"host:port"`. */
+  brokers: string[];
+  /** This process's index among the application's processes, from 0 (default 0). */
+  process?: number;
+  /** How many processes the application has (default 1). */
+  processes?: number;
+  /**
+   * The application's task count: the partition count of the repartition
+   * and changelog topics Sluice creates. Default: the most partitions of the
+   * flow's Kafka input topics, or, once created, that of the changelog.
+   * Fixed for the application's life.
+   */
+  partitions?: number;
+  /** Replication factor of the topics Sluice creates (default: the brokers' `default.replication.factor`). */
+  replicationFactor?: number;
+  /** kafkajs client options (`ssl`, `sasl`, `clientId`, …) for the cluster's own clients. */
+  clientConfig?: KafkaClientConfig;
+}
+
+/** @internal Options after checking, defaults filled in. */
+export interface CheckedClusterOptions {
+  readonly applicationId: string;
+  readonly brokers: string[];
+  readonly process: number;
+  readonly processes: number;
+  readonly partitions: number | undefined;
+  readonly replicationFactor: number;
+  readonly clientConfig: KafkaClientConfig | undefined;
+}
+
+/**
+ * @internal Check `options.cluster`.
+ *
+ * @throws BuildError naming the option.
+ */
+export function checkClusterOptions(options: unknown): CheckedClusterOptions {
+  const fail = (problem: string): never => {
+    throw new BuildError(`cluster ${problem}`);
+  };
+  if (typeof options !== "object" || options === null) fail(`options must be an object with applicationId and brokers; got ${describeType(options)}`);
+  const o = options as ClusterOptions;
+  if (typeof o.applicationId !== "string" || !/^[a-zA-Z0-9._-]+$/.test(o.applicationId)) {
+    fail(`\`applicationId\` must be a non-empty string of letters, digits, '.', '_' and '-' (it names Kafka topics); got ${JSON.stringify(o.applicationId)}`);
+  }
+  if (!Array.isArray(o.brokers) || o.brokers.length === 0 || o.brokers.some((b) => typeof b !== "string" || !/^[^:\s]+:\d+$/.test(b))) {
+    fail(`\`brokers\` must be a non-empty array of "host:port"; got ${JSON.stringify(o.brokers)}`);
+  }
+  const int = (name: string, v: unknown, min: number): number => {
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) fail(`\`${name}\` must be an integer >= ${min}; got ${String(v)}`);
+    return v as number;
+  };
+  const processes = int("processes", o.processes ?? 1, 1);
+  const processIndex = int("process", o.process ?? 0, 0);
+  if (processIndex >= processes) fail(`\`process\` must be below \`processes\` (${processes}); got ${processIndex}`);
+  const partitions = o.partitions === undefined ? undefined : int("partitions", o.partitions, 1);
+  const replicationFactor = o.replicationFactor === undefined ? -1 : int("replicationFactor", o.replicationFactor, 1);
+  if (o.clientConfig !== undefined && (typeof o.clientConfig !== "object" || o.clientConfig === null)) fail(`\`clientConfig\` must be an object`);
+  return { applicationId: o.applicationId, brokers: [...o.brokers], process: processIndex, processes, partitions, replicationFactor, clientConfig: o.clientConfig };
+}

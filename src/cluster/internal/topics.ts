@@ -1,0 +1,75 @@
+/**
+ * The Kafka topics of a cluster application: one repartition topic per
+ * keyed exchange, one compacted changelog for every task's state; their
+ * names, and creating them (with the application's partition count) when
+ * they do not exist.
+ *
+ * @module
+ * @internal
+ */
+import type { Admin } from "kafkajs";
+import { ConnectorError, causeText } from "../../errors.js";
+
+/** Characters Kafka allows in a topic name; any other becomes `_`. */
+const ILLEGAL = /[^a-zA-Z0-9._-]/g;
+
+/** @internal The repartition topic in front of step `stepId`: `<app>-<step>-repartition`. */
+export function repartitionTopic(applicationId: string, stepId: string): string {
+  return `${applicationId}-${stepId}-repartition`.replace(ILLEGAL, "_");
+}
+
+/** @internal The changelog of every task's state: `<app>-changelog`, partition `p` for task `p`. */
+export function changelogTopic(applicationId: string): string {
+  return `${applicationId}-changelog`.replace(ILLEGAL, "_");
+}
+
+/** @internal The transactional id of task `task`: the same in every process, so a new owner fences the previous one. */
+export function taskTransactionalId(applicationId: string, task: number): string {
+  return `${applicationId}-task-${task}`;
+}
+
+/** @internal A topic the application needs, and whether it is compacted. */
+export interface NeededTopic {
+  readonly topic: string;
+  readonly compacted: boolean;
+}
+
+/**
+ * @internal Create the topics of `needed` that do not exist, with
+ * `partitions` partitions; check that those that exist have exactly that
+ * many (a different count would send keys to other tasks than their state).
+ *
+ * @throws ConnectorError naming a topic whose partition count differs, or
+ *   what the brokers refused.
+ */
+export async function ensureTopics(admin: Admin, needed: readonly NeededTopic[], partitions: number, replicationFactor: number): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = needed.filter((t) => !existing.has(t.topic));
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: partitions,
+          replicationFactor,
+          configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
+        })),
+      });
+    } catch (err) {
+      // Another process of the application may have created them meanwhile: the check below decides.
+      if ((err as { type?: unknown }).type !== "TOPIC_ALREADY_EXISTS" && !String(causeText(err)).includes("already exists")) {
+        throw new ConnectorError(`cannot create the cluster topics ${missing.map((t) => `'${t.topic}'`).join(", ")}: ${causeText(err)}`, { cause: err });
+      }
+    }
+  }
+  const meta = await admin.fetchTopicMetadata({ topics: needed.map((t) => t.topic) });
+  for (const t of meta.topics) {
+    if (t.partitions.length !== partitions) {
+      throw new ConnectorError(
+        `topic '${t.name}' has ${t.partitions.length} partitions, but the application has ${partitions} tasks: ` +
+          `a repartition or changelog topic keeps the partition count it was created with (delete the application's topics to start over with another count)`,
+      );
+    }
+  }
+}

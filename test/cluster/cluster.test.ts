@@ -1,0 +1,173 @@
+// Several `sluice run` processes of one cluster application, through a real
+// broker: Kafka -> keyed running count -> KafkaSink (fixtures/kafkaFlow.ts),
+// with real child processes SIGKILLed mid-run. A read_committed reader of the
+// output finds every expected result exactly once.
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { brokers, keyedInput, readAll, TestTopics, testClient } from "../connectors/kafka/helpers.js";
+import { prng } from "../support/prng.js";
+import { changelogTopic } from "../../src/cluster/internal/topics.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const BIN = join(ROOT, "bin", "sluice.js");
+const FLOW = fileURLToPath(new URL("../connectors/kafka/fixtures/kafkaFlow.ts", import.meta.url));
+const IN_PARTITIONS = 6;
+const KEYS = 40;
+
+const topics = new TestTopics();
+const children = new Set<ChildProcess>();
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await topics.cleanup();
+});
+
+/** A running `sluice run` process of the application; `exited` settles with its exit code or signal, and stderr. */
+interface Proc {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+function start(app: string, env: Record<string, string>, process_: string, workers: number): Proc {
+  const child = spawn(
+    process.execPath,
+    [BIN, "run", FLOW, "--application-id", app, "--bootstrap-servers", brokers().join(","), "--process", process_, "-w", String(workers), "-s", "0.3"],
+    { cwd: ROOT, env: { ...process.env, ...env, SLUICE_LOG: "info" }, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  children.add(child);
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, stderr });
+    }),
+  );
+  return { child, exited };
+}
+
+/** Committed output lines, by the input (`partition:offset`) they came from. */
+async function committed(outTopic: string): Promise<Map<string, string[]>> {
+  const bySource = new Map<string, string[]>();
+  for (const m of await readAll([outTopic])) {
+    const line = m.value!.toString();
+    const src = line.slice(line.indexOf("src=") + 4);
+    const list = bySource.get(src) ?? [];
+    list.push(line);
+    bySource.set(src, list);
+  }
+  return bySource;
+}
+
+/** Messages in `topic` (committed or not, markers included): how far the run got. */
+async function written(topic: string): Promise<number> {
+  return (await topics.highWatermarks(topic)).reduce((a, b) => a + b, 0);
+}
+
+async function waitFor(what: string, test: () => Promise<boolean>, ms: number, procs: () => Proc[]): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await test()) return;
+    if (Date.now() > until) {
+      const logs = await Promise.all(procs().map((p) => Promise.race([p.exited.then((e) => e.stderr), new Promise<string>((r) => setTimeout(() => r("(running)"), 10))])));
+      throw new Error(`timed out waiting for ${what}; processes: ${logs.join("\n---\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Stop `procs` with SIGTERM and wait for them: each must exit as a stopped run does (143). */
+async function stopAll(procs: Proc[]): Promise<string[]> {
+  for (const p of procs) p.child.kill("SIGTERM");
+  const ends = await Promise.all(procs.map((p) => p.exited));
+  for (const e of ends) expect(e.code, e.stderr).toBe(143);
+  return ends.map((e) => e.stderr);
+}
+
+/** Every expected line exactly once, and nothing else. */
+function checkOutput(got: Map<string, string[]>, expected: Map<string, string>): void {
+  const repeated = [...got].filter(([, lines]) => lines.length > 1);
+  expect(repeated.slice(0, 3), "results written more than once").toEqual([]);
+  const missing = [...expected.keys()].filter((src) => !got.has(src));
+  expect(missing.slice(0, 3), `${missing.length} results missing`).toEqual([]);
+  const wrong = [...got].filter(([src, lines]) => expected.get(src) !== lines[0]).map(([src, lines]) => `${lines[0]} (expected ${expected.get(src)})`);
+  expect(wrong.slice(0, 3), "results with a wrong count").toEqual([]);
+  expect(got.size).toBe(expected.size);
+}
+
+async function setUp(name: string, seed: number, perPartition: number): Promise<{ app: string; outTopic: string; env: Record<string, string>; expected: Map<string, string> }> {
+  const [inTopic, outTopic] = await Promise.all([topics.create(`cluster-in-${name}`, IN_PARTITIONS), topics.create(`cluster-out-${name}`, 2)]);
+  const { messages, expected } = keyedInput(prng(seed), IN_PARTITIONS, IN_PARTITIONS * perPartition, KEYS);
+  await topics.produce(inTopic, messages, 500);
+  const app = `app-${outTopic}`;
+  return { app, outTopic, env: { KAFKA_BROKERS: brokers().join(","), E2E_IN: inTopic, E2E_OUT: outTopic, E2E_PACE_MS: "25" }, expected };
+}
+
+/** Delete the topics the application created. */
+async function dropApplication(app: string): Promise<void> {
+  const admin = testClient().admin();
+  await admin.connect();
+  try {
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${app}-`));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe("a cluster application of several processes through Kafka", () => {
+  it("three processes of 2 workers, one SIGKILLed mid-run and restarted: every result exactly once", async () => {
+    const { app, outTopic, env, expected } = await setUp("kill", 2026120701, 1500);
+    const procs = [0, 1, 2].map((i) => start(app, env, `${i}/3`, 2));
+    // Killed once it has committed some of its output, well before the end.
+    await waitFor("a quarter of the output", async () => (await written(outTopic)) >= expected.size / 4, 90_000, () => procs);
+    procs[1].child.kill("SIGKILL");
+    const killed = await procs[1].exited;
+    expect(killed.signal).toBe("SIGKILL");
+    expect((await committed(outTopic)).size).toBeLessThan(expected.size);
+    procs[1] = start(app, env, "1/3", 2);
+    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => procs);
+    const logs = await stopAll(procs);
+    // The restarted process resumed its tasks from their changelog.
+    expect(logs[1]).toMatch(/task 1 running \(restored [1-9]\d* changelog records\)/);
+    checkOutput(await committed(outTopic), expected);
+    // State and positions live in the compacted changelog, one partition per task.
+    const meta = await testClient().admin();
+    await meta.connect();
+    const [changelog] = (await meta.fetchTopicMetadata({ topics: [changelogTopic(app)] })).topics;
+    await meta.disconnect();
+    expect(changelog.partitions.length).toBe(IN_PARTITIONS);
+    await dropApplication(app);
+  }, 240_000);
+
+  it("started as one process, killed mid-stream and continued by two: the same output", async () => {
+    const { app, outTopic, env, expected } = await setUp("scale", 2026120702, 1000);
+    const one = start(app, env, "0/1", 1);
+    await waitFor("a third of the output", async () => (await written(outTopic)) >= expected.size / 3, 90_000, () => [one]);
+    one.child.kill("SIGKILL");
+    await one.exited;
+    const two = [start(app, env, "0/2", 1), start(app, env, "1/2", 1)];
+    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => two);
+    const logs = await stopAll(two);
+    expect(logs[0]).toMatch(/tasks 0,2,4 of 6/);
+    expect(logs[1]).toMatch(/tasks 1,3,5 of 6/);
+    checkOutput(await committed(outTopic), expected);
+    await dropApplication(app);
+  }, 240_000);
+
+  it("a second process started with the same number fences the first: its tasks are given up there, never run twice", async () => {
+    const { app, outTopic, env, expected } = await setUp("fence", 2026120703, 600);
+    const first = start(app, env, "0/1", 1);
+    await waitFor("some output", async () => (await written(outTopic)) > 0, 90_000, () => [first]);
+    const second = start(app, env, "0/1", 1);
+    // Every task of the first is fenced at its next commit: it gives them all up and its run ends.
+    const firstEnd = await first.exited;
+    expect(firstEnd.code, firstEnd.stderr).toBe(0);
+    expect(firstEnd.stderr).toMatch(/task \d was taken over by another process/);
+    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => [second]);
+    await stopAll([second]);
+    checkOutput(await committed(outTopic), expected);
+    await dropApplication(app);
+  }, 240_000);
+});
