@@ -16,13 +16,15 @@ import type { KafkaClientConfig } from "../connectors/kafka/config.js";
  * The application's work is divided into **tasks**, one per partition of its
  * Kafka input topics: task `p` reads partition `p` of every input topic, of
  * every repartition topic and of the changelog, and commits each epoch in a
- * Kafka transaction of its own. Process `i` of `n` runs the tasks `p` with
- * `p % n === i`, spread over its worker threads. See the cluster guide.
+ * Kafka transaction of its own. The processes share the tasks through the
+ * consumer group `applicationId` (or, with `process` and `processes`, by a
+ * static assignment), and each spreads its tasks over its worker threads.
+ * See the cluster guide.
  *
  * @category Running
  * @example
  * ```ts
- * const cluster: ClusterOptions = { applicationId: "orders", brokers: ["127.0.0.1:9092"], process: 1, processes: 3 };
+ * const cluster: ClusterOptions = { applicationId: "orders", brokers: ["127.0.0.1:9092"] };
  * await cliMain(import.meta.url, "flow", { workers: 2, epochInterval: 1000, cluster });
  * ```
  */
@@ -31,10 +33,22 @@ export interface ClusterOptions {
   applicationId: string;
   /** Bootstrap brokers, `"host:port"`. */
   brokers: string[];
-  /** This process's index among the application's processes, from 0 (default 0). */
+  /**
+   * With `processes`: a static assignment, this process's index among the
+   * application's `processes`, from 0; it runs the tasks `p` with
+   * `p % processes === process`. Without both, the processes share the
+   * tasks through the Kafka consumer group `applicationId`: processes may
+   * join, leave and die, and the tasks move to the others.
+   */
   process?: number;
-  /** How many processes the application has (default 1). */
+  /** With `process`: how many processes the application has. */
   processes?: number;
+  /**
+   * Consumer-group membership: how long a process may go without a
+   * heartbeat before its tasks move to the others, in ms (default 10 000;
+   * the brokers' `group.min.session.timeout.ms` is its floor).
+   */
+  sessionTimeout?: number;
   /**
    * The application's task count: the partition count of the repartition
    * and changelog topics Sluice creates. Default: the most partitions of the
@@ -52,8 +66,11 @@ export interface ClusterOptions {
 export interface CheckedClusterOptions {
   readonly applicationId: string;
   readonly brokers: string[];
+  /** `static`: `process` of `processes`; `group`: the consumer group shares the tasks. */
+  readonly membership: "static" | "group";
   readonly process: number;
   readonly processes: number;
+  readonly sessionTimeout: number;
   readonly partitions: number | undefined;
   readonly replicationFactor: number;
   readonly clientConfig: KafkaClientConfig | undefined;
@@ -80,11 +97,14 @@ export function checkClusterOptions(options: unknown): CheckedClusterOptions {
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) fail(`\`${name}\` must be an integer >= ${min}; got ${String(v)}`);
     return v as number;
   };
+  if ((o.process === undefined) !== (o.processes === undefined)) fail("needs both `process` and `processes` (a static assignment), or neither (the consumer group shares the tasks)");
   const processes = int("processes", o.processes ?? 1, 1);
   const processIndex = int("process", o.process ?? 0, 0);
   if (processIndex >= processes) fail(`\`process\` must be below \`processes\` (${processes}); got ${processIndex}`);
+  const sessionTimeout = int("sessionTimeout", o.sessionTimeout ?? 10_000, 1);
   const partitions = o.partitions === undefined ? undefined : int("partitions", o.partitions, 1);
   const replicationFactor = o.replicationFactor === undefined ? -1 : int("replicationFactor", o.replicationFactor, 1);
   if (o.clientConfig !== undefined && (typeof o.clientConfig !== "object" || o.clientConfig === null)) fail(`\`clientConfig\` must be an object`);
-  return { applicationId: o.applicationId, brokers: [...o.brokers], process: processIndex, processes, partitions, replicationFactor, clientConfig: o.clientConfig };
+  const membership = o.process === undefined ? "group" : "static";
+  return { applicationId: o.applicationId, brokers: [...o.brokers], membership, process: processIndex, processes, sessionTimeout, partitions, replicationFactor, clientConfig: o.clientConfig };
 }

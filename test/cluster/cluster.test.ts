@@ -29,10 +29,24 @@ interface Proc {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-function start(app: string, env: Record<string, string>, process_: string, workers: number): Proc {
+/** Start a process of `app`: with `--process I/N` when `assignment` is given, else a member of the application's consumer group. */
+function start(app: string, env: Record<string, string>, assignment: string | undefined, workers: number): Proc {
   const child = spawn(
     process.execPath,
-    [BIN, "run", FLOW, "--application-id", app, "--bootstrap-servers", brokers().join(","), "--process", process_, "-w", String(workers), "-s", "0.3"],
+    [
+      BIN,
+      "run",
+      FLOW,
+      "--application-id",
+      app,
+      "--bootstrap-servers",
+      brokers().join(","),
+      ...(assignment === undefined ? [] : ["--process", assignment]),
+      "-w",
+      String(workers),
+      "-s",
+      "0.3",
+    ],
     { cwd: ROOT, env: { ...process.env, ...env, SLUICE_LOG: "info" }, stdio: ["ignore", "ignore", "pipe"] },
   );
   children.add(child);
@@ -116,7 +130,42 @@ async function dropApplication(app: string): Promise<void> {
   }
 }
 
-describe("a cluster application of several processes through Kafka", () => {
+describe("a cluster application sharing its tasks through the consumer group", () => {
+  it("three processes of 2 workers, one SIGKILLed mid-run and restarted: every result exactly once", async () => {
+    const { app, outTopic, env, expected } = await setUp("group-kill", 2026120711, 2500);
+    const procs = [0, 1, 2].map(() => start(app, env, undefined, 2));
+    await waitFor("a quarter of the output", async () => (await written(outTopic)) >= expected.size / 4, 90_000, () => procs);
+    procs[1].child.kill("SIGKILL");
+    expect((await procs[1].exited).signal).toBe("SIGKILL");
+    expect((await committed(outTopic)).size).toBeLessThan(expected.size);
+    procs[1] = start(app, env, undefined, 2);
+    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 150_000, () => procs);
+    const logs = await stopAll(procs);
+    // Each process was given tasks by the group, and tasks resumed from their changelog after moving.
+    for (const log of logs) expect(log).toMatch(/tasks [\d,]+ of 6 are this process's/);
+    expect(logs.join("\n")).toMatch(/task \d running \(restored [1-9]\d* changelog records\)/);
+    checkOutput(await committed(outTopic), expected);
+    await dropApplication(app);
+  }, 300_000);
+
+  it("a run started with one process and joined by a second mid-stream: the same output, the tasks shared", async () => {
+    const { app, outTopic, env, expected } = await setUp("group-join", 2026120712, 2500);
+    const procs = [start(app, env, undefined, 1)];
+    await waitFor("a quarter of the output", async () => (await written(outTopic)) >= expected.size / 4, 90_000, () => procs);
+    expect((await committed(outTopic)).size).toBeLessThan(expected.size);
+    procs.push(start(app, env, undefined, 1));
+    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 150_000, () => procs);
+    const logs = await stopAll(procs);
+    // The first ran all 6 tasks, then gave some to the second.
+    expect(logs[0]).toMatch(/tasks 0,1,2,3,4,5 of 6 are this process's/);
+    expect(logs[1]).toMatch(/tasks \d[\d,]* of 6 are this process's/);
+    expect(logs[1]).toMatch(/task \d running/);
+    checkOutput(await committed(outTopic), expected);
+    await dropApplication(app);
+  }, 300_000);
+});
+
+describe("a cluster application with a static assignment (--process I/N)", () => {
   it("three processes of 2 workers, one SIGKILLed mid-run and restarted: every result exactly once", async () => {
     const { app, outTopic, env, expected } = await setUp("kill", 2026120701, 1500);
     const procs = [0, 1, 2].map((i) => start(app, env, `${i}/3`, 2));

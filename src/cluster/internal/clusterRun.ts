@@ -8,7 +8,7 @@
  * @internal
  */
 import { Worker } from "node:worker_threads";
-import { Kafka } from "kafkajs";
+import { Kafka, PartitionAssigners, type Consumer } from "kafkajs";
 import { BuildError, ConnectorError, causeText } from "../../errors.js";
 import { loadFlow } from "../../run/internal/loadFlow.js";
 import { compileFlow, type CompiledFlow } from "../../run/internal/graph.js";
@@ -19,7 +19,8 @@ import { KafkaSource } from "../../connectors/kafka/kafkaSource.js";
 import { kafkaConfig } from "../../connectors/kafka/internal/client.js";
 import { avoidNegativeTimeouts } from "../../connectors/kafka/internal/negativeTimeouts.js";
 import type { CheckedClusterOptions } from "../clusterOptions.js";
-import { changelogTopic, ensureTopics, repartitionTopic, type NeededTopic } from "./topics.js";
+import { changelogTopic, ensureTopics, repartitionTopic, tasksTopic, type NeededTopic } from "./topics.js";
+import type { TaskEnd } from "./tasksHost.js";
 import { checkClusterFlow } from "./task.js";
 
 /** @internal What a cluster worker thread is given. */
@@ -30,14 +31,18 @@ export interface ClusterWorkerData {
   readonly cluster: CheckedClusterOptions;
   readonly partitions: number;
   readonly epochInterval: number;
-  readonly tasks: readonly number[];
 }
+
+/** @internal What this thread tells a cluster worker thread. */
+export type ToClusterWorker = { readonly t: "start"; readonly task: number } | { readonly t: "stop"; readonly task: number } | { readonly t: "stopAll" };
 
 /** @internal What a cluster worker thread tells this thread. */
 export type FromClusterWorker =
-  | { readonly t: "started"; readonly task: number; readonly records: number | undefined }
-  | { readonly t: "ended" }
-  | { readonly t: "error"; readonly error: SerializedError };
+  | { readonly t: "ready" }
+  | { readonly t: "started"; readonly task: number; readonly records: number }
+  | { readonly t: "taskEnded"; readonly task: number; readonly how: TaskEnd }
+  | { readonly t: "error"; readonly task: number | undefined; readonly error: SerializedError }
+  | { readonly t: "closed" };
 
 /** @internal Options of {@link runCluster}. */
 export interface ClusterRunOptions {
@@ -81,9 +86,15 @@ async function taskCount(kafka: Kafka, flow: CompiledFlow, options: CheckedClust
   }
 }
 
+/** How long a worker thread may take to end once its tasks stopped, before it is terminated (ms). */
+const THREAD_EXIT_MS = 10_000;
+/** How long a task this process is assigned waits before it is started again after another process fenced it (ms). */
+const REFENCE_DELAY_MS = 1000;
+
 /**
- * @internal Run this process of the application until `signal` aborts (or
- * every task's inputs ended); rejects with the first failure of the flow.
+ * @internal Run this process of the application until `signal` aborts
+ * (or, with a static assignment, until none of its tasks runs any more);
+ * rejects with the first failure of the flow.
  */
 export async function runCluster(file: string, exportName: string, options: ClusterRunOptions): Promise<void> {
   const { cluster } = options;
@@ -92,71 +103,160 @@ export async function runCluster(file: string, exportName: string, options: Clus
   checkClusterFlow(flow);
   avoidNegativeTimeouts();
   const kafka = new Kafka(kafkaConfig([...cluster.brokers], cluster.clientConfig));
+  const app = cluster.applicationId;
+  const grouped = cluster.membership === "group";
   let partitions: number;
   try {
     partitions = await taskCount(kafka, flow, cluster);
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, neededTopics(flow, cluster.applicationId), partitions, cluster.replicationFactor);
+      const needed = neededTopics(flow, app);
+      if (grouped) needed.push({ topic: tasksTopic(app), compacted: false });
+      await ensureTopics(admin, needed, partitions, cluster.replicationFactor);
     } finally {
       await admin.disconnect();
     }
   } catch (err) {
     if (err instanceof BuildError || err instanceof ConnectorError) throw err;
-    throw new ConnectorError(`cluster application '${cluster.applicationId}' could not set up its topics on ${cluster.brokers.join(",")}: ${causeText(err)}`, { cause: err });
+    throw new ConnectorError(`cluster application '${app}' could not set up its topics on ${cluster.brokers.join(",")}: ${causeText(err)}`, { cause: err });
   }
   const mine: number[] = [];
   for (let p = 0; p < partitions; p++) if (p % cluster.processes === cluster.process) mine.push(p);
+  const threads = grouped ? options.workers : Math.min(options.workers, Math.max(1, mine.length));
   log.info(
-    `cluster application '${cluster.applicationId}': process ${cluster.process} of ${cluster.processes}, tasks ${mine.join(",") || "none"} of ${partitions}, on ${options.workers} worker thread(s)`,
-    { event: "cluster_started", tasks: mine.length, partitions },
+    grouped
+      ? `cluster application '${app}': ${partitions} tasks shared by the processes of consumer group '${app}', on ${threads} worker thread(s) here`
+      : `cluster application '${app}': process ${cluster.process} of ${cluster.processes}, tasks ${mine.join(",") || "none"} of ${partitions}, on ${threads} worker thread(s)`,
+    { event: "cluster_started", partitions },
   );
-  const threads = Math.min(options.workers, Math.max(1, mine.length));
   const workerUrl = new URL("./clusterWorker.js", import.meta.url);
-  const workers = Array.from({ length: threads }, (_, w) => {
-    const data: ClusterWorkerData = {
-      sluiceWorker: true,
-      file,
-      exportName,
-      cluster,
-      partitions,
-      epochInterval: options.epochInterval,
-      tasks: mine.filter((_, k) => k % threads === w),
-    };
+  const workers = Array.from({ length: threads }, () => {
+    const data: ClusterWorkerData = { sluiceWorker: true, file, exportName, cluster, partitions, epochInterval: options.epochInterval };
     return new Worker(workerUrl, { workerData: data });
   });
-  const stopAll = (): void => {
-    for (const w of workers) w.postMessage({ t: "stop" });
-  };
-  options.signal?.addEventListener("abort", stopAll, { once: true });
-  try {
-    const ended = workers.map(
-      (w) =>
-        new Promise<void>((resolve, reject) => {
-          let failed = false;
-          w.on("message", (msg: FromClusterWorker) => {
-            if (msg.t === "error") {
-              failed = true;
-              stopAll();
-              reject(deserializeError(msg.error));
-            }
+  /** Per running task, its thread; per thread, how many tasks run there. */
+  const where = new Map<number, number>();
+  const load = new Array<number>(threads).fill(0);
+  /** The tasks this process is to run. */
+  let assigned = new Set<number>();
+  let stopping = false;
+  let consumer: Consumer | undefined;
+
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      stopping = true;
+      options.signal?.removeEventListener("abort", onAbort);
+      void shutDown().then(
+        () => (error === undefined ? resolve() : reject(error)),
+        (err: unknown) => reject(error ?? err),
+      );
+    };
+    const onAbort = (): void => finish();
+    const shutDown = async (): Promise<void> => {
+      const exits = workers.map(
+        (w) =>
+          new Promise<void>((done) => {
+            const timer = setTimeout(() => void w.terminate(), THREAD_EXIT_MS);
+            w.once("exit", () => (clearTimeout(timer), done()));
+          }),
+      );
+      for (const w of workers) w.postMessage({ t: "stopAll" } satisfies ToClusterWorker);
+      await Promise.all(exits);
+      await consumer?.disconnect().catch(() => undefined);
+    };
+    const startTask = (task: number): void => {
+      if (stopping || where.has(task)) return;
+      let w = 0;
+      for (let k = 1; k < threads; k++) if (load[k] < load[w]) w = k;
+      where.set(task, w);
+      load[w]++;
+      workers[w].postMessage({ t: "start", task } satisfies ToClusterWorker);
+    };
+    const reconcile = (next: Set<number>): void => {
+      assigned = next;
+      for (const [task, w] of where) if (!next.has(task)) workers[w].postMessage({ t: "stop", task } satisfies ToClusterWorker);
+      for (const task of [...next].sort((a, b) => a - b)) startTask(task);
+    };
+    const onEnded = (task: number, how: TaskEnd): void => {
+      const w = where.get(task);
+      if (w !== undefined) load[w]--;
+      where.delete(task);
+      if (stopping) return;
+      if (how === "fenced") {
+        if (grouped) {
+          log.info(`task ${task} moved to another process of the application`, { event: "cluster_task_moved", task });
+          // Still assigned here: the other process acted on an older assignment; take it back once it had time to see the new one.
+          setTimeout(() => assigned.has(task) && startTask(task), REFENCE_DELAY_MS);
+        } else {
+          log.error(
+            `task ${task} was taken over by another process of the application (this process's producer for it was fenced): it stops running here; ` +
+              `is another process running with --process ${cluster.process}/${cluster.processes}?`,
+            { event: "cluster_task_fenced", task },
+          );
+        }
+      }
+      if (!grouped && where.size === 0) finish();
+    };
+    let ready = 0;
+    workers.forEach((w) => {
+      w.on("message", (msg: FromClusterWorker) => {
+        switch (msg.t) {
+          case "ready":
+            if (++ready === threads) void begin();
+            break;
+          case "started":
+            log.info(`task ${msg.task} running (restored ${msg.records} changelog records)`, { event: "cluster_task_started", task: msg.task });
+            break;
+          case "taskEnded":
+            onEnded(msg.task, msg.how);
+            break;
+          case "error":
+            finish(deserializeError(msg.error));
+            break;
+          case "closed":
+            break;
+        }
+      });
+      w.on("error", (err) => finish(err));
+      w.on("exit", (code) => {
+        if (!stopping) finish(new Error(`a cluster worker thread exited with code ${code} while the run went on`));
+      });
+    });
+    const begin = async (): Promise<void> => {
+      if (!grouped) return reconcile(new Set(mine));
+      try {
+        consumer = kafka.consumer({
+          groupId: app,
+          sessionTimeout: cluster.sessionTimeout,
+          heartbeatInterval: Math.max(100, Math.floor(cluster.sessionTimeout / 10)),
+          rebalanceTimeout: 30_000,
+          maxWaitTimeInMs: 500,
+          partitionAssigners: [PartitionAssigners.roundRobin],
+        });
+        const topic = tasksTopic(app);
+        consumer.on(consumer.events.GROUP_JOIN, (e) => {
+          const tasks = e.payload.memberAssignment[topic] ?? [];
+          log.info(`process joined consumer group '${app}': tasks ${tasks.join(",") || "none"} of ${partitions} are this process's`, {
+            event: "cluster_assignment",
+            tasks: tasks.length,
           });
-          w.on("error", (err) => {
-            stopAll();
-            reject(err);
-          });
-          w.on("exit", (code) => {
-            if (failed) return;
-            if (code === 0) resolve();
-            else reject(new Error(`cluster worker thread exited with code ${code}`));
-          });
-        }),
-    );
-    const results = await Promise.allSettled(ended);
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failure !== undefined) throw failure.reason;
-  } finally {
-    options.signal?.removeEventListener("abort", stopAll);
-  }
+          reconcile(new Set(tasks));
+        });
+        consumer.on(consumer.events.CRASH, (e) => {
+          if (!e.payload.restart) finish(new ConnectorError(`the membership consumer of application '${app}' failed: ${causeText(e.payload.error)}`, { cause: e.payload.error }));
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await consumer.run({ autoCommit: false, eachBatch: async () => {} });
+      } catch (err) {
+        finish(new ConnectorError(`application '${app}' could not join its consumer group: ${causeText(err)}`, { cause: err }));
+      }
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted === true) finish();
+  });
 }

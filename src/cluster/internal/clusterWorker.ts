@@ -1,6 +1,6 @@
 /**
- * Entry point of a cluster worker thread: import the flow module, and run
- * the tasks this thread was given until the process stops it.
+ * Entry point of a cluster worker thread: import the flow module, then start
+ * and stop tasks as this process's main thread says (`clusterRun.ts`).
  *
  * @module
  * @internal
@@ -12,23 +12,19 @@ import { compileFlow } from "../../run/internal/graph.js";
 import { serializeError } from "../../run/internal/protocol.js";
 import { kafkaConfig } from "../../connectors/kafka/internal/client.js";
 import { avoidNegativeTimeouts } from "../../connectors/kafka/internal/negativeTimeouts.js";
-import { hostTasks } from "./tasksHost.js";
-import type { ClusterWorkerData, FromClusterWorker } from "./clusterRun.js";
+import { TaskHost } from "./tasksHost.js";
+import type { ClusterWorkerData, FromClusterWorker, ToClusterWorker } from "./clusterRun.js";
 
 const data = workerData as ClusterWorkerData;
 const port = parentPort!;
 const send = (msg: FromClusterWorker): void => port.postMessage(msg);
-const stop = new AbortController();
-port.on("message", (msg: { t: string }) => {
-  if (msg.t === "stop") stop.abort();
-});
 
 async function main(): Promise<void> {
   const flow = compileFlow(await loadFlow({ file: data.file, exportName: data.exportName }));
   avoidNegativeTimeouts();
   const { cluster } = data;
   const kafka = new Kafka(kafkaConfig([...cluster.brokers], cluster.clientConfig));
-  await hostTasks(
+  const host = new TaskHost(
     flow,
     {
       applicationId: cluster.applicationId,
@@ -38,13 +34,24 @@ async function main(): Promise<void> {
       epochInterval: data.epochInterval,
       kafka,
     },
-    data.tasks,
-    stop.signal,
-    { started: (task, records) => send({ t: "started", task, records }) },
+    {
+      started: (task, records) => send({ t: "started", task, records }),
+      ended: (task, how) => send({ t: "taskEnded", task, how }),
+      failed: (task, err) => send({ t: "error", task, error: serializeError(err) }),
+    },
   );
-  send({ t: "ended" });
+  port.on("message", (msg: ToClusterWorker) => {
+    if (msg.t === "start") host.start(msg.task);
+    else if (msg.t === "stop") host.stop(msg.task);
+    else void host.stopAll().then(() => {
+      send({ t: "closed" });
+      port.close();
+    });
+  });
+  send({ t: "ready" });
 }
 
-main()
-  .catch((err: unknown) => send({ t: "error", error: serializeError(err) }))
-  .finally(() => port.close());
+main().catch((err: unknown) => {
+  send({ t: "error", task: undefined, error: serializeError(err) });
+  port.close();
+});

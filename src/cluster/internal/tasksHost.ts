@@ -1,9 +1,9 @@
 /**
- * Runs a thread's tasks, each until the run stops: a task that fails for a
+ * Runs a thread's tasks, each until it is stopped: a task that fails for a
  * reason outside the flow (the brokers, the network) is started again from
  * its last committed epoch after a backoff; a task another process took
- * over (its producer was fenced) is given up; a failure of the flow itself
- * (a `StepError` from user code, a `BuildError`) fails the run.
+ * over (its producer was fenced) ends; a failure of the flow itself (a
+ * `StepError` from user code, a `BuildError`) is reported as fatal.
  *
  * @module
  * @internal
@@ -43,74 +43,97 @@ function isKafkaFailure(err: unknown): boolean {
   return false;
 }
 
-/** @internal What the host tells its owner about each task. */
+/** @internal How a task ended: stopped (asked to), ended (its inputs ended), or fenced (another process runs it now). */
+export type TaskEnd = "stopped" | "ended" | "fenced";
+
+/** @internal What a host tells its owner. */
 export interface TaskEvents {
-  started?(task: number, restoredRecords: number | undefined): void;
-  restarting?(task: number, error: unknown, afterMs: number): void;
-  fenced?(task: number): void;
+  /** The task restored its state and runs. */
+  started(task: number, restoredRecords: number): void;
+  /** The task ended without a failure of the flow. */
+  ended(task: number, how: TaskEnd): void;
+  /** The flow failed in the task: the run must fail. */
+  failed(task: number, error: unknown): void;
 }
 
-/**
- * @internal Run `tasks` of `flow` until `signal` aborts; rejects with the
- * first failure of the flow itself (the other tasks are stopped first).
- */
-export async function hostTasks(flow: CompiledFlow, setting: TaskSetting, tasks: readonly number[], signal: AbortSignal, events: TaskEvents = {}): Promise<void> {
-  const log = StderrLog.fromEnv();
-  const inner = new AbortController();
-  const onAbort = (): void => inner.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  const supervise = async (task: number): Promise<void> => {
+/** @internal Runs tasks of a flow in this thread: `start` and `stop` them one by one. */
+export class TaskHost {
+  private readonly running = new Map<number, { stop: AbortController; done: Promise<void> }>();
+  private readonly log = StderrLog.fromEnv();
+
+  constructor(
+    private readonly flow: CompiledFlow,
+    private readonly setting: TaskSetting,
+    private readonly events: TaskEvents,
+  ) {}
+
+  /** Start task `task` unless it runs here already. */
+  start(task: number): void {
+    if (this.running.has(task)) return;
+    const stop = new AbortController();
+    const done = this.supervise(task, stop.signal).then(
+      (how) => {
+        this.running.delete(task);
+        this.events.ended(task, how);
+      },
+      (err: unknown) => {
+        this.running.delete(task);
+        this.events.failed(task, err);
+      },
+    );
+    this.running.set(task, { stop, done });
+  }
+
+  /** Stop task `task` at its next batch boundary (its open epoch is not committed: the next owner replays it). */
+  stop(task: number): void {
+    this.running.get(task)?.stop.abort();
+  }
+
+  /** Stop every task and wait until they ended. */
+  async stopAll(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const r of all) r.stop.abort();
+    await Promise.all(all.map((r) => r.done));
+  }
+
+  /** Tasks running here. */
+  tasks(): number[] {
+    return [...this.running.keys()];
+  }
+
+  private async supervise(task: number, signal: AbortSignal): Promise<TaskEnd> {
     let failures = 0;
-    while (!inner.signal.aborted) {
-      const run = runTask(flow, setting, task, inner.signal);
-      const started = setInterval(() => {
-        if (run.restoredRecords() === undefined) return;
-        clearInterval(started);
-        events.started?.(task, run.restoredRecords());
-        log.info(`task ${task} running (restored ${run.restoredRecords()} changelog records)`, { event: "cluster_task_started", task });
+    while (!signal.aborted) {
+      const run = runTask(this.flow, this.setting, task, signal);
+      let reported = false;
+      const poll = setInterval(() => {
+        const records = run.restoredRecords();
+        if (records === undefined || reported) return;
+        reported = true;
+        clearInterval(poll);
+        this.events.started(task, records);
       }, 20);
       try {
-        await run.done;
-        return;
+        const outcome = await run.done;
+        return outcome === "eof" ? "ended" : "stopped";
       } catch (err) {
-        if (inner.signal.aborted) return;
-        if (isFenced(err)) {
-          events.fenced?.(task);
-          log.error(`task ${task} was taken over by another process of the application (this process's producer for it was fenced); it stops running here`, {
-            event: "cluster_task_fenced",
-            task,
-          });
-          return;
-        }
+        if (signal.aborted) return "stopped";
+        if (isFenced(err)) return "fenced";
         if (!isKafkaFailure(err)) throw err;
         failures++;
         const wait = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(failures, 8));
-        events.restarting?.(task, err, wait);
-        log.warn(`task ${task} failed; starting it again from its last committed epoch in ${wait} ms: ${causeText(err)}`, {
+        this.log.warn(`task ${task} failed; starting it again from its last committed epoch in ${wait} ms: ${causeText(err)}`, {
           event: "cluster_task_restart",
           task,
         });
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);
-          inner.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+          signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
         });
       } finally {
-        clearInterval(started);
+        clearInterval(poll);
       }
     }
-  };
-  try {
-    const results = await Promise.allSettled(
-      tasks.map((t) =>
-        supervise(t).catch((err: unknown) => {
-          inner.abort();
-          throw err;
-        }),
-      ),
-    );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
+    return "stopped";
   }
 }

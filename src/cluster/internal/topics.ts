@@ -23,6 +23,11 @@ export function changelogTopic(applicationId: string): string {
   return `${applicationId}-changelog`.replace(ILLEGAL, "_");
 }
 
+/** @internal The topic the application's consumer group subscribes to: one partition per task, no records; the group's assignment of it is the tasks' (`<app>-tasks`). */
+export function tasksTopic(applicationId: string): string {
+  return `${applicationId}-tasks`.replace(ILLEGAL, "_");
+}
+
 /** @internal The transactional id of task `task`: the same in every process, so a new owner fences the previous one. */
 export function taskTransactionalId(applicationId: string, task: number): string {
   return `${applicationId}-task-${task}`;

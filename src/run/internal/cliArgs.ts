@@ -62,8 +62,9 @@ export type CliCommand =
 export interface ClusterArgs {
   readonly applicationId: string;
   readonly brokers: string[];
-  readonly process: number;
-  readonly processes: number;
+  /** `--process I/N`: a static assignment; without it the consumer group shares the tasks. */
+  readonly process?: number;
+  readonly processes?: number;
   readonly partitions?: number;
 }
 
@@ -173,9 +174,12 @@ Options:
                   (see docs/cluster.md); needs --bootstrap-servers.
   --bootstrap-servers HOST:PORT[,HOST:PORT...]
                   The Kafka brokers of the cluster application.
-  --process I/N   This process is number I (from 0) of the application's N
-                  processes (default 0/1): it runs the tasks p with
-                  p % N == I, spread over its -w worker threads.
+  --process I/N   A static assignment: this process is number I (from 0) of
+                  the application's N processes and runs the tasks p with
+                  p % N == I. Without it, the processes share the tasks
+                  through the Kafka consumer group ID: they may join, leave
+                  or die, and the tasks move. Either way a process spreads
+                  its tasks over its -w worker threads.
   --partitions N  The application's task count, when its topics are first
                   created (default: the most partitions of its Kafka inputs).
   --log-format FORMAT
@@ -200,6 +204,7 @@ Environment:
   SLUICE_APPLICATION_ID      Default of --application-id
   SLUICE_BOOTSTRAP_SERVERS   Default of --bootstrap-servers
   SLUICE_PROCESS             Default of --process
+  SLUICE_PARTITIONS          Default of --partitions
   SLUICE_DEBUG               Set to print the stack trace of a failure
 
 ${EXIT_HELP}
@@ -570,8 +575,7 @@ function clusterArgs(pick: (flag: string, envName: string) => { text: string; wh
   if (brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
     throw new CliError(`${servers.what} must be HOST:PORT[,HOST:PORT...]; got '${servers.text}'`, { command: "run" });
   }
-  let processIndex = 0;
-  let processes = 1;
+  let cluster: ClusterArgs = { applicationId: id.text, brokers };
   if (processArg !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(processArg.text.trim());
     if (m === null || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) {
@@ -579,10 +583,8 @@ function clusterArgs(pick: (flag: string, envName: string) => { text: string; wh
         command: "run",
       });
     }
-    processIndex = Number(m[1]);
-    processes = Number(m[2]);
+    cluster = { ...cluster, process: Number(m[1]), processes: Number(m[2]) };
   }
-  const cluster: ClusterArgs = { applicationId: id.text, brokers, process: processIndex, processes };
   if (partitionsArg === undefined) return { cluster };
   const partitions = Number(partitionsArg.text);
   if (!Number.isSafeInteger(partitions) || partitions < 1) {
