@@ -44,8 +44,8 @@ class NullSink extends DynamicSink<unknown> {
   }
 }
 
-/** The broker to use, and how to let it go. */
-function broker(): { brokers: string[]; release: () => void } {
+/** The broker to use (KAFKA_BROKERS, else scripts/kafka.sh starts one), and how to let it go. */
+export function broker(): { brokers: string[]; release: () => void } {
   const given = process.env.KAFKA_BROKERS?.trim();
   if (given) return { brokers: given.split(","), release: () => {} };
   const wasRunning = spawnSync("bash", [SCRIPT, "status"]).status === 0;

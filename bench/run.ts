@@ -20,6 +20,7 @@ import { benchScale } from "./scale.js";
 import { benchWorkers } from "./workers.js";
 import { benchExchange } from "./exchange.js";
 import { benchKafka } from "./kafka.js";
+import { benchCluster } from "./cluster.js";
 import { benchMetrics } from "./metrics.js";
 import { benchFunctions } from "./functions.js";
 import { benchPressure } from "./pressure.js";
@@ -45,6 +46,7 @@ const BENCHES: Record<string, { title: string; run: () => Promise<BenchOutput> }
 /** Run only when named (`npm run bench -- kafka`): they start a Kafka broker. */
 const ON_REQUEST: typeof BENCHES = {
   kafka: { title: "Kafka in -> null, Kafka in -> map -> Kafka out", run: async () => ({ rows: await benchKafka() }) },
+  cluster: { title: "Cluster: 1, 2 and 3 processes through Kafka", run: benchCluster },
 };
 
 const renderAt = process.argv.indexOf("--render");
