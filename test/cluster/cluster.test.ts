@@ -5,6 +5,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { brokers, keyedInput, readAll, TestTopics, testClient } from "../connectors/kafka/helpers.js";
 import { prng } from "../support/prng.js";
@@ -13,6 +15,7 @@ import { changelogTopic } from "../../src/cluster/internal/topics.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "bin", "sluice.js");
 const FLOW = fileURLToPath(new URL("../connectors/kafka/fixtures/kafkaFlow.ts", import.meta.url));
+const INGEST_FLOW = fileURLToPath(new URL("./fixtures/ingestFlow.ts", import.meta.url));
 const IN_PARTITIONS = 6;
 const KEYS = 40;
 
@@ -30,13 +33,14 @@ interface Proc {
 }
 
 /** Start a process of `app`: with `--process I/N` when `assignment` is given, else a member of the application's consumer group. */
-function start(app: string, env: Record<string, string>, assignment: string | undefined, workers: number): Proc {
+function start(app: string, env: Record<string, string>, assignment: string | undefined, workers: number, flow = FLOW, extra: string[] = []): Proc {
   const child = spawn(
     process.execPath,
     [
       BIN,
       "run",
-      FLOW,
+      flow,
+      ...extra,
       "--application-id",
       app,
       "--bootstrap-servers",
@@ -218,5 +222,47 @@ describe("a cluster application with a static assignment (--process I/N)", () =>
     await stopAll([second]);
     checkOutput(await committed(outTopic), expected);
     await dropApplication(app);
+  }, 240_000);
+});
+
+describe("a cluster application whose input is not Kafka", () => {
+  it("a file read by task 0 only, its keys shared by every task: every result exactly once, the ingesting process SIGKILLed and restarted", async () => {
+    const outTopic = await topics.create("cluster-ingest-out", 2);
+    const dir = mkdtempSync(join(tmpdir(), "sluice-cluster-ingest-"));
+    try {
+      const rand = prng(2026120721);
+      const totals = new Map<string, { n: number; sum: number }>();
+      const expected = new Map<string, string>();
+      const lines: string[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const key = `k${Math.floor(rand() * KEYS)}`;
+        const amount = Math.floor(rand() * 100);
+        const t = totals.get(key) ?? { n: 0, sum: 0 };
+        t.n++;
+        t.sum += amount;
+        totals.set(key, t);
+        expected.set(String(i), `${key} n=${t.n} sum=${t.sum} src=${i}`);
+        lines.push(`${key} ${amount} ${i}`);
+      }
+      const file = join(dir, "input.txt");
+      writeFileSync(file, `${lines.join("\n")}\n`);
+      const app = `app-${outTopic}`;
+      const env = { KAFKA_BROKERS: brokers().join(","), INGEST_FILE: file, E2E_OUT: outTopic, E2E_PACE_MS: "20" };
+      // No Kafka input tells the task count: --partitions does. Process 0 runs task 0, which reads the file.
+      const procs = [0, 1].map((i) => start(app, env, `${i}/2`, 1, INGEST_FLOW, ["--partitions", "4"]));
+      await waitFor("a quarter of the output", async () => (await written(outTopic)) >= expected.size / 4, 90_000, () => procs);
+      procs[0].child.kill("SIGKILL");
+      await procs[0].exited;
+      expect((await committed(outTopic)).size).toBeLessThan(expected.size);
+      procs[0] = start(app, env, "0/2", 1, INGEST_FLOW, ["--partitions", "4"]);
+      await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => procs);
+      const logs = await stopAll(procs);
+      expect(logs[0]).toMatch(/tasks 0,2 of 4/);
+      expect(logs[1]).toMatch(/tasks 1,3 of 4/);
+      checkOutput(await committed(outTopic), expected);
+      await dropApplication(app);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 240_000);
 });
