@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { BuildError, describeType } from "../errors.js";
 import type { KafkaClientConfig } from "../connectors/kafka/config.js";
 
@@ -56,6 +57,14 @@ export interface ClusterOptions {
    * Fixed for the application's life.
    */
   partitions?: number;
+  /**
+   * A directory where each task this process runs keeps a local cache of its
+   * state (a SQLite file per task, under `<stateDir>/<applicationId>/`), so
+   * that a task starting where it ran before reads only the end of its
+   * changelog (Kafka Streams' `state.dir`). Without it, a task restores from
+   * the whole changelog partition.
+   */
+  stateDir?: string;
   /** Replication factor of the topics Sluice creates (default: the brokers' `default.replication.factor`). */
   replicationFactor?: number;
   /** kafkajs client options (`ssl`, `sasl`, `clientId`, …) for the cluster's own clients. */
@@ -73,6 +82,7 @@ export interface CheckedClusterOptions {
   readonly sessionTimeout: number;
   readonly partitions: number | undefined;
   readonly replicationFactor: number;
+  readonly stateDir: string | undefined;
   readonly clientConfig: KafkaClientConfig | undefined;
 }
 
@@ -104,7 +114,8 @@ export function checkClusterOptions(options: unknown): CheckedClusterOptions {
   const sessionTimeout = int("sessionTimeout", o.sessionTimeout ?? 10_000, 1);
   const partitions = o.partitions === undefined ? undefined : int("partitions", o.partitions, 1);
   const replicationFactor = o.replicationFactor === undefined ? -1 : int("replicationFactor", o.replicationFactor, 1);
+  if (o.stateDir !== undefined && (typeof o.stateDir !== "string" || o.stateDir === "")) fail(`\`stateDir\` must be a directory path; got ${describeType(o.stateDir)}`);
   if (o.clientConfig !== undefined && (typeof o.clientConfig !== "object" || o.clientConfig === null)) fail(`\`clientConfig\` must be an object`);
   const membership = o.process === undefined ? "group" : "static";
-  return { applicationId: o.applicationId, brokers: [...o.brokers], membership, process: processIndex, processes, sessionTimeout, partitions, replicationFactor, clientConfig: o.clientConfig };
+  return { applicationId: o.applicationId, brokers: [...o.brokers], membership, process: processIndex, processes, sessionTimeout, partitions, replicationFactor, stateDir: o.stateDir === undefined ? undefined : resolve(o.stateDir), clientConfig: o.clientConfig };
 }

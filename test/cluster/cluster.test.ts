@@ -225,6 +225,34 @@ describe("a cluster application with a static assignment (--process I/N)", () =>
   }, 240_000);
 });
 
+describe("a task's local cache (--state-dir)", () => {
+  it("a process started again where it ran reads only the end of its changelog, and the output stays exactly once", async () => {
+    const { app, outTopic, env, expected } = await setUp("cache", 2026120731, 1500);
+    const dir = mkdtempSync(join(tmpdir(), "sluice-cluster-cache-"));
+    try {
+      const first = start(app, env, "0/1", 2, FLOW, ["--state-dir", dir]);
+      await waitFor("half of the output", async () => (await written(outTopic)) >= expected.size / 2, 90_000, () => [first]);
+      first.child.kill("SIGKILL");
+      await first.exited;
+      expect((await committed(outTopic)).size).toBeLessThan(expected.size);
+      const again = start(app, env, "0/1", 2, FLOW, ["--state-dir", dir]);
+      await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => [again]);
+      const [log] = await stopAll([again]);
+      // Each of the 6 tasks found its states in the cache, and read at most a couple of epochs of changelog beyond it.
+      const starts = [...log.matchAll(/task (\d) running \(restored (\d+) changelog records, (\d+) states from the local cache\)/g)];
+      expect(starts.map((m) => Number(m[1])).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      const cachedStates = starts.reduce((n, m) => n + Number(m[3]), 0);
+      const read = starts.reduce((n, m) => n + Number(m[2]), 0);
+      expect(cachedStates).toBeGreaterThan(KEYS);
+      expect(read).toBeLessThan(cachedStates);
+      checkOutput(await committed(outTopic), expected);
+      await dropApplication(app);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
+
 describe("a cluster application whose input is not Kafka", () => {
   it("a file read by task 0 only, its keys shared by every task: every result exactly once, the ingesting process SIGKILLed and restarted", async () => {
     const outTopic = await topics.create("cluster-ingest-out", 2);

@@ -28,6 +28,9 @@ describe("sluice run's cluster options", () => {
     expect(
       parseCli(["run", FLOW], { SLUICE_APPLICATION_ID: "orders", SLUICE_BOOTSTRAP_SERVERS: "k1:9092", SLUICE_PROCESS: "0/2" }),
     ).toMatchObject({ cluster: { applicationId: "orders", brokers: ["k1:9092"], process: 0, processes: 2 } });
+    expect(parseCli(["run", FLOW, "--application-id", "orders", "--bootstrap-servers", "k1:9092", "--state-dir", "/var/sluice"], {})).toMatchObject({
+      cluster: { stateDir: "/var/sluice" },
+    });
     expect(parseCli(["run", FLOW], {})).not.toHaveProperty("cluster");
   });
 
@@ -39,6 +42,7 @@ describe("sluice run's cluster options", () => {
     bad(["--application-id", "orders"], /--application-id needs --bootstrap-servers/);
     bad(["--bootstrap-servers", "k1:9092"], /--bootstrap-servers' needs --application-id/);
     bad(["--process", "0/2"], /--process' needs --application-id/);
+    bad(["--state-dir", "/var/sluice"], /--state-dir' needs --application-id/);
     bad(["--application-id", "or ders", "--bootstrap-servers", "k1:9092"], /letters, digits/);
     bad(["--application-id", "orders", "--bootstrap-servers", "k1"], /HOST:PORT/);
     bad(["--application-id", "orders", "--bootstrap-servers", "k1:9092", "--process", "3/3"], /I\/N with 0 <= I < N/);
@@ -54,7 +58,9 @@ describe("cliMain's cluster option", () => {
       sessionTimeout: 10_000,
       replicationFactor: -1,
       partitions: undefined,
+      stateDir: undefined,
     });
+    expect(checkClusterOptions({ applicationId: "orders", brokers: ["k1:9092"], stateDir: "state" }).stateDir).toMatch(/^\/.*\/state$/);
     expect(checkClusterOptions({ applicationId: "orders", brokers: ["k1:9092"], process: 2, processes: 3 })).toMatchObject({
       membership: "static",
       process: 2,
@@ -83,7 +89,10 @@ describe("cliMain's cluster option", () => {
 describe("flows in a cluster", () => {
   it("refuses a fixed-partitioned sink other than KafkaSink, naming the step; a dynamic sink is each process's own", () => {
     const flow = new Dataflow("f");
-    flow.input("in", new TestingSource([1])).map("str", String).output("to_file", new FileSink("/tmp/never-written.txt"));
+    flow
+      .input("in", new TestingSource([1]))
+      .map("kv", (x) => ["k", String(x)] as const)
+      .output("to_file", new FileSink("/tmp/never-written.txt"));
     expect(() => checkClusterFlow(compileFlow(flow))).toThrow(/output step 'f.to_file' writes to a fixed-partitioned sink/);
     const ok = new Dataflow("g");
     ok.input("in", new TestingSource([1])).map("str", String).output("out", new StdOutSink());

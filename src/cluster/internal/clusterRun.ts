@@ -39,7 +39,7 @@ export type ToClusterWorker = { readonly t: "start"; readonly task: number } | {
 /** @internal What a cluster worker thread tells this thread. */
 export type FromClusterWorker =
   | { readonly t: "ready" }
-  | { readonly t: "started"; readonly task: number; readonly records: number }
+  | { readonly t: "started"; readonly task: number; readonly records: number; readonly cachedKeys: number }
   | { readonly t: "taskEnded"; readonly task: number; readonly how: TaskEnd }
   | { readonly t: "error"; readonly task: number | undefined; readonly error: SerializedError }
   | { readonly t: "closed" };
@@ -209,7 +209,10 @@ export async function runCluster(file: string, exportName: string, options: Clus
             if (++ready === threads) void begin();
             break;
           case "started":
-            log.info(`task ${msg.task} running (restored ${msg.records} changelog records)`, { event: "cluster_task_started", task: msg.task });
+            log.info(
+              `task ${msg.task} running (restored ${msg.records} changelog records${cluster.stateDir === undefined ? "" : `, ${msg.cachedKeys} states from the local cache`})`,
+              { event: "cluster_task_started", task: msg.task, records: msg.records, cachedKeys: msg.cachedKeys },
+            );
             break;
           case "taskEnded":
             onEnded(msg.task, msg.how);

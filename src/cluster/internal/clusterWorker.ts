@@ -33,9 +33,10 @@ async function main(): Promise<void> {
       partitions: data.partitions,
       epochInterval: data.epochInterval,
       kafka,
+      stateDir: cluster.stateDir,
     },
     {
-      started: (task, records) => send({ t: "started", task, records }),
+      started: (task, records, cachedKeys) => send({ t: "started", task, records, cachedKeys }),
       ended: (task, how) => send({ t: "taskEnded", task, how }),
       failed: (task, err) => send({ t: "error", task, error: serializeError(err) }),
     },

@@ -22,7 +22,7 @@ import { Executor, type RunOutcome } from "../../run/internal/executor.js";
 import { LocalEpochs } from "../../run/internal/epochDriver.js";
 import { Resume, type EncodedStates } from "../../run/internal/resume.js";
 import { InputNode } from "../../run/internal/sources.js";
-import type { Route, RuntimeNode } from "../../run/internal/node.js";
+import type { EncodedSnapshot, Route, RuntimeNode } from "../../run/internal/node.js";
 import type { ClusterGraph } from "../../run/internal/runtimeGraph.js";
 import { systemClock } from "../../clock.js";
 import { BuildError } from "../../errors.js";
@@ -35,6 +35,7 @@ import { parsePartName, partName } from "../../connectors/kafka/internal/partNam
 import { changelogTopic, repartitionTopic, taskTransactionalId } from "./topics.js";
 import { EPOCH_KEY, TaskTxn, type EpochRecord } from "./taskTxn.js";
 import { ClusterSinkNode, NoPartitions, RepartitionOutNode, RepartitionSource } from "./nodes.js";
+import { TaskCache, type CachedTask } from "./taskCache.js";
 
 /** @internal The task that reads the inputs that are not Kafka topics (the ingest stage). */
 export const INGEST_TASK = 0;
@@ -49,6 +50,8 @@ export interface TaskSetting {
   readonly epochInterval: number;
   /** A kafkajs client for the tasks' producers. */
   readonly kafka: Kafka;
+  /** Where tasks keep their local cache (`--state-dir`), if anywhere. */
+  readonly stateDir: string | undefined;
 }
 
 /** @internal What a task restored: the states by step and key, and the last epoch it committed. */
@@ -57,6 +60,8 @@ export interface Restored {
   readonly last: EpochRecord | undefined;
   /** Changelog records read. */
   readonly records: number;
+  /** States that came from the local cache. */
+  readonly cachedKeys: number;
 }
 
 /**
@@ -79,14 +84,46 @@ export function checkClusterFlow(flow: CompiledFlow): void {
   }
 }
 
-/** @internal Read task `task`'s changelog partition, committed records only, up to its end. */
-export async function restoreTask(setting: TaskSetting, task: number): Promise<Restored> {
+/**
+ * @internal Restore task `task`: its local cache if it has a usable one
+ * (`cache`), then its changelog partition, committed records only, from
+ * where the cache ends (else from the start) up to its end; the cache is
+ * brought up to date with what was read.
+ */
+export async function restoreTask(setting: TaskSetting, task: number, cache?: TaskCache): Promise<Restored> {
   const topic = changelogTopic(setting.applicationId);
-  const source = new KafkaSource({ brokers: setting.brokers, topics: [topic], tail: false, clientConfig: setting.clientConfig, startingOffset: "earliest", batchSize: 5000 });
+  let cached: CachedTask | undefined;
+  if (cache !== undefined) {
+    const admin = setting.kafka.admin();
+    await admin.connect();
+    let marks: { low: number; high: number } | undefined;
+    try {
+      const o = (await admin.fetchTopicOffsets(topic)).find((x) => x.partition === task);
+      if (o !== undefined) marks = { low: Number(o.low), high: Number(o.high) };
+    } finally {
+      await admin.disconnect();
+    }
+    cached = marks === undefined ? undefined : cache.load(marks.low, Date.now());
+    // Beyond the end: the changelog is not the one the cache was made from (the topic was recreated).
+    if (cached !== undefined && marks !== undefined && cached.nextOffset > marks.high) {
+      cache.clear();
+      cached = undefined;
+    }
+  }
+  const source = new KafkaSource({
+    brokers: setting.brokers,
+    topics: [topic],
+    tail: false,
+    clientConfig: setting.clientConfig,
+    startingOffset: cached?.nextOffset ?? "earliest",
+    batchSize: 5000,
+  });
   const part = await source.buildPart(`${setting.applicationId}.restore-${task}`, partName(topic, task), undefined);
-  const steps = new Map<string, Map<string, Uint8Array>>();
-  let last: EpochRecord | undefined;
+  const steps = cached?.states ?? new Map<string, Map<string, Uint8Array>>();
+  let last = cached?.last;
   let records = 0;
+  /** What the changelog held beyond the cache, for the cache. */
+  const delta: EncodedSnapshot[] = [];
   try {
     for (;;) {
       const got = await part.nextBatch();
@@ -110,14 +147,19 @@ export async function restoreTask(setting: TaskSetting, task: number): Promise<R
         const stateKey = key.slice(cut + 1);
         let states = steps.get(stepId);
         if (states === undefined) steps.set(stepId, (states = new Map()));
-        if (m.value === null) states.delete(stateKey);
-        else states.set(stateKey, new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength));
+        const bytes = m.value === null ? null : new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+        if (bytes === null) states.delete(stateKey);
+        else states.set(stateKey, bytes);
+        if (cache !== undefined) delta.push({ stepId, stateKey, state: undefined, bytes });
       }
+    }
+    if (cache !== undefined && last !== undefined && (records > 0 || cached === undefined)) {
+      cache.committed(last.epoch, last.execution, delta, part.snapshot(), Date.now());
     }
   } finally {
     await part.close?.();
   }
-  return { states: [...steps].map(([stepId, states]) => [stepId, [...states]] as const), last, records };
+  return { states: [...steps].map(([stepId, states]) => [stepId, [...states]] as const), last, records, cachedKeys: cached?.keys ?? 0 };
 }
 
 /** @internal A running task: stop it with `stop()`; `done` settles when it ended. */
@@ -126,8 +168,8 @@ export interface TaskRun {
   readonly done: Promise<RunOutcome>;
   /** Transactions it committed. */
   committed(): number;
-  /** Changelog records it restored (once restored). */
-  restoredRecords(): number | undefined;
+  /** What it restored (once restored). */
+  restored(): Restored | undefined;
 }
 
 /**
@@ -140,9 +182,11 @@ export function runTask(flow: CompiledFlow, setting: TaskSetting, task: number, 
   const done = (async (): Promise<RunOutcome> => {
     const { applicationId, brokers, clientConfig, partitions } = setting;
     const t = (txn = new TaskTxn(setting.kafka, taskTransactionalId(applicationId, task), changelogTopic(applicationId), task));
+    const cache = setting.stateDir === undefined ? undefined : new TaskCache(setting.stateDir, applicationId, task);
     try {
       await t.fence();
-      restored = await restoreTask(setting, task);
+      restored = await restoreTask(setting, task, cache);
+      t.cache = cache;
       const epoch = (restored.last?.epoch ?? 0) + 1;
       const execution = (restored.last?.execution ?? 0) + 1;
       t.execution = execution;
@@ -185,7 +229,8 @@ export function runTask(flow: CompiledFlow, setting: TaskSetting, task: number, 
       return await exec.run(driver);
     } finally {
       await t.close();
+      cache?.close();
     }
   })();
-  return { task, done, committed: () => txn?.committedEpochs ?? 0, restoredRecords: () => restored?.records };
+  return { task, done, committed: () => txn?.committedEpochs ?? 0, restored: () => restored };
 }

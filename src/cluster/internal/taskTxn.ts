@@ -18,6 +18,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
 import type { EncodedSnapshot } from "../../run/internal/node.js";
 import { toRequests, topicMessagesOf } from "../../connectors/kafka/internal/sinkMessage.js";
 import type { OutgoingMessage } from "../../connectors/kafka/internal/messageCodec.js";
+import type { TaskCache } from "./taskCache.js";
 
 /** @internal Key of a task's epoch record in the changelog (no step id starts with NUL). */
 export const EPOCH_KEY = "\u0000epoch";
@@ -44,6 +45,8 @@ export class TaskTxn {
   committedEpochs = 0;
   /** The execution number the epoch records carry (set once the task is restored). */
   execution = 0;
+  /** The task's local cache, told each committed epoch (with `--state-dir`). */
+  cache: TaskCache | undefined;
 
   constructor(
     kafka: Kafka,
@@ -87,19 +90,32 @@ export class TaskTxn {
     }
     const record: EpochRecord = { epoch, execution: this.execution };
     messages.push({ topic: this.changelog, message: { key: EPOCH_KEY, value: JSON.stringify(record), partition: this.task } });
-    return this.send(messages);
+    return this.send(messages).then((next) => {
+      this.committedEpochs++;
+      this.cache?.committed(epoch, this.execution, entries, next, Date.now());
+    });
   }
 
-  private async send(messages: OutgoingMessage[]): Promise<void> {
+  /** Send `messages` in one transaction and commit it; the changelog offset after the last of them. */
+  private async send(messages: OutgoingMessage[]): Promise<number> {
     const t = await this.producer.transaction();
+    let next = -1;
     try {
-      for (const request of toRequests(messages)) await t.sendBatch({ topicMessages: topicMessagesOf(request) });
+      for (const request of toRequests(messages)) {
+        const topicMessages = topicMessagesOf(request);
+        const written = await t.sendBatch({ topicMessages });
+        let count = 0;
+        for (const tm of topicMessages) if (tm.topic === this.changelog) for (const m of tm.messages) if (m.partition === this.task) count++;
+        if (count === 0) continue;
+        const meta = written.find((r) => r.topicName === this.changelog && r.partition === this.task);
+        if (meta?.baseOffset !== undefined) next = Number(meta.baseOffset) + count;
+      }
       await t.commit();
     } catch (err) {
       await t.abort().catch(() => undefined);
       throw err;
     }
-    this.committedEpochs++;
+    return next;
   }
 
   /** Messages added since the last commit (they are dropped if the task stops now). */

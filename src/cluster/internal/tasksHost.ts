@@ -48,8 +48,8 @@ export type TaskEnd = "stopped" | "ended" | "fenced";
 
 /** @internal What a host tells its owner. */
 export interface TaskEvents {
-  /** The task restored its state and runs. */
-  started(task: number, restoredRecords: number): void;
+  /** The task restored its state (`records` from the changelog, `cachedKeys` from its local cache) and runs. */
+  started(task: number, records: number, cachedKeys: number): void;
   /** The task ended without a failure of the flow. */
   ended(task: number, how: TaskEnd): void;
   /** The flow failed in the task: the run must fail. */
@@ -107,11 +107,11 @@ export class TaskHost {
       const run = runTask(this.flow, this.setting, task, signal);
       let reported = false;
       const poll = setInterval(() => {
-        const records = run.restoredRecords();
-        if (records === undefined || reported) return;
+        const restored = run.restored();
+        if (restored === undefined || reported) return;
         reported = true;
         clearInterval(poll);
-        this.events.started(task, records);
+        this.events.started(task, restored.records, restored.cachedKeys);
       }, 20);
       try {
         const outcome = await run.done;

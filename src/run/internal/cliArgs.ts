@@ -66,6 +66,8 @@ export interface ClusterArgs {
   readonly process?: number;
   readonly processes?: number;
   readonly partitions?: number;
+  /** `--state-dir`: where tasks keep their local cache. */
+  readonly stateDir?: string;
 }
 
 /** @internal What `sluice visualize -o` prints. */
@@ -182,6 +184,9 @@ Options:
                   its tasks over its -w worker threads.
   --partitions N  The application's task count, when its topics are first
                   created (default: the most partitions of its Kafka inputs).
+  --state-dir DIR Each task keeps a local cache of its state in DIR (SQLite),
+                  so a task that starts again here reads only the end of its
+                  changelog.
   --log-format FORMAT
                   How Sluice writes its lines on stderr (progress, warnings,
                   failures): text (default, 'sluice: ...') or json (one
@@ -205,6 +210,7 @@ Environment:
   SLUICE_BOOTSTRAP_SERVERS   Default of --bootstrap-servers
   SLUICE_PROCESS             Default of --process
   SLUICE_PARTITIONS          Default of --partitions
+  SLUICE_STATE_DIR           Default of --state-dir
   SLUICE_DEBUG               Set to print the stack trace of a failure
 
 ${EXIT_HELP}
@@ -349,6 +355,7 @@ function parseRun(args: readonly string[], env: Readonly<Record<string, string |
     "bootstrap-servers": { type: "string" },
     process: { type: "string" },
     partitions: { type: "string" },
+    "state-dir": { type: "string" },
     help: { type: "boolean", short: "h" },
   };
   const { values, positionals } = parseCommand("run", args, options);
@@ -562,8 +569,9 @@ function clusterArgs(pick: (flag: string, envName: string) => { text: string; wh
   const servers = pick("bootstrap-servers", "SLUICE_BOOTSTRAP_SERVERS");
   const processArg = pick("process", "SLUICE_PROCESS");
   const partitionsArg = pick("partitions", "SLUICE_PARTITIONS");
+  const stateDirArg = pick("state-dir", "SLUICE_STATE_DIR");
   if (id === undefined) {
-    const stray = servers ?? processArg ?? partitionsArg;
+    const stray = servers ?? processArg ?? partitionsArg ?? stateDirArg;
     if (stray !== undefined) throw new CliError(`${stray.what} needs --application-id: it is an option of a cluster process`, { command: "run" });
     return {};
   }
@@ -585,6 +593,7 @@ function clusterArgs(pick: (flag: string, envName: string) => { text: string; wh
     }
     cluster = { ...cluster, process: Number(m[1]), processes: Number(m[2]) };
   }
+  if (stateDirArg !== undefined) cluster = { ...cluster, stateDir: stateDirArg.text };
   if (partitionsArg === undefined) return { cluster };
   const partitions = Number(partitionsArg.text);
   if (!Number.isSafeInteger(partitions) || partitions < 1) {
