@@ -18,6 +18,7 @@ import { StderrLog } from "../../internal/stderrLog.js";
 import { KafkaSource } from "../../connectors/kafka/kafkaSource.js";
 import { kafkaConfig } from "../../connectors/kafka/internal/client.js";
 import { avoidNegativeTimeouts } from "../../connectors/kafka/internal/negativeTimeouts.js";
+import { dropAbortedRecords } from "../../connectors/kafka/internal/abortedRecords.js";
 import type { CheckedClusterOptions } from "../clusterOptions.js";
 import { changelogTopic, ensureTopics, repartitionTopic, tasksTopic, type NeededTopic } from "./topics.js";
 import type { TaskEnd } from "./tasksHost.js";
@@ -102,6 +103,7 @@ export async function runCluster(file: string, exportName: string, options: Clus
   const flow = compileFlow(await loadFlow({ file, exportName }));
   checkClusterFlow(flow);
   avoidNegativeTimeouts();
+  dropAbortedRecords();
   const kafka = new Kafka(kafkaConfig([...cluster.brokers], cluster.clientConfig));
   const app = cluster.applicationId;
   const grouped = cluster.membership === "group";

@@ -12,6 +12,7 @@ import { compileFlow } from "../../run/internal/graph.js";
 import { serializeError } from "../../run/internal/protocol.js";
 import { kafkaConfig } from "../../connectors/kafka/internal/client.js";
 import { avoidNegativeTimeouts } from "../../connectors/kafka/internal/negativeTimeouts.js";
+import { dropAbortedRecords } from "../../connectors/kafka/internal/abortedRecords.js";
 import { TaskHost } from "./tasksHost.js";
 import type { ClusterWorkerData, FromClusterWorker, ToClusterWorker } from "./clusterRun.js";
 
@@ -22,6 +23,7 @@ const send = (msg: FromClusterWorker): void => port.postMessage(msg);
 async function main(): Promise<void> {
   const flow = compileFlow(await loadFlow({ file: data.file, exportName: data.exportName }));
   avoidNegativeTimeouts();
+  dropAbortedRecords();
   const { cluster } = data;
   const kafka = new Kafka(kafkaConfig([...cluster.brokers], cluster.clientConfig));
   const host = new TaskHost(

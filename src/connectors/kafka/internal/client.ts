@@ -10,6 +10,7 @@ import { BuildError, ConnectorError, causeText, describeType } from "../../../er
 import { isRetriableError } from "../../../internal/backoff.js";
 import { StderrLog, type LogFields } from "../../../internal/stderrLog.js";
 import type { KafkaClientConfig } from "../config.js";
+import { dropAbortedRecords } from "./abortedRecords.js";
 import { avoidNegativeTimeouts } from "./negativeTimeouts.js";
 import { isKafkaClient, kafkajsClient, type KafkaClient } from "./kafkaClient.js";
 import { explainSecurityFailure, securityExplainer, type Login } from "./securityFailure.js";
@@ -131,6 +132,7 @@ export const sluiceLogCreator: logCreator = () => {
  */
 export function makeClient(brokers: string[], config: KafkaClientConfig | undefined, client: KafkaClient | undefined): KafkaClient {
   avoidNegativeTimeouts();
+  dropAbortedRecords();
   return client ?? kafkajsClient(new Kafka(kafkaConfig(brokers, config)), securityExplainer(brokers, config));
 }
 
