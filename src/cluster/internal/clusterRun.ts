@@ -200,6 +200,9 @@ export async function runCluster(file: string, exportName: string, options: Clus
             { event: "cluster_task_fenced", task },
           );
         }
+      } else if (how === "stopped" && assigned.has(task)) {
+        // Stopped for an assignment that a newer one undid while it stopped: it is this process's again.
+        startTask(task);
       }
       if (!grouped && where.size === 0) finish();
     };
