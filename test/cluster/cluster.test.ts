@@ -149,6 +149,18 @@ describe("a cluster application sharing its tasks through the consumer group", (
     for (const log of logs) expect(log).toMatch(/tasks [\d,]+ of 6 are this process's/);
     expect(logs.join("\n")).toMatch(/task \d running \(restored [1-9]\d* changelog records\)/);
     checkOutput(await committed(outTopic), expected);
+    // A process started with another task count fails before it creates or changes anything.
+    const admin = testClient().admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [`${app}-tasks`] });
+      const wrong = await start(app, env, undefined, 1, FLOW, ["--partitions", "12"]).exited;
+      expect(wrong.code, wrong.stderr).toBe(1);
+      expect(wrong.stderr).toMatch(/topic '.*' has 6 partitions, but the application has 12 tasks/);
+      expect(await admin.listTopics()).not.toContain(`${app}-tasks`);
+    } finally {
+      await admin.disconnect();
+    }
     await dropApplication(app);
   }, 300_000);
 

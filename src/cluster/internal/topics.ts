@@ -40,40 +40,46 @@ export interface NeededTopic {
 }
 
 /**
- * @internal Create the topics of `needed` that do not exist, with
- * `partitions` partitions; check that those that exist have exactly that
- * many (a different count would send keys to other tasks than their state).
+ * @internal Check that the topics of `needed` that exist have exactly
+ * `partitions` partitions (a different count would send keys to other tasks
+ * than their state), then create those that do not exist. Nothing is
+ * created when a count is wrong, so a wrong `--partitions` leaves the
+ * application as it was.
  *
  * @throws ConnectorError naming a topic whose partition count differs, or
  *   what the brokers refused.
  */
 export async function ensureTopics(admin: Admin, needed: readonly NeededTopic[], partitions: number, replicationFactor: number): Promise<void> {
   const existing = new Set(await admin.listTopics());
+  const present = needed.filter((t) => existing.has(t.topic));
+  if (present.length > 0) checkCounts(await admin.fetchTopicMetadata({ topics: present.map((t) => t.topic) }), partitions);
   const missing = needed.filter((t) => !existing.has(t.topic));
-  if (missing.length > 0) {
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: t.topic,
-          numPartitions: partitions,
-          replicationFactor,
-          configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
-        })),
-      });
-    } catch (err) {
-      // Another process of the application may have created them meanwhile: the check below decides.
-      if ((err as { type?: unknown }).type !== "TOPIC_ALREADY_EXISTS" && !String(causeText(err)).includes("already exists")) {
-        throw new ConnectorError(`cannot create the cluster topics ${missing.map((t) => `'${t.topic}'`).join(", ")}: ${causeText(err)}`, { cause: err });
-      }
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((t) => ({
+        topic: t.topic,
+        numPartitions: partitions,
+        replicationFactor,
+        configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
+      })),
+    });
+  } catch (err) {
+    // Another process of the application may have created them meanwhile: the check below decides.
+    if ((err as { type?: unknown }).type !== "TOPIC_ALREADY_EXISTS" && !causeText(err).includes("already exists")) {
+      throw new ConnectorError(`cannot create the cluster topics ${missing.map((t) => `'${t.topic}'`).join(", ")}: ${causeText(err)}`, { cause: err });
     }
   }
-  const meta = await admin.fetchTopicMetadata({ topics: needed.map((t) => t.topic) });
+  checkCounts(await admin.fetchTopicMetadata({ topics: missing.map((t) => t.topic) }), partitions);
+}
+
+function checkCounts(meta: { topics: { name: string; partitions: unknown[] }[] }, partitions: number): void {
   for (const t of meta.topics) {
     if (t.partitions.length !== partitions) {
       throw new ConnectorError(
         `topic '${t.name}' has ${t.partitions.length} partitions, but the application has ${partitions} tasks: ` +
-          `a repartition or changelog topic keeps the partition count it was created with (delete the application's topics to start over with another count)`,
+          `the application's topics keep the partition count they were created with (give that count, or delete the application's topics to start over with another)`,
       );
     }
   }
