@@ -67,7 +67,13 @@ export interface ClusterOptions {
   stateDir?: string;
   /** Replication factor of the topics Sluice creates (default: the brokers' `default.replication.factor`). */
   replicationFactor?: number;
-  /** kafkajs client options (`ssl`, `sasl`, `clientId`, …) for the cluster's own clients. */
+  /**
+   * kafkajs client options (`ssl`, `sasl`, `clientId`, …) for the cluster's
+   * own clients (repartition and changelog readers, the tasks' producers,
+   * the membership consumer). Default: those of the flow's first
+   * `KafkaSource` (else `KafkaSink`). They cross to worker threads, so they
+   * must be plain data (no functions).
+   */
   clientConfig?: KafkaClientConfig;
 }
 

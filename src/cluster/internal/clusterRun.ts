@@ -22,7 +22,7 @@ import { dropAbortedRecords } from "../../connectors/kafka/internal/abortedRecor
 import type { CheckedClusterOptions } from "../clusterOptions.js";
 import { changelogTopic, ensureTopics, repartitionTopic, tasksTopic, type NeededTopic } from "./topics.js";
 import type { TaskEnd } from "./tasksHost.js";
-import { checkClusterFlow } from "./task.js";
+import { checkClusterFlow, flowClientConfig } from "./task.js";
 
 /** @internal What a cluster worker thread is given. */
 export interface ClusterWorkerData {
@@ -104,7 +104,8 @@ export async function runCluster(file: string, exportName: string, options: Clus
   checkClusterFlow(flow);
   avoidNegativeTimeouts();
   dropAbortedRecords();
-  const kafka = new Kafka(kafkaConfig([...cluster.brokers], cluster.clientConfig));
+  const clientConfig = cluster.clientConfig ?? flowClientConfig(flow);
+  const kafka = new Kafka(kafkaConfig([...cluster.brokers], clientConfig));
   const app = cluster.applicationId;
   const grouped = cluster.membership === "group";
   let partitions: number;

@@ -14,6 +14,7 @@ import { kafkaConfig } from "../../connectors/kafka/internal/client.js";
 import { avoidNegativeTimeouts } from "../../connectors/kafka/internal/negativeTimeouts.js";
 import { dropAbortedRecords } from "../../connectors/kafka/internal/abortedRecords.js";
 import { TaskHost } from "./tasksHost.js";
+import { flowClientConfig } from "./task.js";
 import type { ClusterWorkerData, FromClusterWorker, ToClusterWorker } from "./clusterRun.js";
 
 const data = workerData as ClusterWorkerData;
@@ -25,13 +26,14 @@ async function main(): Promise<void> {
   avoidNegativeTimeouts();
   dropAbortedRecords();
   const { cluster } = data;
-  const kafka = new Kafka(kafkaConfig([...cluster.brokers], cluster.clientConfig));
+  const clientConfig = cluster.clientConfig ?? flowClientConfig(flow);
+  const kafka = new Kafka(kafkaConfig([...cluster.brokers], clientConfig));
   const host = new TaskHost(
     flow,
     {
       applicationId: cluster.applicationId,
       brokers: [...cluster.brokers],
-      clientConfig: cluster.clientConfig,
+      clientConfig,
       partitions: data.partitions,
       epochInterval: data.epochInterval,
       kafka,

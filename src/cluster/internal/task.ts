@@ -85,6 +85,18 @@ export function checkClusterFlow(flow: CompiledFlow): void {
 }
 
 /**
+ * @internal The kafkajs client options of the flow's first `KafkaSource`
+ * (else `KafkaSink`): what a cluster's own clients use when the cluster
+ * options give none, so a flow set up for a secured cluster (TLS, SASL)
+ * needs it said once.
+ */
+export function flowClientConfig(flow: CompiledFlow): KafkaClientConfig | undefined {
+  for (const n of flow.nodes) if (n.spec.kind === "input" && n.spec.source instanceof KafkaSource) return n.spec.source.clientOptions();
+  for (const n of flow.nodes) if (n.spec.kind === "output" && n.spec.sink instanceof KafkaSink) return n.spec.sink.clientOptions();
+  return undefined;
+}
+
+/**
  * @internal Restore task `task`: its local cache if it has a usable one
  * (`cache`), then its changelog partition, committed records only, from
  * where the cache ends (else from the start) up to its end; the cache is

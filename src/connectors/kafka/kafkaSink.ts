@@ -193,6 +193,11 @@ export class KafkaSink extends DynamicSink<KafkaSinkMessage<Buffer | string | nu
     }
   }
 
+  /** @internal The client options it was made with (a cluster's own clients default to them). */
+  clientOptions(): KafkaClientConfig | undefined {
+    return this.#clientConfig;
+  }
+
   /** @internal In transactional mode, the sink is written as a fixed-partitioned one (a partition per partition of `topic`). */
   [partitionedView](): PartitionedView<KafkaSinkMessage<Buffer | string | null, Buffer | string | null>> | undefined {
     return this.view;

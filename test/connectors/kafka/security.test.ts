@@ -341,6 +341,22 @@ describe("sluice run -v over SASL_SSL", () => {
     expect(values(await readAll([output]))).toEqual(["A", "A", "B", "B", "C", "C"]);
   });
 
+  it("a cluster application over SASL_SSL: its own clients take the flow's client options; exactly once, no password in its output", async () => {
+    const input = await topic("cluster-in", 2);
+    const output = await topic("cluster-out", 2);
+    await produce(input, ["a", "b", "c", "d"]);
+    const app = `app-${output}`;
+    created.push(`${app}-changelog`);
+    // No keyed step and `tail: false`: each task ends with its input, and a process with a static assignment then ends.
+    const result = await sluice(["run", FLOW, "-v", "--application-id", app, "--bootstrap-servers", broker.listener.brokers, "--process", "0/1", "-s", "0.2"], {
+      env: env(input, output, broker.listener.password),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/tasks 0,1 of 2/);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(broker.listener.password);
+    expect(values(await readAll([output]))).toEqual(["A", "B", "C", "D"]);
+  }, 120_000);
+
   it("sluice visualize of the flow, in every format (its JSON is also the dashboard's graph), holds no password", async () => {
     for (const format of ["mermaid", "json", "dot", "svg", "html"]) {
       const result = await sluice(["visualize", FLOW, "-o", format], { env: env("in", "out", WRONG) });
