@@ -120,17 +120,22 @@ function withExchanges(nodes: RuntimeNode[], exchanges: ExchangeNode[], flow: Co
     const route = node.route();
     if (route !== undefined) {
       const ex = new ExchangeNode(node, exchanges.length, route, link, serde, place.worker, place.workerCount);
-      for (const producer of nodes) {
-        for (const targets of producer.downs) {
-          for (let t = 0; t < targets.length; t++) if (targets[t] === node) targets[t] = ex;
-        }
-      }
+      redirect(nodes, node, ex);
       exchanges.push(ex);
       out.push(ex);
     }
     out.push(node);
   }
   return out;
+}
+
+/** Make every edge of `nodes` into `from` go to `to` instead. */
+function redirect(nodes: readonly RuntimeNode[], from: RuntimeNode, to: RuntimeNode): void {
+  for (const producer of nodes) {
+    for (const targets of producer.downs) {
+      for (let t = 0; t < targets.length; t++) if (targets[t] === from) targets[t] = to;
+    }
+  }
 }
 
 /**
@@ -144,11 +149,7 @@ function withRepartitions(nodes: RuntimeNode[], cluster: ClusterGraph): RuntimeN
     const route = node.route();
     if (route !== undefined) {
       const pair = cluster.repartition(node, route);
-      for (const producer of nodes) {
-        for (const targets of producer.downs) {
-          for (let t = 0; t < targets.length; t++) if (targets[t] === node) targets[t] = pair.out;
-        }
-      }
+      redirect(nodes, node, pair.out);
       pair.source.downs[0].push(node);
       out.push(pair.out, pair.source);
     }
