@@ -11,34 +11,16 @@
 import type { CompiledFlow } from "../../run/internal/graph.js";
 import { ConnectorError, causeText } from "../../errors.js";
 import { StderrLog } from "../../internal/stderrLog.js";
+import { isFenced } from "../../connectors/kafka/internal/kafkaErrors.js";
 import { runTask, type TaskSetting } from "./task.js";
 
 /** Longest wait before a failed task is started again (ms). */
 const MAX_BACKOFF_MS = 10_000;
 
-/** The errors of the chain `err`, `err.cause`, … */
-function* causes(err: unknown): Generator<unknown> {
-  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 16; depth++) {
-    yield e;
-    e = (e as { cause?: unknown }).cause;
-  }
-}
-
-/** @internal Whether `err` says the task's producer was fenced: another process registered the task's transactional id. */
-export function isFenced(err: unknown): boolean {
-  for (const e of causes(err)) {
-    const type = (e as { type?: unknown }).type;
-    if (type === "PRODUCER_FENCED" || type === "INVALID_PRODUCER_EPOCH") return true;
-    if (e instanceof Error && e.name === "KafkaJSProducerFenced") return true;
-  }
-  return false;
-}
-
-/** Whether starting the task again may help: the failure came from Kafka, not from the flow. */
+/** Whether starting the task again may help: the failure came from Kafka (a `ConnectorError` or kafkajs's own), not from the flow. */
 function isKafkaFailure(err: unknown): boolean {
-  for (const e of causes(err)) {
-    if (e instanceof ConnectorError) return true;
-    if (e instanceof Error && e.name.startsWith("KafkaJS")) return true;
+  for (let e = err, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
+    if (e instanceof ConnectorError || e.name.startsWith("KafkaJS")) return true;
   }
   return false;
 }
@@ -104,17 +86,8 @@ export class TaskHost {
   private async supervise(task: number, signal: AbortSignal): Promise<TaskEnd> {
     let failures = 0;
     while (!signal.aborted) {
-      const run = runTask(this.flow, this.setting, task, signal);
-      let reported = false;
-      const poll = setInterval(() => {
-        const restored = run.restored();
-        if (restored === undefined || reported) return;
-        reported = true;
-        clearInterval(poll);
-        this.events.started(task, restored.records, restored.cachedKeys);
-      }, 20);
       try {
-        const outcome = await run.done;
+        const outcome = await runTask(this.flow, this.setting, task, signal, (r) => this.events.started(task, r.records, r.cachedKeys));
         return outcome === "eof" ? "ended" : "stopped";
       } catch (err) {
         if (signal.aborted) return "stopped";
@@ -130,8 +103,6 @@ export class TaskHost {
           const timer = setTimeout(resolve, wait);
           signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
         });
-      } finally {
-        clearInterval(poll);
       }
     }
     return "stopped";

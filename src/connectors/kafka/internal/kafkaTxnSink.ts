@@ -35,7 +35,8 @@ import { Partitioners, type CompressionTypes, type ProducerConfig } from "kafkaj
 import type { KafkaClient, KafkaProducer, KafkaTransaction } from "./kafkaClient.js";
 import { FixedPartitionedSink, StatefulSinkPartition } from "../../../outputs/sink.js";
 import { ConnectorError, causeText } from "../../../errors.js";
-import { isRetriableError, withRetries } from "../../../internal/backoff.js";
+import { withRetries } from "../../../internal/backoff.js";
+import { isFenced, mayPassWithNewClient } from "./kafkaErrors.js";
 import { listPartitions } from "./listPartitions.js";
 import { isExplainedFailure } from "./securityFailure.js";
 import { decodeMessages, encodeMessages, type OutgoingMessage } from "./messageCodec.js";
@@ -68,44 +69,9 @@ const NAME_WIDTH = 5;
 /** Messages kept unsent (a send or a commit under way) beyond which the flow waits for the sends. */
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 
-/** Kafka errors after which retrying cannot help (kafkajs's names; librdkafka's, `ERR_…`, are read without the prefix). */
-const FATAL = new Set([
-  "PRODUCER_FENCED",
-  // librdkafka's local error for a fenced producer (ERR__FENCED).
-  "FENCED",
-  "INVALID_PRODUCER_EPOCH",
-  "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
-  "TOPIC_AUTHORIZATION_FAILED",
-  "GROUP_AUTHORIZATION_FAILED",
-  "CLUSTER_AUTHORIZATION_FAILED",
-  "MESSAGE_TOO_LARGE",
-  "RECORD_LIST_TOO_LARGE",
-  "INVALID_RECORD",
-  "INVALID_TRANSACTION_TIMEOUT",
-  "UNSUPPORTED_VERSION",
-  "UNSUPPORTED_FOR_MESSAGE_FORMAT",
-]);
-
-function errorType(err: unknown): string | undefined {
-  for (let e = err, depth = 0; typeof e === "object" && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const type = (e as { type?: unknown }).type;
-    // Confluent's client names errors by librdkafka's codes: "ERR_INVALID_PRODUCER_EPOCH", "ERR__FENCED".
-    if (typeof type === "string") return type.replace(/^ERR_+/, "");
-    const original = (e as { originalError?: unknown }).originalError;
-    if (original !== undefined) return errorType(original);
-  }
-  return undefined;
-}
-
 /** Whether a failure of a transactional send or commit may go away with a new producer. */
 function retriable(err: unknown): boolean {
-  if (err instanceof TxnFatal) return false;
-  const type = errorType(err);
-  if (type !== undefined && FATAL.has(type)) return false;
-  if (isRetriableError(err)) return true;
-  // kafkajs's own errors (connection lost, request timed out, a coordinator moving…): a new producer starts over.
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === "string" && name.startsWith("KafkaJS");
+  return !(err instanceof TxnFatal) && mayPassWithNewClient(err);
 }
 
 /** A failure that no retry can mend (the messages are bad, or another producer took the id over). */
@@ -322,8 +288,7 @@ export class KafkaTxnSinkPartition extends StatefulSinkPartition<SinkItem, Kafka
     // A client's explanation (a refused login, an untrusted certificate) still needs the sink's name.
     if (isExplainedFailure(err)) return new ConnectorError(`${this.who}: ${err.message}`, { cause: err });
     if (err instanceof ConnectorError) return err;
-    const type = errorType(err);
-    if (type === "PRODUCER_FENCED" || type === "FENCED" || type === "INVALID_PRODUCER_EPOCH") {
+    if (isFenced(err)) {
       return new ConnectorError(
         `${this.who}: another producer took over transactional id '${this.transactionalId}' (is the flow running twice with the same id?), ` +
           "or the broker aborted a transaction that outlived its timeout (`producerConfig.transactionTimeout`): " +
