@@ -103,6 +103,12 @@ async function stopAll(procs: Proc[]): Promise<string[]> {
   return ends.map((e) => e.stderr);
 }
 
+/** Wait until `outTopic` holds as many committed results as `expected`, then stop `procs` as {@link stopAll} does; their stderr. */
+async function allCommitted(procs: Proc[], outTopic: string, expected: Map<string, string>): Promise<string[]> {
+  await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 150_000, () => procs);
+  return stopAll(procs);
+}
+
 /** Every expected line exactly once, and nothing else. */
 function checkOutput(got: Map<string, string[]>, expected: Map<string, string>): void {
   const repeated = [...got].filter(([, lines]) => lines.length > 1);
@@ -143,8 +149,7 @@ describe("a cluster application sharing its tasks through the consumer group", (
     expect((await procs[1].exited).signal).toBe("SIGKILL");
     expect((await committed(outTopic)).size).toBeLessThan(expected.size);
     procs[1] = start(app, env, undefined, 2);
-    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 150_000, () => procs);
-    const logs = await stopAll(procs);
+    const logs = await allCommitted(procs, outTopic, expected);
     // Each process was given tasks by the group, and tasks resumed from their changelog after moving.
     for (const log of logs) expect(log).toMatch(/tasks [\d,]+ of 6 are this process's/);
     expect(logs.join("\n")).toMatch(/task \d running \(restored [1-9]\d* changelog records\)/);
@@ -170,8 +175,7 @@ describe("a cluster application sharing its tasks through the consumer group", (
     await waitFor("a quarter of the output", async () => (await written(outTopic)) >= expected.size / 4, 90_000, () => procs);
     expect((await committed(outTopic)).size).toBeLessThan(expected.size);
     procs.push(start(app, env, undefined, 1));
-    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 150_000, () => procs);
-    const logs = await stopAll(procs);
+    const logs = await allCommitted(procs, outTopic, expected);
     // The first ran all 6 tasks, then gave some to the second.
     expect(logs[0]).toMatch(/tasks 0,1,2,3,4,5 of 6 are this process's/);
     expect(logs[1]).toMatch(/tasks \d[\d,]* of 6 are this process's/);
@@ -192,8 +196,7 @@ describe("a cluster application with a static assignment (--process I/N)", () =>
     expect(killed.signal).toBe("SIGKILL");
     expect((await committed(outTopic)).size).toBeLessThan(expected.size);
     procs[1] = start(app, env, "1/3", 2);
-    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => procs);
-    const logs = await stopAll(procs);
+    const logs = await allCommitted(procs, outTopic, expected);
     // The restarted process resumed its tasks from their changelog.
     expect(logs[1]).toMatch(/task 1 running \(restored [1-9]\d* changelog records\)/);
     checkOutput(await committed(outTopic), expected);
@@ -213,8 +216,7 @@ describe("a cluster application with a static assignment (--process I/N)", () =>
     one.child.kill("SIGKILL");
     await one.exited;
     const two = [start(app, env, "0/2", 1), start(app, env, "1/2", 1)];
-    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => two);
-    const logs = await stopAll(two);
+    const logs = await allCommitted(two, outTopic, expected);
     expect(logs[0]).toMatch(/tasks 0,2,4 of 6/);
     expect(logs[1]).toMatch(/tasks 1,3,5 of 6/);
     checkOutput(await committed(outTopic), expected);
@@ -230,8 +232,7 @@ describe("a cluster application with a static assignment (--process I/N)", () =>
     const firstEnd = await first.exited;
     expect(firstEnd.code, firstEnd.stderr).toBe(0);
     expect(firstEnd.stderr).toMatch(/task \d was taken over by another process/);
-    await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => [second]);
-    await stopAll([second]);
+    await allCommitted([second], outTopic, expected);
     checkOutput(await committed(outTopic), expected);
     await dropApplication(app);
   }, 240_000);
@@ -248,8 +249,7 @@ describe("a task's local cache (--state-dir)", () => {
       await first.exited;
       expect((await committed(outTopic)).size).toBeLessThan(expected.size);
       const again = start(app, env, "0/1", 2, FLOW, ["--state-dir", dir]);
-      await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => [again]);
-      const [log] = await stopAll([again]);
+      const [log] = await allCommitted([again], outTopic, expected);
       // Each of the 6 tasks found its states in the cache, and read at most a couple of epochs of changelog beyond it.
       const starts = [...log.matchAll(/task (\d) running \(restored (\d+) changelog records, (\d+) states from the local cache\)/g)];
       expect(starts.map((m) => Number(m[1])).sort()).toEqual([0, 1, 2, 3, 4, 5]);
@@ -295,8 +295,7 @@ describe("a cluster application whose input is not Kafka", () => {
       await procs[0].exited;
       expect((await committed(outTopic)).size).toBeLessThan(expected.size);
       procs[0] = start(app, env, "0/2", 1, INGEST_FLOW, ["--partitions", "4"]);
-      await waitFor("every result committed", async () => (await committed(outTopic)).size >= expected.size, 120_000, () => procs);
-      const logs = await stopAll(procs);
+      const logs = await allCommitted(procs, outTopic, expected);
       expect(logs[0]).toMatch(/tasks 0,2 of 4/);
       expect(logs[1]).toMatch(/tasks 1,3 of 4/);
       checkOutput(await committed(outTopic), expected);

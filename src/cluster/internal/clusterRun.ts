@@ -138,9 +138,8 @@ export async function runCluster(file: string, exportName: string, options: Clus
     const data: ClusterWorkerData = { sluiceWorker: true, file, exportName, cluster, partitions, epochInterval: options.epochInterval };
     return new Worker(workerUrl, { workerData: data });
   });
-  /** Per running task, its thread; per thread, how many tasks run there. */
+  /** Per running task, its thread. */
   const where = new Map<number, number>();
-  const load = new Array<number>(threads).fill(0);
   /** The tasks this process is to run. */
   let assigned = new Set<number>();
   let stopping = false;
@@ -173,10 +172,11 @@ export async function runCluster(file: string, exportName: string, options: Clus
     };
     const startTask = (task: number): void => {
       if (stopping || where.has(task)) return;
-      let w = 0;
-      for (let k = 1; k < threads; k++) if (load[k] < load[w]) w = k;
+      // The thread running the fewest tasks.
+      const load = new Array<number>(threads).fill(0);
+      for (const t of where.values()) load[t]++;
+      const w = load.indexOf(Math.min(...load));
       where.set(task, w);
-      load[w]++;
       workers[w].postMessage({ t: "start", task } satisfies ToClusterWorker);
     };
     const reconcile = (next: Set<number>): void => {
@@ -185,8 +185,6 @@ export async function runCluster(file: string, exportName: string, options: Clus
       for (const task of [...next].sort((a, b) => a - b)) startTask(task);
     };
     const onEnded = (task: number, how: TaskEnd): void => {
-      const w = where.get(task);
-      if (w !== undefined) load[w]--;
       where.delete(task);
       if (stopping) return;
       if (how === "fenced") {

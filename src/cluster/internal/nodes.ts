@@ -15,7 +15,7 @@
  * @internal
  */
 import { RuntimeNode, type NodeContext, type Route } from "../../run/internal/node.js";
-import { stepFailure } from "../../run/internal/failure.js";
+import { isThenable, stepFailure } from "../../run/internal/failure.js";
 import type { ExchangeSerde } from "../../internal/exchange/exchangeSerde.js";
 import { FixedPartitionedSource, StatefulSourcePartition } from "../../inputs/source.js";
 import { KafkaSource } from "../../connectors/kafka/kafkaSource.js";
@@ -68,17 +68,26 @@ export class RepartitionOutNode extends RuntimeNode {
   }
 }
 
+/** A message as the repartition topic's `KafkaSource` hands it out. */
+type RawMessage = KafkaSourceMessage<Buffer | null, Buffer | null>;
+
 /** @internal A partition of a repartition topic: its records, decoded into the items written to it. */
 class RepartitionPartition extends StatefulSourcePartition<unknown, number> {
   constructor(
-    private readonly inner: StatefulSourcePartition<KafkaSourceMessage<Buffer | null, Buffer | null>, number>,
+    private readonly inner: StatefulSourcePartition<RawMessage, number>,
     private readonly serde: ExchangeSerde,
   ) {
     super();
   }
 
-  async nextBatch(): Promise<unknown[] | null> {
-    const batch = await this.inner.nextBatch();
+  /** Synchronous when the Kafka partition is (it is: it hands out what was fetched), so a poll costs no microtask turn. */
+  nextBatch(): unknown[] | null | Promise<unknown[] | null> {
+    const got = this.inner.nextBatch();
+    if (isThenable(got)) return (got as Promise<Iterable<RawMessage> | null>).then((batch) => this.decode(batch));
+    return this.decode(got as Iterable<RawMessage> | null);
+  }
+
+  private decode(batch: Iterable<RawMessage> | null): unknown[] | null {
     if (batch === null) return null;
     const out: unknown[] = [];
     for (const m of batch) {
@@ -132,7 +141,7 @@ export class RepartitionSource extends FixedPartitionedSource<unknown, number> {
 
   async buildPart(stepId: string, forPart: string, resumeState: number | undefined): Promise<StatefulSourcePartition<unknown, number>> {
     const inner = await this.kafka.buildPart(stepId, forPart, resumeState);
-    return new RepartitionPartition(inner as StatefulSourcePartition<KafkaSourceMessage<Buffer | null, Buffer | null>, number>, this.serde);
+    return new RepartitionPartition(inner as StatefulSourcePartition<RawMessage, number>, this.serde);
   }
 }
 

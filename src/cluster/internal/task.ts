@@ -174,75 +174,62 @@ export async function restoreTask(setting: TaskSetting, task: number, cache?: Ta
   return { states: [...steps].map(([stepId, states]) => [stepId, [...states]] as const), last, records, cachedKeys: cached?.keys ?? 0 };
 }
 
-/** @internal A running task: stop it with `stop()`; `done` settles when it ended. */
-export interface TaskRun {
-  readonly task: number;
-  readonly done: Promise<RunOutcome>;
-  /** Transactions it committed. */
-  committed(): number;
-  /** What it restored (once restored). */
-  restored(): Restored | undefined;
-}
-
 /**
  * @internal Run task `task` of `flow` until `signal` stops it (or its
- * inputs end): fence, restore, run. Rejects with what failed the run.
+ * inputs end): fence, restore (then `onRestored`), run. Rejects with what
+ * failed the run.
  */
-export function runTask(flow: CompiledFlow, setting: TaskSetting, task: number, signal: AbortSignal): TaskRun {
-  let txn: TaskTxn | undefined;
-  let restored: Restored | undefined;
-  const done = (async (): Promise<RunOutcome> => {
-    const { applicationId, brokers, clientConfig, partitions } = setting;
-    const t = (txn = new TaskTxn(setting.kafka, taskTransactionalId(applicationId, task), changelogTopic(applicationId), task));
-    const cache = setting.stateDir === undefined ? undefined : new TaskCache(setting.stateDir, applicationId, task);
-    try {
-      await t.fence();
-      restored = await restoreTask(setting, task, cache);
-      t.cache = cache;
-      const epoch = (restored.last?.epoch ?? 0) + 1;
-      const execution = (restored.last?.execution ?? 0) + 1;
-      t.execution = execution;
-      const serde = new ExchangeSerde(flow.exchangeClasses);
-      /** Input steps whose partitions are Kafka topic-partitions: the task reads partition `n` where `n % partitions === task`. */
-      const kafkaSteps = new Set<string>();
-      const cluster: ClusterGraph = {
-        makeNode(n: CoreNode): RuntimeNode | undefined {
-          const s = n.spec;
-          if (s.kind === "output" && s.sink instanceof KafkaSink) return new ClusterSinkNode(n.stepId, n.userStepId, s.sink.topic, t);
-          if (s.kind !== "input") return undefined;
-          if (s.source instanceof KafkaSource) {
-            kafkaSteps.add(n.stepId);
-            return new InputNode(n.stepId, n.userStepId, s.source.copy());
-          }
-          return task === INGEST_TASK ? undefined : new InputNode(n.stepId, n.userStepId, new NoPartitions());
-        },
-        repartition(node: RuntimeNode, route: Route) {
-          const topic = repartitionTopic(applicationId, node.stepId);
-          const stepId = `${node.stepId}.repartition`;
-          kafkaSteps.add(stepId);
-          return {
-            out: new RepartitionOutNode(node, route, topic, partitions, task, serde, t),
-            source: new InputNode(stepId, node.userStepId, new RepartitionSource(brokers, topic, serde, clientConfig)),
-          };
-        },
-      };
-      const exec = new Executor(flow, { worker: 0, workerCount: 1, clock: systemClock, startEpoch: epoch, cluster });
-      const owner = (stepId: string, part: string): number => {
-        if (!kafkaSteps.has(stepId)) return task === INGEST_TASK ? 0 : -1;
-        const tp = parsePartName(part);
-        return tp !== undefined && tp.partition % partitions === task ? 0 : -1;
-      };
-      await exec.open(new Resume(restored.states, flow.stateSerde, epoch, execution), owner);
-      const driver = new LocalEpochs(exec, {
-        epochInterval: setting.epochInterval,
-        signal,
-        store: { commit: (e, entries) => t.commit(e, entries) },
-      });
-      return await exec.run(driver);
-    } finally {
-      await t.close();
-      cache?.close();
-    }
-  })();
-  return { task, done, committed: () => txn?.committedEpochs ?? 0, restored: () => restored };
+export async function runTask(flow: CompiledFlow, setting: TaskSetting, task: number, signal: AbortSignal, onRestored: (r: Restored) => void): Promise<RunOutcome> {
+  const { applicationId, brokers, clientConfig, partitions } = setting;
+  const t = new TaskTxn(setting.kafka, taskTransactionalId(applicationId, task), changelogTopic(applicationId), task);
+  const cache = setting.stateDir === undefined ? undefined : new TaskCache(setting.stateDir, applicationId, task);
+  try {
+    await t.fence();
+    const restored = await restoreTask(setting, task, cache);
+    onRestored(restored);
+    t.cache = cache;
+    const epoch = (restored.last?.epoch ?? 0) + 1;
+    const execution = (restored.last?.execution ?? 0) + 1;
+    t.execution = execution;
+    const serde = new ExchangeSerde(flow.exchangeClasses);
+    /** Input steps whose partitions are Kafka topic-partitions: the task reads partition `n` where `n % partitions === task`. */
+    const kafkaSteps = new Set<string>();
+    const cluster: ClusterGraph = {
+      makeNode(n: CoreNode): RuntimeNode | undefined {
+        const s = n.spec;
+        if (s.kind === "output" && s.sink instanceof KafkaSink) return new ClusterSinkNode(n.stepId, n.userStepId, s.sink.topic, t);
+        if (s.kind !== "input") return undefined;
+        if (s.source instanceof KafkaSource) {
+          kafkaSteps.add(n.stepId);
+          return new InputNode(n.stepId, n.userStepId, s.source.copy());
+        }
+        return task === INGEST_TASK ? undefined : new InputNode(n.stepId, n.userStepId, new NoPartitions());
+      },
+      repartition(node: RuntimeNode, route: Route) {
+        const topic = repartitionTopic(applicationId, node.stepId);
+        const stepId = `${node.stepId}.repartition`;
+        kafkaSteps.add(stepId);
+        return {
+          out: new RepartitionOutNode(node, route, topic, partitions, task, serde, t),
+          source: new InputNode(stepId, node.userStepId, new RepartitionSource(brokers, topic, serde, clientConfig)),
+        };
+      },
+    };
+    const exec = new Executor(flow, { worker: 0, workerCount: 1, clock: systemClock, startEpoch: epoch, cluster });
+    const owner = (stepId: string, part: string): number => {
+      if (!kafkaSteps.has(stepId)) return task === INGEST_TASK ? 0 : -1;
+      const tp = parsePartName(part);
+      return tp !== undefined && tp.partition % partitions === task ? 0 : -1;
+    };
+    await exec.open(new Resume(restored.states, flow.stateSerde, epoch, execution), owner);
+    const driver = new LocalEpochs(exec, {
+      epochInterval: setting.epochInterval,
+      signal,
+      store: { commit: (e, entries) => t.commit(e, entries) },
+    });
+    return await exec.run(driver);
+  } finally {
+    await t.close();
+    cache?.close();
+  }
 }

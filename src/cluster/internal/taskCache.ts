@@ -25,7 +25,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { EncodedSnapshot } from "../../run/internal/node.js";
-import type { EncodedStates } from "../../run/internal/resume.js";
 import type { EpochRecord } from "./taskTxn.js";
 
 /** A cache last written longer ago than this is ignored (ms): the changelog's tombstones may be gone. */
@@ -99,15 +98,6 @@ export class TaskCache {
         else this.put.run(e.stepId, e.stateKey, Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength));
       }
       this.setMeta.run(nextOffset, epoch, execution, now);
-    })();
-  }
-
-  /** Replace the whole content with what a restore produced (states by step and key). */
-  replace(states: EncodedStates, last: EpochRecord | undefined, nextOffset: number, now: number): void {
-    this.db.transaction(() => {
-      this.db.exec("DELETE FROM states; DELETE FROM meta;");
-      for (const [step, keys] of states) for (const [key, bytes] of keys) this.put.run(step, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      if (last !== undefined) this.setMeta.run(nextOffset, last.epoch, last.execution, now);
     })();
   }
 

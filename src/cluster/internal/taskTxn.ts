@@ -41,8 +41,6 @@ export interface EpochRecord {
 export class TaskTxn {
   private outbox: OutgoingMessage[] = [];
   private readonly producer: Producer;
-  /** Epochs committed by this producer (metrics, tests). */
-  committedEpochs = 0;
   /** The execution number the epoch records carry (set once the task is restored). */
   execution = 0;
   /** The task's local cache, told each committed epoch (with `--state-dir`). */
@@ -90,10 +88,7 @@ export class TaskTxn {
     }
     const record: EpochRecord = { epoch, execution: this.execution };
     messages.push({ topic: this.changelog, message: { key: EPOCH_KEY, value: JSON.stringify(record), partition: this.task } });
-    return this.send(messages).then((next) => {
-      this.committedEpochs++;
-      this.cache?.committed(epoch, this.execution, entries, next, Date.now());
-    });
+    return this.send(messages).then((next) => this.cache?.committed(epoch, this.execution, entries, next, Date.now()));
   }
 
   /** Send `messages` in one transaction and commit it; the changelog offset after the last of them. */
