@@ -23,7 +23,6 @@ import { formatVerifyReport, verifyRecovery } from "../recovery/verify.js";
 import { formatRecoveryReport } from "../recovery/formatRecoveryReport.js";
 import { stateStepIds } from "./internal/graph.js";
 import { runWorkers } from "./internal/workers.js";
-import { runCluster } from "../cluster/internal/clusterRun.js";
 import { checkClusterOptions } from "../cluster/clusterOptions.js";
 import { resolve as resolvePath } from "node:path";
 import { RunLog } from "./internal/runLog.js";
@@ -216,6 +215,8 @@ async function run(
       if (ops.metrics !== undefined || ops.dashboard !== undefined) {
         throw new CliError("--metrics-port and --dashboard are not served by a cluster process yet", { command: "run" });
       }
+      // Loaded only for a cluster: it brings kafkajs, which a flow without Kafka never needs.
+      const { runCluster } = await import("../cluster/internal/clusterRun.js");
       await runCluster(resolvePath(target.file), target.exportName, { cluster: checkClusterOptions(cluster), workers, epochInterval, signal: controller.signal });
     } else if (workers === 1) await runMain(flow, { epochInterval, signal: controller.signal, recovery, channelCapacity, ...serve });
     else {

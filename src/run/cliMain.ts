@@ -14,7 +14,6 @@ import { wantsOps } from "./internal/metrics/ops.js";
 import { channelCapacityOption } from "./internal/channels.js";
 import type { ServeOptions } from "./runMain.js";
 import { checkClusterOptions, type ClusterOptions } from "../cluster/clusterOptions.js";
-import { runCluster } from "../cluster/internal/clusterRun.js";
 
 /**
  * Options of {@link cliMain}.
@@ -109,6 +108,8 @@ export async function cliMain(flowModule: string | URL, exportName = "flow", opt
     const cluster = checkClusterOptions(options.cluster);
     if (options.recovery !== undefined) throw new BuildError("options.recovery cannot be used with options.cluster: a cluster application keeps its state in Kafka");
     if (options.metrics !== undefined || options.dashboard !== undefined) throw new BuildError("options.metrics and options.dashboard are not served by a cluster process yet");
+    // Loaded only for a cluster: it brings kafkajs, which a flow without Kafka never needs.
+    const { runCluster } = await import("../cluster/internal/clusterRun.js");
     await runCluster(file, exportName, { cluster, workers, epochInterval, signal: options.signal });
     return;
   }
